@@ -1,0 +1,167 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The only module that reads `process.env`. Everything else asks `env()` for validated values.
+ *
+ * Secrets the embedded default generates (AUTH_SECRET, GATEHOUSE_ENCRYPTION_KEY) live in
+ * `<data dir>/secrets.json`; when the variables are not set, they are read from there, so the
+ * app, the worker and the `gatehouse` CLI agree without anyone copying secrets around.
+ * The embedded services' URLs are read the same way from `<data dir>/runtime.json` while
+ * `npm start` runs them.
+ */
+
+const booleanish = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const base64Key = z
+  .string()
+  .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded");
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string()));
+
+export const ENV_SCHEMA = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  GATEHOUSE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
+    .default("gatehouse:"),
+  AUTH_SECRET: z.string().optional(),
+  GATEHOUSE_ENCRYPTION_KEY: base64Key.optional(),
+  GATEHOUSE_ENCRYPTION_KEYS_PREVIOUS: csv.pipe(z.array(base64Key)).default([]),
+  GATEHOUSE_TRUSTED_PROXIES: csv.default([]),
+  GATEHOUSE_METRICS_TOKEN: z.string().min(16).optional(),
+  GATEHOUSE_HEALTHCHECK_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  GATEHOUSE_DEMO: booleanish.optional(),
+  GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+type RawEnv = z.infer<typeof ENV_SCHEMA>;
+
+export type Env = Omit<RawEnv, "AUTH_SECRET" | "GATEHOUSE_ENCRYPTION_KEY" | "GATEHOUSE_PUBLIC_URL"> & {
+  AUTH_SECRET: string;
+  GATEHOUSE_ENCRYPTION_KEY: string;
+  GATEHOUSE_PUBLIC_URL: string;
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  /** absolute path of the data folder */
+  dataDir: string;
+  isProduction: boolean;
+};
+
+/** Raised with one line per problem; entry points print the lines and exit without a stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Files the embedded default writes into the data folder. */
+export const DATA_FILES = {
+  secrets: "secrets.json",
+  runtime: "runtime.json",
+} as const;
+
+const SECRETS_FILE_SCHEMA = z.object({
+  AUTH_SECRET: z.string(),
+  GATEHOUSE_ENCRYPTION_KEY: z.string(),
+});
+
+const RUNTIME_FILE_SCHEMA = z.object({
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z.string().optional(),
+});
+
+function readJsonFile<T>(file: string, schema: z.ZodType<T>): T | undefined {
+  if (!existsSync(file)) return undefined;
+  const parsed = schema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join(".") || "(environment)";
+  return `${name}: ${issue.message}`;
+}
+
+/** Parse an environment (process.env by default). Pure apart from reading the data folder. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings mean "unset" (a blank line in .env), not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const parsed = ENV_SCHEMA.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  const raw = parsed.data;
+
+  const dataDir = path.resolve(raw.GATEHOUSE_DATA_DIR);
+  const stored = readJsonFile(path.join(dataDir, DATA_FILES.secrets), SECRETS_FILE_SCHEMA);
+  const runtime = readJsonFile(path.join(dataDir, DATA_FILES.runtime), RUNTIME_FILE_SCHEMA);
+
+  const problems: string[] = [];
+  const authSecret = raw.AUTH_SECRET ?? stored?.AUTH_SECRET;
+  const encryptionKey = raw.GATEHOUSE_ENCRYPTION_KEY ?? stored?.GATEHOUSE_ENCRYPTION_KEY;
+  const databaseUrl = raw.DATABASE_URL ?? runtime?.DATABASE_URL;
+  const redisUrl = raw.REDIS_URL ?? runtime?.REDIS_URL;
+  if (!authSecret) problems.push("AUTH_SECRET: not set (generate one with `openssl rand -base64 32`)");
+  if (!encryptionKey)
+    problems.push("GATEHOUSE_ENCRYPTION_KEY: not set (32 random bytes, base64: `openssl rand -base64 32`)");
+  else if (Buffer.from(encryptionKey, "base64").length !== 32)
+    problems.push("GATEHOUSE_ENCRYPTION_KEY: must be 32 bytes, base64-encoded");
+  if (!databaseUrl)
+    problems.push("DATABASE_URL: not set (or run `npm start`, which starts an embedded PostgreSQL)");
+  if (!redisUrl)
+    problems.push("REDIS_URL: not set (or run `npm start`, which starts redis-server from PATH)");
+  if (problems.length > 0 || !authSecret || !encryptionKey || !databaseUrl || !redisUrl)
+    throw new ConfigError(problems);
+
+  return {
+    ...raw,
+    AUTH_SECRET: authSecret,
+    GATEHOUSE_ENCRYPTION_KEY: encryptionKey,
+    GATEHOUSE_PUBLIC_URL: (raw.GATEHOUSE_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, ""),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    dataDir,
+    isProduction: raw.NODE_ENV === "production",
+  };
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, parsed once. Throws `ConfigError`. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/**
+ * Only the variables the embedded-default supervisor needs before any secret exists
+ * (data folder, ports, whether to run embedded services). Never throws for missing secrets.
+ */
+export function bootEnv(source: NodeJS.ProcessEnv = process.env) {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const parsed = ENV_SCHEMA.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.GATEHOUSE_DATA_DIR) };
+}
+
+/** True when stdout is a terminal and colour is wanted; read here so no other module touches process.env. */
+export function isCi(source: NodeJS.ProcessEnv = process.env): boolean {
+  return source.CI === "true" || source.CI === "1";
+}

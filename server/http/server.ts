@@ -1,0 +1,148 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import next from "next";
+import type { Env } from "../env";
+import { logger } from "../logger";
+import { metrics, routeGroup } from "../ops/metrics";
+import { resolveClientIp, trustedProxyList } from "./client-ip";
+import { contentSecurityPolicy, securityHeaders } from "./security-headers";
+
+/**
+ * Gatehouse's HTTP front: a plain node:http server in front of Next. It owns what every request
+ * needs (request id, client IP, security headers, CSRF origin check, logs, metrics) and hands pages,
+ * tRPC and route handlers to Next. The MCP proxy endpoints will be dispatched here directly,
+ * skipping Next's per-request cost (see DESIGN.md, "Where the proxy runs").
+ */
+
+/** Headers only this server may set; a client sending them is ignored (they are overwritten). */
+const INTERNAL_HEADERS = [
+  "x-gatehouse-client-ip",
+  "x-nonce",
+  "content-security-policy",
+  "content-security-policy-report-only",
+];
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
+const QUIET_ROUTES = new Set(["static", "/api/health", "/api/metrics"]);
+
+export type GatehouseServer = { server: Server; close: () => Promise<void>; url: string };
+
+function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json; charset=utf-8");
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+export async function startGatehouseServer(
+  config: Env,
+  options: { dev: boolean; dir: string },
+): Promise<GatehouseServer> {
+  const log = logger().child({ component: "http" });
+  const app = next({ dev: options.dev, dir: options.dir, hostname: config.HOST, port: config.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const trusted = trustedProxyList(config.GATEHOUSE_TRUSTED_PROXIES);
+  const publicOrigin = new URL(config.GATEHOUSE_PUBLIC_URL).origin;
+  const { httpRequests, httpDuration } = metrics();
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? "/", publicOrigin);
+    const route = routeGroup(url.pathname);
+
+    const client = resolveClientIp({
+      socketAddress: req.socket.remoteAddress,
+      forwardedFor: req.headers["x-forwarded-for"],
+      trusted,
+    });
+    const forwardedProto = client.viaTrustedProxy ? req.headers["x-forwarded-proto"] : undefined;
+    const isHttps = publicOrigin.startsWith("https:") || forwardedProto === "https";
+    const incomingId = client.viaTrustedProxy ? req.headers["x-request-id"] : undefined;
+    const requestId =
+      typeof incomingId === "string" && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : randomUUID();
+
+    for (const name of INTERNAL_HEADERS) delete req.headers[name];
+    if (!client.viaTrustedProxy) {
+      // Spoofable forwarding headers from clients never reach the app (PROTOCOL X8).
+      for (const name of Object.keys(req.headers))
+        if (name.startsWith("x-forwarded-")) delete req.headers[name];
+    }
+    const nonce = randomBytes(16).toString("base64");
+    const csp = contentSecurityPolicy({ nonce, isDev: options.dev, isHttps });
+    req.headers["x-request-id"] = requestId;
+    req.headers["x-gatehouse-client-ip"] = client.ip;
+    req.headers["x-nonce"] = nonce;
+    req.headers["content-security-policy"] = csp;
+    res.setHeader("x-request-id", requestId);
+    for (const [name, value] of Object.entries(securityHeaders({ csp, isHttps }))) res.setHeader(name, value);
+
+    res.on("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      httpRequests.inc({ method: req.method ?? "GET", route, status: String(res.statusCode) });
+      httpDuration.observe({ method: req.method ?? "GET", route }, seconds);
+      if (!QUIET_ROUTES.has(route) || res.statusCode >= 500) {
+        log.info(
+          {
+            requestId,
+            method: req.method,
+            path: url.pathname,
+            status: res.statusCode,
+            ms: Math.round(seconds * 1000),
+            ip: client.ip,
+          },
+          "request",
+        );
+      }
+    });
+
+    // CSRF (PROTOCOL X5): a browser always sends Origin on cross-site state-changing requests.
+    // Anything not from our own origin is refused before it reaches a handler.
+    const origin = req.headers.origin;
+    if (!SAFE_METHODS.has(req.method ?? "GET") && origin !== undefined && origin !== publicOrigin) {
+      sendJsonError(res, 403, "FORBIDDEN", "Cross-origin request refused.");
+      return;
+    }
+
+    try {
+      await handle(req, res);
+    } catch (error) {
+      log.error({ err: error, requestId }, "unhandled error while serving a request");
+      if (!res.headersSent)
+        sendJsonError(res, 500, "INTERNAL", "Something went wrong on our side. The error has been logged.");
+      else res.destroy();
+    }
+  };
+
+  const server = createServer((req, res) => void handler(req, res));
+  // Slow-loris and idle sockets are cut; long-lived SSE streams set their own keep-alive.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  const close = async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // In-flight requests get a grace period, then their sockets are cut.
+      setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    });
+    await app.close?.();
+  };
+
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  return {
+    server,
+    close,
+    url: `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`,
+  };
+}

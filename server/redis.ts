@@ -1,0 +1,40 @@
+import { Redis, type RedisOptions } from "ioredis";
+import { env } from "./env";
+
+const GLOBAL_KEY = Symbol.for("gatehouse.redis");
+type GlobalWithRedis = typeof globalThis & { [GLOBAL_KEY]?: Redis };
+
+/**
+ * A new Redis connection. `purpose` names it in CLIENT LIST. Commands time out and are not
+ * retried while Redis is down, so a request that needs Redis gets a 503 instead of waiting forever.
+ * BullMQ workers pass `{ maxRetriesPerRequest: null }` (they block on purpose).
+ */
+export function createRedis(purpose: string, overrides: RedisOptions = {}): Redis {
+  return new Redis(env().REDIS_URL, {
+    connectionName: `gatehouse:${purpose}`,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 3_000,
+    connectTimeout: 5_000,
+    lazyConnect: false,
+    ...overrides,
+  });
+}
+
+/** Shared connection for ordinary commands (not for blocking BullMQ workers). Keys need `key()`. */
+export function redis(): Redis {
+  const holder = globalThis as GlobalWithRedis;
+  holder[GLOBAL_KEY] ??= createRedis("app");
+  return holder[GLOBAL_KEY];
+}
+
+/** Every key Gatehouse writes starts with REDIS_KEY_PREFIX, so tests and instances can share a server. */
+export function redisKey(...parts: string[]): string {
+  return `${env().REDIS_KEY_PREFIX}${parts.join(":")}`;
+}
+
+export async function disconnectRedis(): Promise<void> {
+  const holder = globalThis as GlobalWithRedis;
+  const client = holder[GLOBAL_KEY];
+  holder[GLOBAL_KEY] = undefined;
+  if (client) await client.quit().catch(() => client.disconnect());
+}

@@ -1,0 +1,171 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Db } from "../../db";
+import type { Prisma } from "../../db/generated/client";
+
+/**
+ * Connects to a server's approved upstream, lists what it offers and records health.
+ * Run by the worker (queue "upstream-health"), never on a request path.
+ */
+
+const CHECK_TIMEOUT_MS = 10_000;
+/** Upper bound on list pages fetched per kind, so a hostile upstream cannot keep us paging forever. */
+const MAX_PAGES = 20;
+const CLIENT_INFO = { name: "gatehouse-health-check", version: "0.1.0" };
+
+export type DiscoveredCapabilities = {
+  tools: { name: string; title?: string; description?: string; inputSchema?: unknown }[];
+  prompts: { name: string; title?: string; description?: string; arguments?: unknown }[];
+  resources: { uri: string; name: string; description?: string; mimeType?: string }[];
+  serverInfo?: { name: string; version: string };
+  protocolVersion?: string;
+};
+
+export type HealthCheckResult =
+  | { serverId: string; status: "HEALTHY"; latencyMs: number; capabilities: DiscoveredCapabilities }
+  | { serverId: string; status: "UNHEALTHY"; latencyMs: number; error: string }
+  | { serverId: string; status: "SKIPPED"; reason: string };
+
+async function listAll<T>(
+  fetchPage: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const result = await fetchPage(cursor);
+    all.push(...result.items);
+    if (!result.nextCursor) break;
+    cursor = result.nextCursor;
+  }
+  return all;
+}
+
+export async function discoverCapabilities(transport: Transport): Promise<DiscoveredCapabilities> {
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const options = { timeout: CHECK_TIMEOUT_MS };
+  try {
+    await client.connect(transport, options);
+    const offered = client.getServerCapabilities() ?? {};
+    const tools = offered.tools
+      ? await listAll(async (cursor) => {
+          const page = await client.listTools(cursor ? { cursor } : undefined, options);
+          return { items: page.tools, nextCursor: page.nextCursor };
+        })
+      : [];
+    const prompts = offered.prompts
+      ? await listAll(async (cursor) => {
+          const page = await client.listPrompts(cursor ? { cursor } : undefined, options);
+          return { items: page.prompts, nextCursor: page.nextCursor };
+        })
+      : [];
+    const resources = offered.resources
+      ? await listAll(async (cursor) => {
+          const page = await client.listResources(cursor ? { cursor } : undefined, options);
+          return { items: page.resources, nextCursor: page.nextCursor };
+        })
+      : [];
+    const info = client.getServerVersion();
+    return {
+      tools: tools.map(({ name, title, description, inputSchema }) => ({
+        name,
+        title,
+        description,
+        inputSchema,
+      })),
+      prompts: prompts.map(({ name, title, description, arguments: args }) => ({
+        name,
+        title,
+        description,
+        arguments: args,
+      })),
+      resources: resources.map(({ uri, name, description, mimeType }) => ({
+        uri,
+        name,
+        description,
+        mimeType,
+      })),
+      serverInfo: info ? { name: info.name, version: info.version } : undefined,
+      protocolVersion:
+        transport instanceof StreamableHTTPClientTransport ? transport.protocolVersion : undefined,
+    };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Upstream error text is shown in the UI; keep it short and on one line.
+  return message.replace(/\s+/g, " ").slice(0, 300);
+}
+
+export async function checkServerHealth(options: { db: Db; serverId: string }): Promise<HealthCheckResult> {
+  const { db, serverId } = options;
+  const server = await db.server.findUnique({ where: { id: serverId }, include: { approvedVersion: true } });
+  const version = server?.approvedVersion;
+  if (!server || server.status !== "APPROVED" || !version) {
+    return { serverId, status: "SKIPPED", reason: "not an approved server" };
+  }
+  if (version.transport === "STDIO" || !version.url) {
+    // stdio packages are started by the runner that the MCP proxy uses; nothing to dial here.
+    return { serverId, status: "SKIPPED", reason: "stdio servers are checked when the runner starts them" };
+  }
+
+  // The SSRF guard (PROTOCOL X1) belongs at registration and here; it lands with the catalog.
+  const url = new URL(version.url);
+  const transport =
+    version.transport === "SSE" ? new SSEClientTransport(url) : new StreamableHTTPClientTransport(url);
+  const started = performance.now();
+  let result: Extract<HealthCheckResult, { latencyMs: number }>;
+  try {
+    const capabilities = await discoverCapabilities(transport);
+    result = {
+      serverId,
+      status: "HEALTHY",
+      latencyMs: Math.round(performance.now() - started),
+      capabilities,
+    };
+  } catch (error) {
+    result = {
+      serverId,
+      status: "UNHEALTHY",
+      latencyMs: Math.round(performance.now() - started),
+      error: describeError(error),
+    };
+  }
+
+  const checkedAt = new Date();
+  await db.$transaction(async (tx) => {
+    await tx.server.update({
+      where: { id: serverId },
+      data: {
+        healthStatus: result.status === "HEALTHY" ? "HEALTHY" : "UNHEALTHY",
+        healthLatencyMs: result.latencyMs,
+        healthCheckedAt: checkedAt,
+        healthError: result.status === "UNHEALTHY" ? result.error : null,
+      },
+    });
+    if (result.status === "HEALTHY") {
+      await tx.serverVersion.update({
+        where: { id: version.id },
+        data: {
+          capabilities: result.capabilities as unknown as Prisma.InputJsonValue,
+          discoveredAt: checkedAt,
+        },
+      });
+    }
+  });
+  return result;
+}
+
+/** Ids of the servers the periodic check covers: approved, with a remote upstream. */
+export async function listCheckableServerIds(options: { db: Db }): Promise<string[]> {
+  const servers = await options.db.server.findMany({
+    where: { status: "APPROVED", approvedVersion: { transport: { in: ["STREAMABLE_HTTP", "SSE"] } } },
+    select: { id: true },
+    orderBy: { createdAt: "asc" },
+  });
+  return servers.map((server) => server.id);
+}
