@@ -105,7 +105,7 @@ export async function checkServerHealth(options: { db: Db; serverId: string }): 
   const { db, serverId } = options;
   const server = await db.server.findUnique({ where: { id: serverId }, include: { approvedVersion: true } });
   const version = server?.approvedVersion;
-  if (!server || server.status !== "APPROVED" || !version) {
+  if (server?.status !== "APPROVED" || !version) {
     return { serverId, status: "SKIPPED", reason: "not an approved server" };
   }
   if (version.transport === "STDIO" || !version.url) {
