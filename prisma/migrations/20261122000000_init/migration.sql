@@ -1,6 +1,3 @@
--- CreateSchema
-CREATE SCHEMA IF NOT EXISTS "public";
-
 -- CreateEnum
 CREATE TYPE "PlatformRole" AS ENUM ('OWNER', 'ADMIN', 'POWER_USER_PLUS', 'POWER_USER', 'BASIC_USER');
 
