@@ -55,6 +55,9 @@ export const ENV_SCHEMA = z.object({
 
 type RawEnv = z.infer<typeof ENV_SCHEMA>;
 
+/** A set of environment variables: process.env, or a plain object in tests and child-process setup. */
+export type EnvSource = Record<string, string | undefined>;
+
 export type Env = Omit<RawEnv, "AUTH_SECRET" | "GATEHOUSE_ENCRYPTION_KEY" | "GATEHOUSE_PUBLIC_URL"> & {
   AUTH_SECRET: string;
   GATEHOUSE_ENCRYPTION_KEY: string;
@@ -102,7 +105,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Parse an environment (process.env by default). Pure apart from reading the data folder. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function parseEnv(source: EnvSource = process.env): Env {
   // Empty strings mean "unset" (a blank line in .env), not "set to nothing".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = ENV_SCHEMA.safeParse(cleaned);
@@ -154,7 +157,7 @@ export function env(): Env {
  * Only the variables the embedded-default supervisor needs before any secret exists
  * (data folder, ports, whether to run embedded services). Never throws for missing secrets.
  */
-export function bootEnv(source: NodeJS.ProcessEnv = process.env) {
+export function bootEnv(source: EnvSource = process.env) {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = ENV_SCHEMA.safeParse(cleaned);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map(describeIssue));
@@ -162,6 +165,19 @@ export function bootEnv(source: NodeJS.ProcessEnv = process.env) {
 }
 
 /** True when stdout is a terminal and colour is wanted; read here so no other module touches process.env. */
-export function isCi(source: NodeJS.ProcessEnv = process.env): boolean {
+export function isCi(source: EnvSource = process.env): boolean {
   return source.CI === "true" || source.CI === "1";
+}
+
+/**
+ * This process's environment with some variables replaced (`undefined` removes one): what the
+ * `npm start` supervisor hands to the processes it starts, and validates with `parseEnv`.
+ */
+export function processEnvWith(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged: Record<string, string | undefined> = { ...process.env };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged as NodeJS.ProcessEnv;
 }

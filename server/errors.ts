@@ -45,8 +45,40 @@ export function isAppError(error: unknown): error is AppError {
 
 const GENERIC_MESSAGE = "Something went wrong on our side. The error has been logged.";
 
+// Prisma's codes for "cannot reach / timed out talking to the database".
+const PRISMA_UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+const REDIS_UNAVAILABLE =
+  /Connection is closed|Command timed out|Reached the max retries per request|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT/;
+
+/**
+ * A dependency outage (PostgreSQL or Redis unreachable) is not a bug: the client gets a 503 it
+ * can retry, saying which part is down, and nothing about hosts or credentials.
+ */
+export function asDependencyOutage(error: unknown): AppError | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && PRISMA_UNAVAILABLE_CODES.has(code)) {
+    return new AppError("UNAVAILABLE", "The database is unreachable right now. Try again shortly.", {
+      cause: error,
+    });
+  }
+  const isRedis = error.name === "MaxRetriesPerRequestError" || /redis|ioredis/i.test(error.stack ?? "");
+  if (isRedis && REDIS_UNAVAILABLE.test(error.message)) {
+    return new AppError("UNAVAILABLE", "Redis is unreachable right now. Try again shortly.", {
+      cause: error,
+    });
+  }
+  return null;
+}
+
+/** AppErrors pass through; outages become UNAVAILABLE; anything else stays as it is (a bug). */
+export function normalizeError(error: unknown): unknown {
+  return isAppError(error) ? error : (asDependencyOutage(error) ?? error);
+}
+
 /** The JSON body every HTTP error response uses: `{ error: { code, message, details? } }`. */
-export function toHttpError(error: unknown): { status: number; body: { error: Record<string, unknown> } } {
+export function toHttpError(raw: unknown): { status: number; body: { error: Record<string, unknown> } } {
+  const error = normalizeError(raw);
   if (isAppError(error)) {
     return {
       status: error.httpStatus,

@@ -1,5 +1,9 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { env } from "./env";
+import { AppError } from "./errors";
+import { logger } from "./logger";
+
+const ERROR_LOG_INTERVAL_MS = 30_000;
 
 const GLOBAL_KEY = Symbol.for("gatehouse.redis");
 type GlobalWithRedis = typeof globalThis & { [GLOBAL_KEY]?: Redis };
@@ -37,4 +41,23 @@ export async function disconnectRedis(): Promise<void> {
   const client = holder[GLOBAL_KEY];
   holder[GLOBAL_KEY] = undefined;
   if (client) await client.quit().catch(() => client.disconnect());
+}
+
+/**
+ * Resolves once `client` is connected, or throws UNAVAILABLE after `timeoutMs`. Used before work
+ * that would otherwise wait for Redis indefinitely (BullMQ producers queue commands until it returns).
+ */
+export async function ensureRedisReady(client: Redis, timeoutMs = 2_000): Promise<void> {
+  if (client.status === "ready") return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off("ready", onReady);
+      reject(new AppError("UNAVAILABLE", "Redis is unreachable right now. Try again shortly."));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once("ready", onReady);
+  });
 }

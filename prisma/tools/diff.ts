@@ -31,7 +31,8 @@ export function diffSchemas(options: { from: string | null; to: string; database
   try {
     const toFile = path.join(dir, "to.prisma");
     writeFileSync(toFile, toPrisma6Schema(options.to));
-    const fromArgs = options.from === null ? ["--from-empty"] : ["--from-schema-datamodel", path.join(dir, "from.prisma")];
+    const fromArgs =
+      options.from === null ? ["--from-empty"] : ["--from-schema-datamodel", path.join(dir, "from.prisma")];
     if (options.from !== null) writeFileSync(path.join(dir, "from.prisma"), toPrisma6Schema(options.from));
     const result = spawnSync(
       process.execPath,

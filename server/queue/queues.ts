@@ -1,7 +1,8 @@
-import { Queue, type QueueOptions } from "bullmq";
+import { type JobsOptions, Queue, type QueueOptions } from "bullmq";
+import type { Redis } from "ioredis";
 import { z } from "zod";
 import { env } from "../env";
-import { createRedis } from "../redis";
+import { createRedis, ensureRedisReady } from "../redis";
 
 /**
  * Queue and job names and their payload schemas: the contract between producers (app, CLI) and
@@ -31,12 +32,12 @@ export function bullPrefix(): string {
 }
 
 const GLOBAL_KEY = Symbol.for("gatehouse.queues");
-type GlobalWithQueues = typeof globalThis & { [GLOBAL_KEY]?: Map<QueueName, Queue> };
+type QueueHandle = { queue: Queue; connection: Redis };
+type GlobalWithQueues = typeof globalThis & { [GLOBAL_KEY]?: Map<QueueName, QueueHandle> };
 
-export function queueOptions(): QueueOptions {
+function queueOptions(connection: Redis): QueueOptions {
   return {
-    // Producers fail fast while Redis is down instead of buffering jobs in memory.
-    connection: createRedis("queue-producer", { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    connection,
     prefix: bullPrefix(),
     defaultJobOptions: {
       attempts: 3,
@@ -47,34 +48,60 @@ export function queueOptions(): QueueOptions {
   };
 }
 
-export function getQueue(name: QueueName): Queue {
+function queueHandle(name: QueueName): QueueHandle {
   const holder = globalThis as GlobalWithQueues;
   holder[GLOBAL_KEY] ??= new Map();
-  let queue = holder[GLOBAL_KEY].get(name);
-  if (!queue) {
-    queue = new Queue(name, queueOptions());
-    holder[GLOBAL_KEY].set(name, queue);
+  let handle = holder[GLOBAL_KEY].get(name);
+  if (!handle) {
+    const connection = createRedis("queue-producer");
+    handle = { queue: new Queue(name, queueOptions(connection)), connection };
+    holder[GLOBAL_KEY].set(name, handle);
   }
-  return queue;
+  return handle;
+}
+
+export function getQueue(name: QueueName): Queue {
+  return queueHandle(name).queue;
 }
 
 export async function closeQueues(): Promise<void> {
   const holder = globalThis as GlobalWithQueues;
-  const queues = [...(holder[GLOBAL_KEY]?.values() ?? [])];
+  const handles = [...(holder[GLOBAL_KEY]?.values() ?? [])];
   holder[GLOBAL_KEY] = undefined;
-  await Promise.all(queues.map((queue) => queue.close()));
+  await Promise.all(handles.map(({ queue }) => queue.close()));
+}
+
+/**
+ * The one way jobs are enqueued: the payload is validated against its schema, and while Redis is
+ * down the caller gets UNAVAILABLE at once instead of a job buffered in memory (or a hung request).
+ */
+export async function enqueue<N extends JobName>(
+  queueName: QueueName,
+  name: N,
+  payload: JobPayload<N>,
+  options?: JobsOptions,
+): Promise<void> {
+  const { queue, connection } = queueHandle(queueName);
+  const data = JOB_SCHEMAS[name].parse(payload);
+  await ensureRedisReady(connection);
+  await queue.add(name, data, options);
 }
 
 /** Ask the worker to check one server now. Deduplicated while a check of it is still waiting. */
-export async function enqueueServerCheck(serverId: string): Promise<void> {
-  const payload = JOB_SCHEMAS["check-server"].parse({ serverId });
-  await getQueue(QUEUE_NAMES.upstreamHealth).add("check-server", payload, {
-    deduplication: { id: `check-server:${serverId}` },
-  });
+export function enqueueServerCheck(serverId: string): Promise<void> {
+  return enqueue(
+    QUEUE_NAMES.upstreamHealth,
+    "check-server",
+    { serverId },
+    {
+      deduplication: { id: `check-server:${serverId}` },
+    },
+  );
 }
 
-export async function enqueueAllServerChecks(): Promise<void> {
-  await getQueue(QUEUE_NAMES.upstreamHealth).add(
+export function enqueueAllServerChecks(): Promise<void> {
+  return enqueue(
+    QUEUE_NAMES.upstreamHealth,
     "check-all-servers",
     {},
     { deduplication: { id: "check-all-servers" } },

@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
 import { db } from "../db";
-import { APP_ERROR_CODES, GENERIC_MESSAGE, isAppError } from "../errors";
+import { APP_ERROR_CODES, GENERIC_MESSAGE, isAppError, normalizeError } from "../errors";
 import { logger } from "../logger";
 
 /**
@@ -53,7 +53,7 @@ export const createCallerFactory = t.createCallerFactory;
 const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
   const result = await next();
   if (!result.ok) {
-    const cause = result.error.cause;
+    const cause = normalizeError(result.error.cause);
     if (isAppError(cause)) {
       throw new TRPCError({ code: APP_ERROR_CODES[cause.code].trpc, message: cause.message, cause });
     }

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "@/server/db";
-import { env } from "@/server/env";
 import { createRegistry, createServer, createTeam, createUser } from "@/prisma/seed/factories";
 import { diffSchemas } from "@/prisma/tools/diff";
+import { createDb, type Db } from "@/server/db";
+import { env } from "@/server/env";
 import { ADMIN_DATABASE_URL, createDatabase, dropDatabase } from "./helpers/test-database";
 
 /**
@@ -81,7 +81,11 @@ describe("schema.prisma and migrations", () => {
         data: { userId: user.id, type: "oidc", provider: "test-idp", providerAccountId: user.id },
       });
       await db.session.create({
-        data: { userId: user.id, sessionToken: `session-${user.id}`, expires: new Date(Date.now() + 3600_000) },
+        data: {
+          userId: user.id,
+          sessionToken: `session-${user.id}`,
+          expires: new Date(Date.now() + 3600_000),
+        },
       });
       await db.verificationToken.create({
         data: { identifier: user.email, token: `token-${user.id}`, expires: new Date(Date.now() + 3600_000) },
@@ -89,7 +93,9 @@ describe("schema.prisma and migrations", () => {
       const server = await createServer(db, { ownerId: user.id, tags: ["a", "b"] });
       const registry = await createRegistry(db, { ownerId: user.id });
       await db.registrySubject.create({ data: { registryId: registry.id, kind: "TEAM", teamId: team.id } });
-      await db.registryServer.create({ data: { registryId: registry.id, serverId: server.id, allowedTools: ["echo"] } });
+      await db.registryServer.create({
+        data: { registryId: registry.id, serverId: server.id, allowedTools: ["echo"] },
+      });
       const connection = await db.connection.create({
         data: {
           publicId: `c_${user.id}`,
@@ -102,10 +108,21 @@ describe("schema.prisma and migrations", () => {
         },
       });
       await db.apiToken.create({
-        data: { userId: user.id, name: "ci", keyId: `k_${user.id}`, secretHash: "hash", scopes: [{ serverId: server.id }] },
+        data: {
+          userId: user.id,
+          name: "ci",
+          keyId: `k_${user.id}`,
+          secretHash: "hash",
+          scopes: [{ serverId: server.id }],
+        },
       });
       await db.auditEvent.create({
-        data: { action: "test.event", actorUserId: user.id, connectionId: connection.id, requestBody: Buffer.from("x") },
+        data: {
+          action: "test.event",
+          actorUserId: user.id,
+          connectionId: connection.id,
+          requestBody: Buffer.from("x"),
+        },
       });
       await db.setting.create({ data: { key: `test.${user.id}`, value: { on: true } } });
 

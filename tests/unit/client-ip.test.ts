@@ -21,24 +21,36 @@ describe("client IP resolution (PROTOCOL X8)", () => {
   });
 
   it("does not let a client prepend a fake address", () => {
-    const result = resolveClientIp({ socketAddress: "10.0.0.1", forwardedFor: "127.0.0.1, 198.51.100.7", trusted });
+    const result = resolveClientIp({
+      socketAddress: "10.0.0.1",
+      forwardedFor: "127.0.0.1, 198.51.100.7",
+      trusted,
+    });
     expect(result.ip).toBe("198.51.100.7");
   });
 
   it("normalizes IPv4-mapped IPv6 socket addresses", () => {
-    expect(resolveClientIp({ socketAddress: "::ffff:10.0.0.2", forwardedFor: "198.51.100.8", trusted }).ip).toBe(
-      "198.51.100.8",
+    expect(
+      resolveClientIp({ socketAddress: "::ffff:10.0.0.2", forwardedFor: "198.51.100.8", trusted }).ip,
+    ).toBe("198.51.100.8");
+    expect(resolveClientIp({ socketAddress: "::ffff:127.0.0.1", forwardedFor: undefined, trusted }).ip).toBe(
+      "127.0.0.1",
     );
-    expect(resolveClientIp({ socketAddress: "::ffff:127.0.0.1", forwardedFor: undefined, trusted }).ip).toBe("127.0.0.1");
   });
 
   it("skips junk entries in the header", () => {
-    const result = resolveClientIp({ socketAddress: "10.0.0.1", forwardedFor: "198.51.100.9, not-an-ip", trusted });
+    const result = resolveClientIp({
+      socketAddress: "10.0.0.1",
+      forwardedFor: "198.51.100.9, not-an-ip",
+      trusted,
+    });
     expect(result.ip).toBe("198.51.100.9");
   });
 
   it("trusts nobody by default", () => {
     const none = trustedProxyList([]);
-    expect(resolveClientIp({ socketAddress: "127.0.0.1", forwardedFor: "6.6.6.6", trusted: none }).ip).toBe("127.0.0.1");
+    expect(resolveClientIp({ socketAddress: "127.0.0.1", forwardedFor: "6.6.6.6", trusted: none }).ip).toBe(
+      "127.0.0.1",
+    );
   });
 });

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, parseEnv } from "@/server/env";
+import { ConfigError, type EnvSource, parseEnv } from "@/server/env";
 
 const KEY = Buffer.alloc(32, 7).toString("base64");
 const VALID = {
@@ -13,7 +13,7 @@ const VALID = {
   GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
 };
 
-function problemsOf(source: NodeJS.ProcessEnv): string[] {
+function problemsOf(source: EnvSource): string[] {
   try {
     parseEnv(source);
   } catch (error) {
@@ -58,7 +58,9 @@ describe("parseEnv", () => {
       LOG_LEVEL: "loud",
     });
     const names = problems.map((line) => line.split(":")[0]);
-    expect(names).toEqual(expect.arrayContaining(["PORT", "DATABASE_URL", "GATEHOUSE_ENCRYPTION_KEY", "LOG_LEVEL"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["PORT", "DATABASE_URL", "GATEHOUSE_ENCRYPTION_KEY", "LOG_LEVEL"]),
+    );
     expect(problems.find((line) => line.startsWith("GATEHOUSE_ENCRYPTION_KEY"))).toContain("32 bytes");
   });
 
@@ -69,17 +71,25 @@ describe("parseEnv", () => {
   it("reads generated secrets and embedded URLs from the data folder when variables are unset", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "gh-env-"));
     dirs.push(dir);
-    writeFileSync(path.join(dir, "secrets.json"), JSON.stringify({ AUTH_SECRET: "s".repeat(48), GATEHOUSE_ENCRYPTION_KEY: KEY }));
+    writeFileSync(
+      path.join(dir, "secrets.json"),
+      JSON.stringify({ AUTH_SECRET: "s".repeat(48), GATEHOUSE_ENCRYPTION_KEY: KEY }),
+    );
     writeFileSync(
       path.join(dir, "runtime.json"),
-      JSON.stringify({ DATABASE_URL: "postgresql://127.0.0.1:54329/gatehouse", REDIS_URL: "redis://127.0.0.1:6390" }),
+      JSON.stringify({
+        DATABASE_URL: "postgresql://127.0.0.1:54329/gatehouse",
+        REDIS_URL: "redis://127.0.0.1:6390",
+      }),
     );
     chmodSync(path.join(dir, "secrets.json"), 0o600);
     const config = parseEnv({ GATEHOUSE_DATA_DIR: dir });
     expect(config.AUTH_SECRET).toBe("s".repeat(48));
     expect(config.DATABASE_URL).toBe("postgresql://127.0.0.1:54329/gatehouse");
     // Explicit variables still win over the data folder.
-    expect(parseEnv({ GATEHOUSE_DATA_DIR: dir, REDIS_URL: "redis://other:6379" }).REDIS_URL).toBe("redis://other:6379");
+    expect(parseEnv({ GATEHOUSE_DATA_DIR: dir, REDIS_URL: "redis://other:6379" }).REDIS_URL).toBe(
+      "redis://other:6379",
+    );
   });
 
   it("keeps the message free of stack traces and values", () => {

@@ -47,6 +47,8 @@ describe("AES-256-GCM envelopes", () => {
   });
 
   it("rejects garbage", () => {
-    expect(() => open(keyringFromBase64(keyA), Buffer.from("not an envelope"), "ctx")).toThrow(/not a valid envelope/);
+    expect(() => open(keyringFromBase64(keyA), Buffer.from("not an envelope"), "ctx")).toThrow(
+      /not a valid envelope/,
+    );
   });
 });

@@ -7,7 +7,9 @@ const base = {
   DATABASE_URL: "postgresql://localhost/gatehouse",
   REDIS_URL: "redis://localhost:6379",
   AUTH_SECRET: STRONG_SECRET,
-  GATEHOUSE_ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString("base64"),
+  GATEHOUSE_ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString(
+    "base64",
+  ),
   GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
 };
 
@@ -23,9 +25,15 @@ describe("security posture", () => {
   });
 
   it("reports every check and allows a strong production configuration", () => {
-    const config = parseEnv({ ...base, NODE_ENV: "production", GATEHOUSE_PUBLIC_URL: "https://gate.example.com" });
+    const config = parseEnv({
+      ...base,
+      NODE_ENV: "production",
+      GATEHOUSE_PUBLIC_URL: "https://gate.example.com",
+    });
     const names = securityPosture(config).map((check) => check.name);
-    expect(names).toEqual(expect.arrayContaining(["AUTH_SECRET", "GATEHOUSE_ENCRYPTION_KEY", "TLS", "Authentication"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["AUTH_SECRET", "GATEHOUSE_ENCRYPTION_KEY", "TLS", "Authentication"]),
+    );
     expect(fatalPostureProblems(config)).toEqual([]);
   });
 

@@ -1,6 +1,12 @@
 import type { TestProject } from "vitest/node";
 import { migrate } from "@/server/db/migrate";
-import { createDatabase, deleteRedisKeys, dropDatabase, randomRedisPrefix, TEST_REDIS_URL } from "./test-database";
+import {
+  createDatabase,
+  deleteRedisKeys,
+  dropDatabase,
+  randomRedisPrefix,
+  TEST_REDIS_URL,
+} from "./test-database";
 
 declare module "vitest" {
   export interface ProvidedContext {

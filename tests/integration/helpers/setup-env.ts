@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 
 // Runs in each test worker before the test file imports anything that calls env().
-process.env.DATABASE_URL = inject("databaseUrl");
-process.env.REDIS_URL = inject("redisUrl");
-process.env.REDIS_KEY_PREFIX = inject("redisKeyPrefix");
-process.env.AUTH_SECRET = randomBytes(32).toString("base64url");
-process.env.GATEHOUSE_ENCRYPTION_KEY = randomBytes(32).toString("base64");
-process.env.GATEHOUSE_DATA_DIR = "/nonexistent/gatehouse-test-data";
-process.env.LOG_LEVEL = "warn";
-process.env.NODE_ENV = "test";
+Object.assign(process.env, {
+  DATABASE_URL: inject("databaseUrl"),
+  REDIS_URL: inject("redisUrl"),
+  REDIS_KEY_PREFIX: inject("redisKeyPrefix"),
+  AUTH_SECRET: randomBytes(32).toString("base64url"),
+  GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-test-data",
+  LOG_LEVEL: "warn",
+  NODE_ENV: "test",
+});

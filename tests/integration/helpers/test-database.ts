@@ -6,7 +6,8 @@ import pg from "pg";
  * Throwaway databases and Redis prefixes for test runs, on the PostgreSQL and Redis already
  * running on the machine (TEST_POSTGRES_URL / TEST_REDIS_URL override the defaults).
  */
-export const ADMIN_DATABASE_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+export const ADMIN_DATABASE_URL =
+  process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function databaseUrlFor(name: string): string {

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { GET as health } from "@/app/api/health/route";
+import { GET as metricsRoute } from "@/app/api/metrics/route";
+import { GET as ready } from "@/app/api/ready/route";
+import { GET as trpcGet, POST as trpcPost } from "@/app/api/trpc/[trpc]/route";
+import { disconnectDb } from "@/server/db";
+import { closeQueues } from "@/server/queue/queues";
+import { disconnectRedis } from "@/server/redis";
+
+const BASE = "http://localhost:3000";
+
+afterAll(async () => {
+  await closeQueues();
+  await disconnectRedis();
+  await disconnectDb();
+});
+
+describe("operations endpoints", () => {
+  it("/api/health answers without touching dependencies", async () => {
+    const response = health();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("/api/ready reports PostgreSQL and Redis with latencies", async () => {
+    const response = await ready();
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: "ready", checks: { database: { ok: true }, redis: { ok: true } } });
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("/api/metrics refuses clients that are not local, and serves Prometheus text to local ones", async () => {
+    const remote = await metricsRoute(
+      new Request(`${BASE}/api/metrics`, { headers: { "x-gatehouse-client-ip": "203.0.113.5" } }),
+    );
+    expect(remote.status).toBe(403);
+    expect(await remote.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
+
+    const local = await metricsRoute(
+      new Request(`${BASE}/api/metrics`, { headers: { "x-gatehouse-client-ip": "127.0.0.1" } }),
+    );
+    expect(local.status).toBe(200);
+    expect(local.headers.get("content-type")).toContain("text/plain");
+    const text = await local.text();
+    expect(text).toContain("gatehouse_http_requests_total");
+    expect(text).toMatch(/gatehouse_queue_jobs\{queue="upstream-health",state="waiting"\} \d+/);
+    expect(text).toContain("gatehouse_process_cpu_seconds_total");
+  });
+});
+
+describe("tRPC over HTTP", () => {
+  it("serves a query with superjson-encoded data", async () => {
+    const response = await trpcGet(new Request(`${BASE}/api/trpc/system.getStatus`));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.result.data.json).toMatchObject({ database: { ok: true }, redis: { ok: true } });
+  });
+
+  it("answers an unknown procedure with a JSON 404 and no stack trace", async () => {
+    const response = await trpcGet(new Request(`${BASE}/api/trpc/system.doesNotExist`));
+    expect(response.status).toBe(404);
+    const text = await response.text();
+    expect(JSON.parse(text).error.json.data.code).toBe("NOT_FOUND");
+    expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect(text).not.toContain("stack");
+  });
+
+  it("refuses a mutation sent as GET (no state change on GET)", async () => {
+    const response = await trpcGet(new Request(`${BASE}/api/trpc/system.checkUpstreams`));
+    expect(response.status).toBe(405);
+  });
+
+  it("runs a mutation through POST", async () => {
+    const response = await trpcPost(
+      new Request(`${BASE}/api/trpc/system.checkUpstreams`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: null }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect((await response.json()).result.data.json).toEqual({ queued: true });
+  });
+});

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_OWNER_EMAIL, seedDemo } from "@/prisma/seed/demo";
+import { verifyPassword } from "@/server/crypto/password";
+import { createDb, type Db } from "@/server/db";
+import { migrate } from "@/server/db/migrate";
+import { createDatabase, dropDatabase } from "./helpers/test-database";
+
+describe("demo seed", () => {
+  let database: { name: string; url: string };
+  let db: Db;
+
+  beforeAll(async () => {
+    // Its own database: the demo uses fixed slugs and emails.
+    database = await createDatabase("gatehouse_seed");
+    await migrate(database.url);
+    db = createDb(database.url, { max: 2 });
+  });
+  afterAll(async () => {
+    await db.$disconnect();
+    await dropDatabase(database.name);
+  });
+
+  it("creates a believable installation once, with an owner who can sign in", async () => {
+    const first = await seedDemo({ db, upstreamPort: 4901 });
+    expect(first.created).toBe(true);
+    if (!first.created) return;
+    expect(first.ownerPassword).toMatch(/^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3}$/);
+
+    const owner = await db.user.findUniqueOrThrow({ where: { email: DEMO_OWNER_EMAIL } });
+    expect(owner.role).toBe("OWNER");
+    expect(owner.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await verifyPassword(owner.passwordHash ?? "", first.ownerPassword)).toBe(true);
+    expect(await verifyPassword(owner.passwordHash ?? "", "wrong password")).toBe(false);
+
+    expect(await db.team.count()).toBe(3);
+    const approved = await db.server.findMany({
+      where: { status: "APPROVED" },
+      include: { approvedVersion: true },
+    });
+    expect(approved.map((server) => server.approvedVersion?.url).sort()).toEqual([
+      "http://127.0.0.1:4901/mcp",
+      "http://127.0.0.1:4902/sse",
+    ]);
+    expect(await db.server.count({ where: { status: { not: "APPROVED" } } })).toBe(2);
+    const everyone = await db.registrySubject.findFirst({
+      where: { kind: "EVERYONE" },
+      include: { registry: true },
+    });
+    expect(everyone?.registry.slug).toBe("company-defaults");
+    expect(await db.auditEvent.count({ where: { action: "system.demo.seed" } })).toBe(1);
+  });
+
+  it("does nothing the second time", async () => {
+    const again = await seedDemo({ db, upstreamPort: 4901 });
+    expect(again).toEqual({ created: false, ownerEmail: DEMO_OWNER_EMAIL });
+    expect(await db.user.count()).toBe(6);
+  });
+});
