@@ -14,7 +14,7 @@ type GlobalWithRedis = typeof globalThis & { [GLOBAL_KEY]?: Redis };
  * BullMQ workers pass `{ maxRetriesPerRequest: null }` (they block on purpose).
  */
 export function createRedis(purpose: string, overrides: RedisOptions = {}): Redis {
-  return new Redis(env().REDIS_URL, {
+  const client = new Redis(env().REDIS_URL, {
     connectionName: `gatehouse:${purpose}`,
     maxRetriesPerRequest: 1,
     commandTimeout: 3_000,
@@ -22,6 +22,14 @@ export function createRedis(purpose: string, overrides: RedisOptions = {}): Redi
     lazyConnect: false,
     ...overrides,
   });
+  // ioredis reconnects by itself; log an outage once in a while instead of on every retry.
+  let lastLogged = 0;
+  client.on("error", (error: Error) => {
+    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    logger().warn({ purpose, err: { message: error.message } }, "Redis connection error; retrying");
+  });
+  return client;
 }
 
 /** Shared connection for ordinary commands (not for blocking BullMQ workers). Keys need `key()`. */
