@@ -105,3 +105,14 @@ describe("parseEnv", () => {
     expect(error?.message).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe(".env.example", () => {
+  it("documents every variable the configuration schema accepts", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { ENV_SCHEMA } = await import("@/server/env");
+    const example = readFileSync(path.resolve(import.meta.dirname, "../../.env.example"), "utf8");
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    const missing = Object.keys(ENV_SCHEMA.shape).filter((name) => !documented.has(name));
+    expect(missing).toEqual([]);
+  });
+});
