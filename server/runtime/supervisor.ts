@@ -85,9 +85,11 @@ export class Supervisor {
     this.finishing = (async () => {
       if (error !== undefined) report(error);
       const started = performance.now();
-      say(signal ? `\nStopping Gatehouse (${signal})…` : "Stopping everything that was started…");
+      // Only the lock was taken (or nothing at all): nothing worth announcing.
+      const isQuiet = signal === undefined && [...this.resources].every((r) => r.phase === PHASES.files);
+      if (!isQuiet) say(signal ? `\nStopping Gatehouse (${signal})…` : "Stopping what was started…");
       await this.shutdown();
-      say(`Stopped ${style.dim(`(${seconds(performance.now() - started)})`)}`);
+      if (!isQuiet) say(`Stopped ${style.dim(`(${seconds(performance.now() - started)})`)}`);
       process.exit(code);
     })();
     return this.finishing;

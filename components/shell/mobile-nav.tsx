@@ -1,0 +1,26 @@
+"use client";
+
+import { Menu } from "lucide-react";
+import { useState } from "react";
+import { Button } from "@/components/ui/button";
+import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from "@/components/ui/sheet";
+import { SidebarContent } from "./sidebar-content";
+
+/** Below the lg breakpoint the sidebar lives in a sheet opened from the top bar. */
+export function MobileNav({ version }: { version?: string }) {
+  const [isOpen, setIsOpen] = useState(false);
+  return (
+    <Sheet open={isOpen} onOpenChange={setIsOpen}>
+      <SheetTrigger asChild>
+        <Button variant="ghost" size="icon-sm" className="-ml-1 lg:hidden" aria-label="Open navigation">
+          <Menu aria-hidden="true" />
+        </Button>
+      </SheetTrigger>
+      <SheetContent closeLabel="Close navigation">
+        <SheetTitle>Navigation</SheetTitle>
+        <SheetDescription>Go to another area of Gatehouse.</SheetDescription>
+        <SidebarContent version={version} onNavigate={() => setIsOpen(false)} />
+      </SheetContent>
+    </Sheet>
+  );
+}
