@@ -1,7 +1,10 @@
 import { expect, test } from "./fixtures";
 
 test.describe("security headers and request hygiene", () => {
-  test("pages carry a nonce CSP and every script on the page uses that nonce", async ({ page, consoleProblems }) => {
+  test("pages carry a nonce CSP and every script on the page uses that nonce", async ({
+    page,
+    consoleProblems,
+  }) => {
     const response = await page.goto("/");
     const headers = response?.headers() ?? {};
     const csp = headers["content-security-policy"] ?? "";
@@ -16,9 +19,9 @@ test.describe("security headers and request hygiene", () => {
     expect(headers["strict-transport-security"]).toBeUndefined(); // plain HTTP on localhost
     expect(headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
 
-    const scriptNonces = await page.locator("script").evaluateAll((scripts) =>
-      scripts.map((script) => (script as HTMLScriptElement).nonce),
-    );
+    const scriptNonces = await page
+      .locator("script")
+      .evaluateAll((scripts) => scripts.map((script) => (script as HTMLScriptElement).nonce));
     expect(scriptNonces.length).toBeGreaterThan(0);
     for (const scriptNonce of scriptNonces) expect(scriptNonce).toBe(nonce);
     expect(consoleProblems).toEqual([]);
@@ -40,7 +43,9 @@ test.describe("security headers and request hygiene", () => {
       data: { json: null },
     });
     expect(response.status()).toBe(403);
-    expect(await response.json()).toEqual({ error: { code: "FORBIDDEN", message: "Cross-origin request refused." } });
+    expect(await response.json()).toEqual({
+      error: { code: "FORBIDDEN", message: "Cross-origin request refused." },
+    });
   });
 
   test("the same request from our own origin goes through", async ({ request, baseURL }) => {
@@ -60,7 +65,9 @@ test.describe("security headers and request hygiene", () => {
     const metrics = await request.get("/api/metrics", { headers: { "x-forwarded-for": "203.0.113.7" } });
     expect(metrics.status()).toBe(200);
     const text = await metrics.text();
-    expect(text).toMatch(/gatehouse_http_requests_total\{method="GET",route="\/api\/ready",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /gatehouse_http_requests_total\{method="GET",route="\/api\/ready",status="200"\} [1-9]/,
+    );
     expect(text).toMatch(/gatehouse_worker_up 1/);
   });
 

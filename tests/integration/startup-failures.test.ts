@@ -19,13 +19,12 @@ const GOOD = {
   AUTH_SECRET: randomBytes(32).toString("base64url"),
   GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
-  NODE_ENV: "production",
 };
 
 function start(entry: string, env: Record<string, string>) {
   const result = spawnSync(process.execPath, [tsx, entry], {
     cwd: root,
-    env,
+    env: { ...env, NODE_ENV: "production" },
     encoding: "utf8",
     timeout: 60_000,
   });

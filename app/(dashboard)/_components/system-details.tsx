@@ -70,7 +70,7 @@ export function SystemDetails() {
     );
   }
 
-  const { database, redis, worker, queues, checkedAt } = status.data;
+  const { database, redis, worker, queues, queuesError, checkedAt } = status.data;
   const beat = worker.heartbeat;
 
   return (
@@ -129,10 +129,8 @@ export function SystemDetails() {
         {queues.length === 0 ? (
           <EmptyState
             className="border-t"
-            title={redis.ok ? "No queues" : "Queues are unavailable"}
-            description={
-              redis.ok ? "No job queues are defined." : "Queue counts come from Redis, which is down."
-            }
+            title={queuesError ? "Queues are unavailable" : "No queues"}
+            description={queuesError ?? "No job queues are defined."}
           />
         ) : (
           <div className="border-t">

@@ -51,7 +51,9 @@ export async function getOverview(options: { db: Db; now?: Date }): Promise<Over
       db.server.count(),
       db.registry.count(),
       db.connection.count(),
-      db.apiToken.count({ where: { revokedAt: null } }),
+      db.apiToken.count({
+        where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+      }),
       db.server.groupBy({ by: ["status"], _count: { _all: true } }),
       db.server.findMany({
         where: { status: "APPROVED" },
@@ -59,7 +61,9 @@ export async function getOverview(options: { db: Db; now?: Date }): Promise<Over
         include: { approvedVersion: { select: { transport: true, capabilities: true } } },
       }),
       db.$queryRaw<{ hour: Date; events: bigint }[]>`
-      SELECT date_trunc('hour', "occurredAt") AS hour, count(*) AS events
+      -- Prisma stores DateTime as UTC in "timestamp without time zone"; say so, or the driver
+      -- reads the hours in the process's local time zone and the buckets shift.
+      SELECT date_trunc('hour', "occurredAt") AT TIME ZONE 'UTC' AS hour, count(*) AS events
       FROM "AuditEvent" WHERE "occurredAt" >= ${since}
       GROUP BY 1 ORDER BY 1`,
     ]);

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Db } from "../../db";
+import { logger } from "../../logger";
 import { checkDatabase, checkRedis, type DependencyCheck } from "../../ops/readiness";
 import { HEARTBEAT_TTL_SECONDS, readHeartbeat, type WorkerHeartbeat } from "../../queue/heartbeat";
 import { getQueue, QUEUE_NAMES } from "../../queue/queues";
@@ -18,6 +19,8 @@ export type SystemStatus = {
   redis: DependencyCheck;
   worker: { ok: boolean; heartbeat: WorkerHeartbeat | null };
   queues: QueueCounts[];
+  /** why queue counts could not be read (Redis answered PING but BullMQ failed) */
+  queuesError?: string;
   checkedAt: string;
 };
 
@@ -43,6 +46,24 @@ export async function getSystemStatus(options: { db: Db; redis: Redis }): Promis
   const heartbeat = redis.ok ? await readHeartbeat(options.redis).catch(() => null) : null;
   const isFresh =
     heartbeat !== null && Date.now() - new Date(heartbeat.at).getTime() < HEARTBEAT_TTL_SECONDS * 1000;
-  const queues = redis.ok ? await queueCounts().catch(() => []) : [];
-  return { database, redis, worker: { ok: isFresh, heartbeat }, queues, checkedAt: new Date().toISOString() };
+  let queues: QueueCounts[] = [];
+  let queuesError: string | undefined;
+  if (redis.ok) {
+    try {
+      queues = await queueCounts();
+    } catch (error) {
+      logger().warn({ err: error }, "could not read queue counts");
+      queuesError = "Queue counts could not be read; see the server log.";
+    }
+  } else {
+    queuesError = "Redis is unreachable.";
+  }
+  return {
+    database,
+    redis,
+    worker: { ok: isFresh, heartbeat },
+    queues,
+    ...(queuesError && { queuesError }),
+    checkedAt: new Date().toISOString(),
+  };
 }
