@@ -61,14 +61,24 @@ function installDependencies() {
       : "Installing dependencies (`npm ci`, first start only)…\n",
   );
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const result = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], {
-    cwd: root,
-    stdio: "inherit",
-    shell: process.platform === "win32",
-  });
+  const runNpm = (command) =>
+    spawnSync(npm, [command, "--no-audit", "--no-fund"], {
+      cwd: root,
+      stdio: "inherit",
+      shell: process.platform === "win32",
+    });
+  let result = runNpm("ci");
   if (result.error) fail(`Could not run npm: ${result.error.message}`);
-  if (result.status !== 0) fail(`\`npm ci\` failed (exit code ${result.status}); see its output above.`);
-  writeFileSync(installedHashFile, `${hash}\n`);
+  if (result.status !== 0) {
+    // `npm ci` refuses a lockfile that lacks optional packages for other platforms (a registry
+    // mirror without them produces one); `npm install` accepts it and installs the same versions.
+    process.stdout.write("`npm ci` failed; trying `npm install`…\n");
+    result = runNpm("install");
+    if (result.status !== 0)
+      fail(`\`npm install\` failed (exit code ${result.status}); see its output above.`);
+  }
+  // Hashed again: `npm install` may have rewritten the lockfile.
+  writeFileSync(installedHashFile, `${lockfileHash()}\n`);
   process.stdout.write(`Dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 

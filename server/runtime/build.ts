@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { spawnChild } from "./children";
+import { type Child, nodeArgs, spawnChild } from "./children";
 import { PHASES, StartupError, type Supervisor } from "./supervisor";
 
 /**
@@ -69,7 +69,14 @@ export type BuildOutcome = { built: boolean; reason: string };
 /** Build when the stored hash differs (or no build exists). Throws StartupError with the build's output. */
 export async function ensureBuild(
   supervisor: Supervisor,
-  options: { root: string; env: NodeJS.ProcessEnv; logFile: string; onStart: (reason: string) => void },
+  options: {
+    root: string;
+    env: NodeJS.ProcessEnv;
+    /** the build's output; without one it is shown as it happens */
+    logFile?: string;
+    onStart: (reason: string) => void;
+    onSpawn?: (child: Child) => void;
+  },
 ): Promise<BuildOutcome> {
   const { root } = options;
   const hash = hashBuildInputs(root);
@@ -85,24 +92,27 @@ export async function ensureBuild(
   const child = spawnChild(supervisor, {
     name: "build",
     command: process.execPath,
-    args: [nextBin, "build"],
+    args: nodeArgs(nextBin, ["build"]),
     cwd: root,
     env: options.env,
     phase: PHASES.app,
     logFile: options.logFile,
+    echo: options.logFile ? undefined : "all",
     oneShot: true,
     stopTimeoutMs: 5_000,
   });
+  options.onSpawn?.(child);
   const exit = await child.exited;
   if (supervisor.isStopping) throw new StartupError("build interrupted");
   if (exit.code !== 0) {
-    throw new StartupError(
-      `The app build failed (next build ${exit.error ? `could not run: ${exit.error.message}` : `exited with code ${exit.code}`}).\n` +
-        `Its last output (all of it in ${options.logFile}):\n${child
+    const how = exit.error ? `could not run: ${exit.error.message}` : `exited with code ${exit.code}`;
+    const output = options.logFile
+      ? `\nIts last output (all of it in ${options.logFile}):\n${child
           .tail(25)
           .map((line) => `  ${line}`)
-          .join("\n")}`,
-    );
+          .join("\n")}`
+      : "";
+    throw new StartupError(`The app build failed (next build ${how}).${output}`);
   }
   // Hashed before building: a file edited during the build makes the next start build again.
   writeFileSync(path.join(root, BUILD_HASH_FILE), `${hash}\n`);

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
+import path from "node:path";
 import { createInterface } from "node:readline";
-import { warn } from "./output";
+import { pathToFileURL } from "node:url";
+import { say, warn } from "./output";
 import { isGroupAlive, signalGroup, waitUntil } from "./processes";
 import { StartupError, type Supervisor } from "./supervisor";
 
@@ -21,9 +23,10 @@ export type ChildSpec = {
   cwd: string;
   env: NodeJS.ProcessEnv;
   phase: number;
-  logFile: string;
-  /** echo pino warnings/errors and plain stderr lines to the terminal */
-  echo?: boolean;
+  /** where all output goes (appended); none when undefined */
+  logFile?: string;
+  /** to the terminal: pino warnings/errors and plain stderr lines, or every line */
+  echo?: "warnings" | "all";
   stopSignal?: NodeJS.Signals;
   /** how long the child may take to stop before its group gets SIGKILL */
   stopTimeoutMs?: number;
@@ -72,7 +75,7 @@ export class ChildExitedError extends StartupError {
 export class Child {
   readonly exited: Promise<ChildExit>;
   private readonly tailLines: string[] = [];
-  private readonly log: WriteStream;
+  private readonly log: WriteStream | undefined;
   private readonly process: ChildProcess;
   private hasExited = false;
   private isStopRequested = false;
@@ -82,15 +85,17 @@ export class Child {
     readonly spec: ChildSpec,
   ) {
     if (supervisor.isStopping) throw new StartupError(`not starting ${spec.name}: Gatehouse is stopping`);
-    this.log = createWriteStream(spec.logFile, { flags: "a" });
-    this.log.on("error", () => undefined);
+    this.log = spec.logFile ? createWriteStream(spec.logFile, { flags: "a" }) : undefined;
+    this.log?.on("error", () => undefined);
     this.process = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.log.write(`--- ${new Date().toISOString()} started ${spec.name} (pid ${this.process.pid ?? "?"})\n`);
+    this.log?.write(
+      `--- ${new Date().toISOString()} started ${spec.name} (pid ${this.process.pid ?? "?"})\n`,
+    );
     if (this.process.stdout) this.collect(this.process.stdout, false);
     if (this.process.stderr) this.collect(this.process.stderr, true);
 
@@ -106,10 +111,10 @@ export class Child {
         if (this.hasExited) return;
         this.hasExited = true;
         unregister();
-        this.log.write(
+        this.log?.write(
           `--- ${new Date().toISOString()} ${spec.name} exited (code ${exit.code}, signal ${exit.signal})\n`,
         );
-        this.log.end();
+        this.log?.end();
         // Grandchildren the leader left behind are orphans now; they go with the group.
         if (this.pid !== undefined && isGroupAlive(this.pid)) signalGroup(this.pid, "SIGKILL");
         if (!spec.oneShot && !this.isStopRequested && !supervisor.isStopping)
@@ -166,13 +171,14 @@ export class Child {
   private collect(stream: NodeJS.ReadableStream, isStderr: boolean): void {
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on("line", (line) => {
-      if (!this.log.writableEnded) this.log.write(`${line}\n`);
+      if (this.log && !this.log.writableEnded) this.log.write(`${line}\n`);
       if (!line.trim()) return;
       const readable = readableLine(line);
       const text = readable.text.length > 400 ? `${readable.text.slice(0, 400)}…` : readable.text;
       this.tailLines.push(text);
       if (this.tailLines.length > TAIL_LINES * 2) this.tailLines.splice(0, TAIL_LINES);
-      if (this.spec.echo && (readable.level >= 40 || (isStderr && readable.level === 0)))
+      if (this.spec.echo === "all") say(line);
+      else if (this.spec.echo === "warnings" && (readable.level >= 40 || (isStderr && readable.level === 0)))
         warn(`  [${this.spec.name}] ${text}`);
     });
   }
@@ -180,4 +186,11 @@ export class Child {
 
 export function spawnChild(supervisor: Supervisor, spec: ChildSpec): Child {
   return new Child(supervisor, spec);
+}
+
+const EXIT_WITH_PARENT = pathToFileURL(path.join(import.meta.dirname, "exit-with-parent.mjs")).href;
+
+/** Arguments for a Node child: `script` with preloads, always including exit-with-parent.mjs. */
+export function nodeArgs(script: string, args: string[] = [], preloads: string[] = []): string[] {
+  return [...[EXIT_WITH_PARENT, ...preloads].flatMap((preload) => ["--import", preload]), script, ...args];
 }

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Child, spawnChild } from "./children";
+import { type Child, nodeArgs, spawnChild } from "./children";
 import { LOOPBACK, waitForPort } from "./ports";
 import { PHASES, type Supervisor } from "./supervisor";
 
@@ -27,7 +27,7 @@ export async function startDemoUpstreams(
     spawnChild(supervisor, {
       name: upstream.name,
       command: process.execPath,
-      args: ["--import", preload, entry, upstream.transport],
+      args: nodeArgs(entry, [upstream.transport], [preload]),
       cwd: options.root,
       // Only what it needs: the reference server has a tool that returns its whole environment.
       env: { NODE_ENV: "production", PORT: String(options.port + upstream.portOffset) },

@@ -5,16 +5,16 @@
  */
 const isTty = process.stdout.isTTY === true;
 
-function paint(code: number, text: string): string {
-  return isTty ? `\u001b[${code}m${text}\u001b[0m` : text;
+function paint(open: number, close: number, text: string): string {
+  return isTty ? `\u001b[${open}m${text}\u001b[${close}m` : text;
 }
 
 export const style = {
-  green: (text: string) => paint(32, text),
-  red: (text: string) => paint(31, text),
-  yellow: (text: string) => paint(33, text),
-  bold: (text: string) => paint(1, text),
-  dim: (text: string) => paint(2, text),
+  green: (text: string) => paint(32, 39, text),
+  red: (text: string) => paint(31, 39, text),
+  yellow: (text: string) => paint(33, 39, text),
+  bold: (text: string) => paint(1, 22, text),
+  dim: (text: string) => paint(2, 22, text),
 };
 
 export function seconds(ms: number): string {

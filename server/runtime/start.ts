@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -6,10 +6,11 @@ import { pathToFileURL } from "node:url";
 import { type DemoSeedResult, seedDemo } from "../../prisma/seed/demo";
 import { createDb } from "../db";
 import { MigrationError, migrate } from "../db/migrate";
-import { bootEnv, type Env, parseEnv, processEnvWith } from "../env";
+import { bootEnv, parseEnv, processEnvWith } from "../env";
 import { checkPostgres, checkRedisServer } from "../ops/preflight";
+import { printBanner } from "./banner";
 import { ensureBuild } from "./build";
-import { type Child, spawnChild } from "./children";
+import { type Child, nodeArgs, spawnChild } from "./children";
 import { startDemoUpstreams } from "./demo-upstreams";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres";
 import {
@@ -19,11 +20,10 @@ import {
   startEmbeddedRedis,
 } from "./embedded-redis";
 import { acquireLock, type Lock, type LockChild, stopLeftovers } from "./lock";
-import { say, seconds, style, Timings } from "./output";
+import { say, style, Timings } from "./output";
 import { isPortFree, LOOPBACK } from "./ports";
 import {
   ensureSecrets,
-  ownerPasswordPath,
   removeRuntimeFile,
   type SecretName,
   secretsPath,
@@ -87,38 +87,6 @@ async function waitUntilReady(url: string, app: Child, supervisor: Supervisor): 
         .map((line) => `  ${line}`)
         .join("\n")}`,
   );
-}
-
-function printBanner(options: {
-  config: Env;
-  isDemo: boolean;
-  seeded: DemoSeedResult | undefined;
-  logsDir: string;
-  totalMs: number;
-}): void {
-  const { config, seeded } = options;
-  const passwordFile = ownerPasswordPath(config.dataDir);
-  say();
-  say(style.bold(`  Gatehouse is running at ${style.green(config.GATEHOUSE_PUBLIC_URL)}`));
-  say();
-  if (seeded?.created) {
-    say(`  Owner account  ${seeded.ownerEmail}`);
-    say(`  Password       ${style.bold(seeded.ownerPassword)}`);
-    say(`                 ${style.dim(`shown this once; also saved in ${passwordFile}`)}`);
-  } else if (seeded) {
-    say(`  Owner account  ${seeded.ownerEmail}`);
-    say(
-      existsSync(passwordFile)
-        ? `  Password       in ${passwordFile}`
-        : `  Password       shown on the first start (${path.basename(passwordFile)} was removed)`,
-    );
-  }
-  if (seeded)
-    say(`  ${style.dim("The sign-in page arrives with a later release; the account is ready for it.")}`);
-  say(`  Data           ${config.dataDir} ${style.dim(`(logs in ${options.logsDir})`)}`);
-  say(`  Started in     ${seconds(options.totalMs)}`);
-  say();
-  say("  Ctrl-C to stop.");
 }
 
 async function run(supervisor: Supervisor): Promise<void> {
@@ -193,6 +161,8 @@ async function run(supervisor: Supervisor): Promise<void> {
     env: processEnvWith({ NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" }),
     logFile: path.join(logsDir, "build.log"),
     onStart: (reason) => note(`building the app (${reason}); this takes a minute or two`),
+    // next build stops its type-checker (its own process group) when it gets SIGTERM.
+    onSpawn: (child) => remember(lockEntry("build", child, "next")),
   }).then((outcome) => {
     doneBuild(outcome.built ? `built (${outcome.reason})` : "up to date, not rebuilt");
     return outcome;
@@ -325,12 +295,12 @@ async function run(supervisor: Supervisor): Promise<void> {
     const child = spawnChild(supervisor, {
       name,
       command: process.execPath,
-      args: ["--import", tsx, script],
+      args: nodeArgs(script, [], [tsx]),
       cwd: ROOT,
       env: runtimeEnv,
       phase: PHASES.app,
       logFile: path.join(logsDir, `${name}.log`),
-      echo: true,
+      echo: "warnings",
       stopTimeoutMs,
     });
     remember(lockEntry(name, child, script));
@@ -348,7 +318,7 @@ async function run(supervisor: Supervisor): Promise<void> {
   await supervisor.guard(waitUntilReady(readyUrl, app, supervisor));
   doneApp(`ready on ${config.HOST}:${config.PORT}`);
 
-  printBanner({ config, isDemo, seeded, logsDir, totalMs: performance.now() - startedAt });
+  printBanner({ config, seeded, logsDir, totalMs: performance.now() - startedAt });
 }
 
 /** When the launcher (bootstrap.mjs) is killed outright, nobody would ever stop us: stop. */

@@ -16,6 +16,8 @@ export const PHASES = {
   files: 5,
 } as const;
 
+const SHUTDOWN_LIMIT_MS = 120_000;
+
 /** A failure a person can act on: printed as-is, without a stack trace. */
 export class StartupError extends Error {
   constructor(message: string) {
@@ -88,6 +90,11 @@ export class Supervisor {
       // Only the lock was taken (or nothing at all): nothing worth announcing.
       const isQuiet = signal === undefined && [...this.resources].every((r) => r.phase === PHASES.files);
       if (!isQuiet) say(signal ? `\nStopping Gatehouse (${signal})…` : "Stopping what was started…");
+      // Every stop step has its own time limit; this one is for a bug in them.
+      setTimeout(() => {
+        sayError(`Stopping took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; killing what is left.`);
+        process.exit(code === 0 ? 1 : code);
+      }, SHUTDOWN_LIMIT_MS).unref();
       await this.shutdown();
       if (!isQuiet) say(`Stopped ${style.dim(`(${seconds(performance.now() - started)})`)}`);
       process.exit(code);
