@@ -52,8 +52,11 @@ export async function checkRedisServer(config: Env): Promise<PreflightResult> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  // The failure is reported through connect()'s rejection below; this only keeps ioredis quiet.
-  client.on("error", () => undefined);
+  // connect() rejects with a bare "Connection is closed."; the socket error says why (refused, DNS…).
+  let socketError: Error | undefined;
+  client.on("error", (error: Error) => {
+    socketError ??= error;
+  });
   try {
     await client.connect();
     const info = await client.info("server");
@@ -64,7 +67,8 @@ export async function checkRedisServer(config: Env): Promise<PreflightResult> {
       detail: `reachable at ${redactUrl(config.REDIS_URL)} (version ${version})`,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const cause = socketError ?? error;
+    const message = cause instanceof Error ? cause.message : String(cause);
     return {
       name: "Redis",
       ok: false,

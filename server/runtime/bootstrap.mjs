@@ -57,26 +57,20 @@ function installDependencies() {
   const started = Date.now();
   process.stdout.write(
     existsSync(modules)
-      ? "package-lock.json changed since the last install: running `npm ci`…\n"
-      : "Installing dependencies (`npm ci`, first start only)…\n",
+      ? "package-lock.json changed since the last install: running `npm install`…\n"
+      : "Installing dependencies (`npm install`, first start only)…\n",
   );
+  // Not `npm ci`: a registry that serves only this platform's native builds produces a lockfile
+  // without the other platforms' optional packages, which `npm ci` rejects as out of sync.
+  // `npm install` installs the locked versions and leaves such a lockfile as it is.
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const runNpm = (command) =>
-    spawnSync(npm, [command, "--no-audit", "--no-fund"], {
-      cwd: root,
-      stdio: "inherit",
-      shell: process.platform === "win32",
-    });
-  let result = runNpm("ci");
+  const result = spawnSync(npm, ["install", "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
   if (result.error) fail(`Could not run npm: ${result.error.message}`);
-  if (result.status !== 0) {
-    // `npm ci` refuses a lockfile that lacks optional packages for other platforms (a registry
-    // mirror without them produces one); `npm install` accepts it and installs the same versions.
-    process.stdout.write("`npm ci` failed; trying `npm install`…\n");
-    result = runNpm("install");
-    if (result.status !== 0)
-      fail(`\`npm install\` failed (exit code ${result.status}); see its output above.`);
-  }
+  if (result.status !== 0) fail(`\`npm install\` failed (exit code ${result.status}); see its output above.`);
   // Hashed again: `npm install` may have rewritten the lockfile.
   writeFileSync(installedHashFile, `${lockfileHash()}\n`);
   process.stdout.write(`Dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);

@@ -14,7 +14,9 @@ for (const theme of ["light", "dark"] as const) {
       await expect(page.locator("main h1")).toBeVisible();
       if (name === "overview") {
         await expect(page.getByTestId("upstream-row").first()).toBeVisible();
-        await expect(page.getByTestId("status-worker")).toHaveAttribute("data-state", "ok", { timeout: 30_000 });
+        await expect(page.getByTestId("status-worker")).toHaveAttribute("data-state", "ok", {
+          timeout: 30_000,
+        });
       }
       await page.screenshot({ path: `tests/e2e/screenshots/${name}-${theme}.png`, fullPage: true });
     }

@@ -18,8 +18,12 @@ test.describe("the app shell", () => {
     await expect(page).toHaveTitle(/Gatehouse/);
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
     const nav = page.getByRole("navigation", { name: "Main" });
-    for (const area of AREAS) await expect(nav.getByRole("link", { name: area.link, exact: true })).toBeVisible();
-    await expect(nav.getByRole("link", { name: "Overview", exact: true })).toHaveAttribute("aria-current", "page");
+    for (const area of AREAS)
+      await expect(nav.getByRole("link", { name: area.link, exact: true })).toBeVisible();
+    await expect(nav.getByRole("link", { name: "Overview", exact: true })).toHaveAttribute(
+      "aria-current",
+      "page",
+    );
     expect(consoleProblems).toEqual([]);
   });
 
@@ -30,7 +34,10 @@ test.describe("the app shell", () => {
       await nav.getByRole("link", { name: area.link, exact: true }).click();
       await expect(page).toHaveURL(area.path);
       await expect(page.getByRole("heading", { level: 1, name: area.heading })).toBeVisible();
-      await expect(nav.getByRole("link", { name: area.link, exact: true })).toHaveAttribute("aria-current", "page");
+      await expect(nav.getByRole("link", { name: area.link, exact: true })).toHaveAttribute(
+        "aria-current",
+        "page",
+      );
     }
     expect(consoleProblems).toEqual([]);
   });
@@ -88,9 +95,13 @@ test.describe("health on the overview", () => {
     await expect(rows.filter({ hasText: "Everything (demo)" })).toHaveAttribute("data-health", "healthy", {
       timeout: 30_000,
     });
-    await expect(rows.filter({ hasText: "Everything over SSE (demo)" })).toHaveAttribute("data-health", "healthy", {
-      timeout: 30_000,
-    });
+    await expect(rows.filter({ hasText: "Everything over SSE (demo)" })).toHaveAttribute(
+      "data-health",
+      "healthy",
+      {
+        timeout: 30_000,
+      },
+    );
     await page.getByRole("button", { name: "Check now" }).click();
     await expect(page.getByText("Health check queued")).toBeVisible();
     await expect(page.getByText("All upstreams healthy")).toBeVisible({ timeout: 30_000 });
