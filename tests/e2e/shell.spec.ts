@@ -59,7 +59,7 @@ test.describe("the app shell", () => {
     const response = await page.goto("/no/such/page");
     expect(response?.status()).toBe(404);
     await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
-    await page.getByRole("link", { name: /overview/i }).click();
+    await page.getByRole("link", { name: "Back to overview" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   });
 
