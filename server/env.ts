@@ -113,8 +113,15 @@ export function parseEnv(source: EnvSource = process.env): Env {
   const raw = parsed.data;
 
   const dataDir = path.resolve(raw.GATEHOUSE_DATA_DIR);
-  const stored = readJsonFile(path.join(dataDir, DATA_FILES.secrets), SECRETS_FILE_SCHEMA);
-  const runtime = readJsonFile(path.join(dataDir, DATA_FILES.runtime), RUNTIME_FILE_SCHEMA);
+  // The data folder is chosen at run time; the comments keep Next's file tracing from bundling the repo.
+  const stored = readJsonFile(
+    path.join(/*turbopackIgnore: true*/ dataDir, DATA_FILES.secrets),
+    SECRETS_FILE_SCHEMA,
+  );
+  const runtime = readJsonFile(
+    path.join(/*turbopackIgnore: true*/ dataDir, DATA_FILES.runtime),
+    RUNTIME_FILE_SCHEMA,
+  );
 
   const problems: string[] = [];
   const authSecret = raw.AUTH_SECRET ?? stored?.AUTH_SECRET;
