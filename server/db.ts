@@ -33,3 +33,6 @@ export async function disconnectDb(): Promise<void> {
   await holder[GLOBAL_KEY]?.$disconnect();
   holder[GLOBAL_KEY] = undefined;
 }
+
+/** The client inside `db.$transaction(async (tx) => …)`. */
+export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];

@@ -51,7 +51,40 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_DEMO: booleanish.optional(),
   GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** signs in as Owner on first sign-in, whatever the method (the first user of an empty installation does too) */
+  GATEHOUSE_ADMIN_EMAIL: z.email().optional(),
+  // Sign-in providers: each is on when its variables are set (server/auth/providers.ts).
+  AUTH_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  AUTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  AUTH_OIDC_NAME: z.string().min(1).max(60).default("Single sign-on"),
+  AUTH_OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  AUTH_GITHUB_ID: z.string().min(1).optional(),
+  AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+  AUTH_GOOGLE_ID: z.string().min(1).optional(),
+  AUTH_GOOGLE_SECRET: z.string().min(1).optional(),
 });
+
+/** Variables that only make sense together: naming the missing half beats a half-configured provider. */
+const PAIRED_VARIABLES: string[][] = [
+  ["AUTH_OIDC_ISSUER", "AUTH_OIDC_CLIENT_ID", "AUTH_OIDC_CLIENT_SECRET"],
+  ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
+  ["AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"],
+];
+
+function pairingProblems(raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const group of PAIRED_VARIABLES) {
+    const set = group.filter((name) => raw[name] !== undefined);
+    if (set.length > 0 && set.length < group.length) {
+      for (const name of group.filter((candidate) => !set.includes(candidate)))
+        problems.push(
+          `${name}: not set, but ${set.join(" and ")} ${set.length > 1 ? "are" : "is"}; set all of ${group.join(", ")}`,
+        );
+    }
+  }
+  return problems;
+}
 
 type RawEnv = z.infer<typeof ENV_SCHEMA>;
 
@@ -123,7 +156,7 @@ export function parseEnv(source: EnvSource = process.env): Env {
     RUNTIME_FILE_SCHEMA,
   );
 
-  const problems: string[] = [];
+  const problems: string[] = pairingProblems(raw);
   const authSecret = raw.AUTH_SECRET ?? stored?.AUTH_SECRET;
   const encryptionKey = raw.GATEHOUSE_ENCRYPTION_KEY ?? stored?.GATEHOUSE_ENCRYPTION_KEY;
   const databaseUrl = raw.DATABASE_URL ?? runtime?.DATABASE_URL;

@@ -2,9 +2,20 @@ import type { ReactNode } from "react";
 import { AppSidebar } from "@/components/shell/sidebar-content";
 import { TopBar } from "@/components/shell/top-bar";
 import packageJson from "@/package.json";
+import { requireSession } from "@/server/auth/current";
+import { ROLE_LABELS } from "@/server/policy/permissions";
+import { signOutAction } from "../signin/actions";
 
-export default function DashboardLayout({ children }: { children: ReactNode }) {
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const version = packageJson.version;
+  // Every page in here is behind sign-in; the session is checked against the database.
+  const { user } = await requireSession();
+  const menuUser = {
+    name: user.name,
+    email: user.email,
+    roleLabel: ROLE_LABELS[user.role],
+    isAuditor: user.isAuditor,
+  };
   return (
     <div className="flex min-h-dvh">
       <a
@@ -15,7 +26,7 @@ export default function DashboardLayout({ children }: { children: ReactNode }) {
       </a>
       <AppSidebar version={version} />
       <div className="flex min-w-0 flex-1 flex-col">
-        <TopBar version={version} />
+        <TopBar version={version} user={menuUser} signOut={signOutAction} />
         <main
           id="main"
           tabIndex={-1}

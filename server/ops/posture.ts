@@ -30,8 +30,13 @@ export function isWeakSecret(value: string): boolean {
   return new Set(value).size < 10;
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
+function signInMethods(config: Env): string[] {
+  return [
+    "email and password",
+    ...(config.AUTH_OIDC_ISSUER ? [`OIDC (${new URL(config.AUTH_OIDC_ISSUER).host})`] : []),
+    ...(config.AUTH_GITHUB_ID ? ["GitHub"] : []),
+    ...(config.AUTH_GOOGLE_ID ? ["Google"] : []),
+  ];
 }
 
 function isWeakKey(base64: string): boolean {
@@ -58,14 +63,11 @@ export function securityPosture(config: Env): PostureCheck[] {
             ? "plain HTTP on localhost (fine on this machine; put TLS in front before exposing it)"
             : `plain HTTP on ${publicUrl.host}: terminate TLS and set GATEHOUSE_PUBLIC_URL to https://`,
         },
-    // Sign-in is not built yet, so the dashboard must not be reachable from other machines.
-    isLoopbackHost(config.HOST)
-      ? { name: "Authentication", status: "warn", detail: `no sign-in yet; listening on ${config.HOST} only` }
-      : {
-          name: "Authentication",
-          status: "fail",
-          detail: `no sign-in yet, but HOST=${config.HOST} exposes the dashboard: bind to 127.0.0.1`,
-        },
+    {
+      name: "Authentication",
+      status: "ok",
+      detail: `sign-in required for every page and API; methods: ${signInMethods(config).join(", ")}`,
+    },
     config.GATEHOUSE_TRUSTED_PROXIES.length > 0
       ? { name: "Trusted proxies", status: "ok", detail: config.GATEHOUSE_TRUSTED_PROXIES.join(", ") }
       : { name: "Trusted proxies", status: "ok", detail: "none: X-Forwarded-* headers are ignored" },

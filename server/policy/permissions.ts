@@ -46,7 +46,12 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
-const BASIC: Permission[] = ["catalog.read", "connection.manage_own", "token.manage_own", "profile.manage_own"];
+const BASIC: Permission[] = [
+  "catalog.read",
+  "connection.manage_own",
+  "token.manage_own",
+  "profile.manage_own",
+];
 const POWER: Permission[] = [...BASIC, "server.publish_personal", "audit.read_own_servers"];
 const POWER_PLUS: Permission[] = [...POWER, "server.submit_shared", "registry.manage_own"];
 const ADMIN: Permission[] = [
@@ -77,13 +82,18 @@ export const ROLE_PERMISSIONS: Record<PlatformRole, ReadonlySet<Permission>> = {
 };
 
 /** Only what the add-on grants; it never widens anything else. */
-const AUDITOR_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(["audit.read_metadata", "audit.read_bodies"]);
+const AUDITOR_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  "audit.read_metadata",
+  "audit.read_bodies",
+]);
 
 export type Actor = { role: PlatformRole; isAuditor: boolean; status: "ACTIVE" | "DEACTIVATED" };
 
 export function can(actor: Actor | null | undefined, permission: Permission): boolean {
-  if (!actor || actor.status !== "ACTIVE") return false;
-  return ROLE_PERMISSIONS[actor.role].has(permission) || (actor.isAuditor && AUDITOR_PERMISSIONS.has(permission));
+  if (actor?.status !== "ACTIVE") return false;
+  return (
+    ROLE_PERMISSIONS[actor.role].has(permission) || (actor.isAuditor && AUDITOR_PERMISSIONS.has(permission))
+  );
 }
 
 export function permissionsOf(actor: Actor | null | undefined): Permission[] {
@@ -92,7 +102,9 @@ export function permissionsOf(actor: Actor | null | undefined): Permission[] {
 
 export class PermissionDeniedError extends AppError {
   constructor(readonly permission: Permission) {
-    super("FORBIDDEN", `You do not have permission to ${PERMISSIONS[permission]}.`, { details: { permission } });
+    super("FORBIDDEN", `You do not have permission to ${PERMISSIONS[permission]}.`, {
+      details: { permission },
+    });
   }
 }
 

@@ -1,29 +1,57 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError, z } from "zod";
+import { auditContextFromHeaders, recordAudit } from "../audit/record";
+import { sessionFromHeaders } from "../auth/session";
 import { db } from "../db";
 import { APP_ERROR_CODES, GENERIC_MESSAGE, isAppError, normalizeError } from "../errors";
 import { logger } from "../logger";
+import { can, type Permission, PermissionDeniedError } from "../policy/permissions";
+import type { CurrentSession } from "../services/auth/sessions";
 
 /**
  * tRPC setup: context, the one error mapping, and the procedure ladder
- * (publicProcedure → protectedProcedure → permissionProcedure(...) as identity lands).
+ * publicProcedure → protectedProcedure (signed in) → permissionProcedure("resource.action").
  */
 export type TrpcContext = {
   requestId: string;
   headers: Headers;
-  /** the signed-in user; filled by the identity layer */
-  session: { userId: string } | null;
+  /** the signed-in user's live session, checked against the database on this request */
+  session: CurrentSession | null;
   db: typeof db;
 };
 
-export function createTrpcContext(options: { headers: Headers }): TrpcContext {
+/**
+ * `session` may be passed in (tests, server-side callers that already resolved it); otherwise it is
+ * read from the request's session cookie.
+ */
+export async function createTrpcContext(options: {
+  headers: Headers;
+  session?: CurrentSession | null;
+}): Promise<TrpcContext> {
   return {
     requestId: options.headers.get("x-request-id") ?? crypto.randomUUID(),
     headers: options.headers,
-    session: null,
+    session: options.session !== undefined ? options.session : await sessionOrOutage(options.headers),
     db,
   };
+}
+
+/** Resolving the session needs the database; an outage there is a 503, not an internal error. */
+async function sessionOrOutage(headers: Headers): Promise<CurrentSession | null> {
+  try {
+    return await sessionFromHeaders(headers);
+  } catch (error) {
+    const normalized = normalizeError(error);
+    if (isAppError(normalized)) {
+      throw new TRPCError({
+        code: APP_ERROR_CODES[normalized.code].trpc,
+        message: normalized.message,
+        cause: normalized,
+      });
+    }
+    throw error;
+  }
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -73,3 +101,22 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
+
+/**
+ * Signed in and holding `permission`. A refusal is audited: a user calling a procedure the UI never
+ * offered them is either a bug or an escalation attempt, and both are worth seeing.
+ */
+export function permissionProcedure(permission: Permission) {
+  return protectedProcedure.use(async ({ ctx, next, path }) => {
+    if (!can(ctx.session.user, permission)) {
+      await recordAudit(ctx.db(), auditContextFromHeaders(ctx.headers, ctx.session.user.id), {
+        action: "auth.denied",
+        outcome: "DENIED",
+        reason: `missing permission ${permission}`,
+        metadata: { procedure: path, role: ctx.session.user.role },
+      });
+      throw new PermissionDeniedError(permission);
+    }
+    return next();
+  });
+}

@@ -1,9 +1,12 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DEMO_OWNER_EMAIL } from "../../prisma/seed/demo";
 import { freePort } from "../fixtures/everything-server";
+import { startTestIdp } from "../fixtures/oidc-provider";
 import {
   createDatabase,
   deleteRedisKeys,
@@ -11,6 +14,7 @@ import {
   randomRedisPrefix,
   TEST_REDIS_URL,
 } from "../integration/helpers/test-database";
+import { type E2eState, statePath } from "./state";
 
 /**
  * Playwright's web server: a throwaway database, Redis prefix and data folder, then the real
@@ -24,6 +28,43 @@ const database = await createDatabase("gatehouse_e2e");
 const redisKeyPrefix = randomRedisPrefix("e2e");
 const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-e2e-"));
 const demoPort = await freePort();
+
+// A real OpenID Connect provider for the SSO journeys, and a tiny endpoint to change its users' groups.
+const idpUser = {
+  email: "ida.idp@example.test",
+  name: "Ida IdP",
+  password: "idp-password-1",
+  groups: ["engineering"],
+};
+const idp = await startTestIdp({
+  redirectUris: [`http://localhost:${port}/api/auth/callback/oidc`],
+  users: [idpUser],
+});
+const control = createServer((req, res) => {
+  let body = "";
+  req.on("data", (chunk) => {
+    body += chunk;
+  });
+  req.on("end", () => {
+    const { email, groups } = JSON.parse(body || "{}") as { email?: string; groups?: string[] };
+    if (req.url !== "/groups" || !email || !Array.isArray(groups)) {
+      res.writeHead(400).end();
+      return;
+    }
+    idp.setGroups(email, groups);
+    res.writeHead(204).end();
+  });
+});
+const controlPort = await freePort();
+await new Promise<void>((resolve) => control.listen(controlPort, "127.0.0.1", resolve));
+
+const state: E2eState = {
+  databaseUrl: database.url,
+  dataDir,
+  ownerEmail: DEMO_OWNER_EMAIL,
+  idp: { issuer: idp.issuer, controlUrl: `http://127.0.0.1:${controlPort}`, user: idpUser },
+};
+writeFileSync(statePath(Number(port)), JSON.stringify(state, null, 2));
 
 const child = spawn(
   process.execPath,
@@ -45,6 +86,10 @@ const child = spawn(
       // Consecutive free ports are not guaranteed; the SSE demo uses demoPort + 1.
       GATEHOUSE_DEMO_UPSTREAM_PORT: String(demoPort),
       LOG_LEVEL: "warn",
+      AUTH_OIDC_ISSUER: idp.issuer,
+      AUTH_OIDC_CLIENT_ID: idp.clientId,
+      AUTH_OIDC_CLIENT_SECRET: idp.clientSecret,
+      AUTH_OIDC_NAME: "Test IdP",
     },
   },
 );
@@ -58,6 +103,9 @@ async function cleanUp(code: number): Promise<never> {
       console.error("could not delete e2e Redis keys", error),
     );
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(statePath(Number(port)), { force: true });
+    control.close();
+    await idp.stop();
   }
   process.exit(code);
 }

@@ -117,8 +117,9 @@ test.describe("health on the overview", () => {
     );
     await expect(posture.getByTestId("posture-check").filter({ hasText: "Authentication" })).toHaveAttribute(
       "data-status",
-      "warn",
+      "ok",
     );
+    await expect(posture).toContainText("methods: email and password, OIDC (127.0.0.1");
     await expect(page.getByTestId("queue-row").filter({ hasText: "upstream-health" })).toBeVisible();
     expect(consoleProblems).toEqual([]);
   });

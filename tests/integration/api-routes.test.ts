@@ -1,11 +1,12 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "@/app/api/health/route";
 import { GET as metricsRoute } from "@/app/api/metrics/route";
 import { GET as ready } from "@/app/api/ready/route";
 import { GET as trpcGet, POST as trpcPost } from "@/app/api/trpc/[trpc]/route";
-import { disconnectDb } from "@/server/db";
+import { db, disconnectDb } from "@/server/db";
 import { closeQueues } from "@/server/queue/queues";
 import { disconnectRedis } from "@/server/redis";
+import { signedInUser } from "./helpers/sessions";
 
 const BASE = "http://localhost:3000";
 
@@ -50,11 +51,49 @@ describe("operations endpoints", () => {
 });
 
 describe("tRPC over HTTP", () => {
-  it("serves a query with superjson-encoded data", async () => {
-    const response = await trpcGet(new Request(`${BASE}/api/trpc/system.getStatus`));
+  let admin: Awaited<ReturnType<typeof signedInUser>>;
+  let basic: Awaited<ReturnType<typeof signedInUser>>;
+  beforeAll(async () => {
+    admin = await signedInUser(db(), "ADMIN");
+    basic = await signedInUser(db(), "BASIC_USER");
+  });
+
+  it("serves a query with superjson-encoded data to a signed-in admin", async () => {
+    const response = await trpcGet(
+      new Request(`${BASE}/api/trpc/system.getStatus`, { headers: { cookie: admin.cookie } }),
+    );
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.result.data.json).toMatchObject({ database: { ok: true }, redis: { ok: true } });
+  });
+
+  it("answers 401 without a session and 403 without the permission, auditing the refusal", async () => {
+    const anonymous = await trpcGet(new Request(`${BASE}/api/trpc/system.getStatus`));
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.json.message).toBe("Sign in to continue.");
+
+    const forbidden = await trpcGet(
+      new Request(`${BASE}/api/trpc/system.getStatus`, {
+        headers: { cookie: basic.cookie, "x-gatehouse-client-ip": "198.51.100.4" },
+      }),
+    );
+    expect(forbidden.status).toBe(403);
+    expect((await forbidden.json()).error.json.message).toBe(
+      "You do not have permission to see system status and the security posture.",
+    );
+    const denial = await db().auditEvent.findFirstOrThrow({
+      where: { action: "auth.denied", actorUserId: basic.user.id },
+    });
+    expect(denial).toMatchObject({ outcome: "DENIED", clientIp: "198.51.100.4" });
+    expect(denial.metadata).toMatchObject({ procedure: "system.getStatus", role: "BASIC_USER" });
+  });
+
+  it("refuses a forged or tampered session cookie", async () => {
+    const tampered = `${admin.cookie.slice(0, -4)}AAAA`;
+    const response = await trpcGet(
+      new Request(`${BASE}/api/trpc/system.getStatus`, { headers: { cookie: tampered } }),
+    );
+    expect(response.status).toBe(401);
   });
 
   it("answers an unknown procedure with a JSON 404 and no stack trace", async () => {
@@ -67,7 +106,9 @@ describe("tRPC over HTTP", () => {
   });
 
   it("refuses a mutation sent as GET (no state change on GET)", async () => {
-    const response = await trpcGet(new Request(`${BASE}/api/trpc/system.checkUpstreams`));
+    const response = await trpcGet(
+      new Request(`${BASE}/api/trpc/system.checkUpstreams`, { headers: { cookie: admin.cookie } }),
+    );
     expect(response.status).toBe(405);
   });
 
@@ -75,7 +116,7 @@ describe("tRPC over HTTP", () => {
     const response = await trpcPost(
       new Request(`${BASE}/api/trpc/system.checkUpstreams`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", cookie: admin.cookie },
         body: JSON.stringify({ json: null }),
       }),
     );

@@ -66,7 +66,9 @@ describe("role × permission matrix", () => {
     const withAddOn = permissionsOf(actor(role, { isAuditor: true }));
     const without = permissionsOf(actor(role));
     expect(withAddOn.filter((permission) => !without.includes(permission)).sort()).toEqual(
-      (["audit.read_bodies", "audit.read_metadata"] as Permission[]).filter((p) => !without.includes(p)).sort(),
+      (["audit.read_bodies", "audit.read_metadata"] as Permission[])
+        .filter((p) => !without.includes(p))
+        .sort(),
     );
   });
 
@@ -79,7 +81,9 @@ describe("role × permission matrix", () => {
   });
 
   it("assertCan throws a FORBIDDEN AppError naming the permission", () => {
-    expect(() => assertCan(actor("POWER_USER"), "user.set_role")).toThrow(/permission to change roles up to Admin/);
+    expect(() => assertCan(actor("POWER_USER"), "user.set_role")).toThrow(
+      /permission to change roles up to Admin/,
+    );
     expect(() => assertCan(actor("ADMIN"), "user.set_role")).not.toThrow();
   });
 });

@@ -56,9 +56,19 @@ describe("security posture", () => {
     expect(fatalPostureProblems(config)).toEqual([]);
   });
 
-  it("refuses to expose the dashboard beyond loopback before sign-in exists", () => {
-    const config = parseEnv({ ...base, NODE_ENV: "production", HOST: "0.0.0.0" });
-    expect(fatalPostureProblems(config)).toEqual([expect.stringMatching(/^Authentication/)]);
+  it("lists the sign-in methods that are configured", () => {
+    const config = parseEnv({
+      ...base,
+      AUTH_OIDC_ISSUER: "https://login.example.com/realms/acme",
+      AUTH_OIDC_CLIENT_ID: "gatehouse",
+      AUTH_OIDC_CLIENT_SECRET: "s3cret",
+    });
+    expect(securityPosture(config).find((check) => check.name === "Authentication")).toEqual({
+      name: "Authentication",
+      status: "ok",
+      detail:
+        "sign-in required for every page and API; methods: email and password, OIDC (login.example.com)",
+    });
   });
 
   it("flags plain HTTP on a public host", () => {

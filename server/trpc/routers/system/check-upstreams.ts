@@ -1,8 +1,8 @@
 import { enqueueAllServerChecks } from "../../../queue/queues";
-import { publicProcedure } from "../../init";
+import { permissionProcedure } from "../../init";
 
 /** "Check now" on the home page: queue a health check of every approved remote upstream. */
-export const checkUpstreams = publicProcedure.mutation(async () => {
+export const checkUpstreams = permissionProcedure("system.operate").mutation(async () => {
   await enqueueAllServerChecks();
   return { queued: true };
 });

@@ -1,4 +1,6 @@
 import { getOverview as getOverviewService } from "../../../services/system/get-overview";
-import { publicProcedure } from "../../init";
+import { permissionProcedure } from "../../init";
 
-export const getOverview = publicProcedure.query(({ ctx }) => getOverviewService({ db: ctx.db() }));
+export const getOverview = permissionProcedure("system.read").query(({ ctx }) =>
+  getOverviewService({ db: ctx.db() }),
+);

@@ -1,5 +1,5 @@
 import { env } from "../../../env";
 import { securityPosture } from "../../../ops/posture";
-import { publicProcedure } from "../../init";
+import { permissionProcedure } from "../../init";
 
-export const getPosture = publicProcedure.query(() => securityPosture(env()));
+export const getPosture = permissionProcedure("system.read").query(() => securityPosture(env()));

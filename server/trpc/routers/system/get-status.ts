@@ -1,7 +1,7 @@
 import { redis } from "../../../redis";
 import { getSystemStatus } from "../../../services/system/get-system-status";
-import { publicProcedure } from "../../init";
+import { permissionProcedure } from "../../init";
 
-export const getStatus = publicProcedure.query(({ ctx }) =>
+export const getStatus = permissionProcedure("system.read").query(({ ctx }) =>
   getSystemStatus({ db: ctx.db(), redis: redis() }),
 );

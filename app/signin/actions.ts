@@ -1,0 +1,37 @@
+"use server";
+
+import { AuthError, CredentialsSignin } from "next-auth";
+import { signIn, signOut } from "@/server/auth/config";
+
+export type SignInState = { error?: string; email?: string };
+
+/** Only same-site paths: an open redirect after sign-in would be a phishing tool. */
+function safeRedirect(value: FormDataEntryValue | null): string {
+  const path = typeof value === "string" ? value : "/";
+  return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
+}
+
+export async function signInWithPassword(_previous: SignInState, form: FormData): Promise<SignInState> {
+  const email = String(form.get("email") ?? "");
+  try {
+    await signIn("credentials", {
+      email,
+      password: String(form.get("password") ?? ""),
+      redirectTo: safeRedirect(form.get("callbackUrl")),
+    });
+    return {};
+  } catch (error) {
+    // A successful sign-in "throws" Next's redirect; anything that is not an AuthError passes on.
+    if (error instanceof CredentialsSignin) return { error: error.code, email };
+    if (error instanceof AuthError) return { error: "unavailable", email };
+    throw error;
+  }
+}
+
+export async function signInWithProvider(form: FormData): Promise<void> {
+  await signIn(String(form.get("provider") ?? ""), { redirectTo: safeRedirect(form.get("callbackUrl")) });
+}
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/signin" });
+}

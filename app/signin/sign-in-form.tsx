@@ -1,0 +1,99 @@
+"use client";
+
+import { AlertCircle, LogIn } from "lucide-react";
+import { useActionState } from "react";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { type SignInState, signInWithPassword, signInWithProvider } from "./actions";
+
+const MESSAGES: Record<string, string> = {
+  invalid: "That email and password do not match an account.",
+  deactivated: "This account is deactivated. Ask an administrator to reactivate it.",
+  "invite-only":
+    "This Gatehouse is invite-only. Ask an administrator to invite you, then use the link in the invitation.",
+  "sign-up-off": "New accounts cannot be created on this Gatehouse. Ask an administrator.",
+  "email-missing": "Your identity provider did not share a verified email address, which Gatehouse needs.",
+  "email-in-use": "An account with this email already exists. Sign in the way you did before.",
+  unavailable: "Sign-in failed on our side. Try again; if it keeps failing, tell your administrator.",
+};
+
+/** Error codes come from the sign-in action or the URL (identity-provider redirects). */
+export function describeSignInError(code: string | undefined): string | null {
+  if (!code) return null;
+  if (code.startsWith("locked.")) {
+    const until = new Date(Number(code.slice("locked.".length)));
+    const time = Number.isNaN(until.getTime())
+      ? "a few minutes"
+      : until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return `Too many failed attempts. This account is locked until ${time}; an administrator can unlock it sooner.`;
+  }
+  return MESSAGES[code] ?? MESSAGES.unavailable ?? null;
+}
+
+export function SignInForm(props: {
+  callbackUrl: string;
+  initialError?: string;
+  providers: { id: string; name: string }[];
+}) {
+  const [state, action, isPending] = useActionState<SignInState, FormData>(signInWithPassword, {
+    error: props.initialError,
+  });
+  const message = describeSignInError(state.error);
+  return (
+    <div className="space-y-6">
+      {message && (
+        <div
+          role="alert"
+          className="flex gap-2 rounded-md border border-destructive/30 bg-destructive/10 px-3 py-2.5 text-sm text-destructive"
+        >
+          <AlertCircle className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+          <p>{message}</p>
+        </div>
+      )}
+      <form action={action} className="space-y-4">
+        <input type="hidden" name="callbackUrl" value={props.callbackUrl} />
+        <div className="space-y-2">
+          <Label htmlFor="email">Email</Label>
+          <Input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            defaultValue={state.email}
+            aria-invalid={Boolean(message) || undefined}
+          />
+        </div>
+        <div className="space-y-2">
+          <Label htmlFor="password">Password</Label>
+          <Input id="password" name="password" type="password" autoComplete="current-password" required />
+        </div>
+        <Button type="submit" className="w-full" disabled={isPending}>
+          <LogIn aria-hidden="true" />
+          {isPending ? "Signing in…" : "Sign in"}
+        </Button>
+      </form>
+      {props.providers.length > 0 && (
+        <>
+          <div className="flex items-center gap-3 text-xs text-muted-foreground">
+            <span className="h-px flex-1 bg-border" />
+            or
+            <span className="h-px flex-1 bg-border" />
+          </div>
+          <div className="space-y-2">
+            {props.providers.map((provider) => (
+              <form key={provider.id} action={signInWithProvider}>
+                <input type="hidden" name="provider" value={provider.id} />
+                <input type="hidden" name="callbackUrl" value={props.callbackUrl} />
+                <Button type="submit" variant="outline" className="w-full">
+                  Continue with {provider.name}
+                </Button>
+              </form>
+            ))}
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+import type { Prisma } from "../db/generated/client";
+
+/**
+ * Writes one audit event. Takes the transaction client of the change it records, so the event and
+ * the change commit together or not at all (STYLE: audit in the same transaction).
+ */
+export type AuditContext = {
+  actorUserId?: string | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+};
+
+export type AuditInput = {
+  action: string;
+  outcome?: "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR";
+  targetType?: string;
+  targetId?: string;
+  reason?: string;
+  /** before/after and other non-secret detail */
+  metadata?: Prisma.InputJsonValue;
+};
+
+type AuditWriter = {
+  auditEvent: { create: (args: { data: Prisma.AuditEventUncheckedCreateInput }) => Promise<unknown> };
+};
+
+export async function recordAudit(tx: AuditWriter, context: AuditContext, event: AuditInput): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      action: event.action,
+      outcome: event.outcome ?? "OK",
+      targetType: event.targetType,
+      targetId: event.targetId,
+      reason: event.reason,
+      metadata: event.metadata,
+      actorUserId: context.actorUserId ?? null,
+      clientIp: context.clientIp ?? null,
+      userAgent: context.userAgent?.slice(0, 500) ?? null,
+      requestId: context.requestId ?? null,
+    },
+  });
+}
+
+/** Request facts for audit rows, from headers our HTTP front sets (never trusted from clients). */
+export function auditContextFromHeaders(headers: Headers, actorUserId?: string | null): AuditContext {
+  return {
+    actorUserId: actorUserId ?? null,
+    clientIp: headers.get("x-gatehouse-client-ip"),
+    userAgent: headers.get("user-agent"),
+    requestId: headers.get("x-request-id"),
+  };
+}

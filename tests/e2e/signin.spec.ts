@@ -1,0 +1,46 @@
+import { expect, test } from "./fixtures";
+import { ownerPassword, readState } from "./state";
+
+// These start signed out.
+test.use({ storageState: { cookies: [], origins: [] } });
+
+test.describe("signing in and out", () => {
+  test("every page sends a signed-out visitor to the sign-in page", async ({ page, consoleProblems }) => {
+    for (const path of ["/", "/settings", "/users"]) {
+      await page.goto(path);
+      await expect(page).toHaveURL(/\/signin$/);
+    }
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Continue with Test IdP" })).toBeVisible();
+    expect(consoleProblems).toEqual([]);
+  });
+
+  test("a wrong password and an unknown email get the same message", async ({ page }) => {
+    const state = readState();
+    for (const email of [state.ownerEmail, "nobody-here@example.test"]) {
+      await page.goto("/signin");
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("not-the-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("alert").filter({ hasText: "do not match" })).toHaveText(
+        "That email and password do not match an account.",
+      );
+    }
+  });
+
+  test("the owner signs in, sees their role, and signs out", async ({ page, consoleProblems }) => {
+    const state = readState();
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(state.ownerEmail);
+    await page.getByLabel("Password").fill(ownerPassword(state));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
+    await page.getByRole("button", { name: "Account menu" }).click();
+    await expect(page.getByTestId("current-role")).toHaveText("Owner");
+    await page.getByRole("menuitem", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/signin/);
+    await page.goto("/settings");
+    await expect(page).toHaveURL(/\/signin$/);
+    expect(consoleProblems).toEqual([]);
+  });
+});
