@@ -1,15 +1,22 @@
 import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
 import type { Metadata } from "next";
 import { PageHeader, Section } from "@/components/ui/page-header";
+import { requireSession } from "@/server/auth/current";
+import { can } from "@/server/policy/permissions";
 import { getQueryClient, trpc } from "@/server/trpc/rsc";
 import { ActivityCard } from "./_components/activity-card";
 import { InstallationCounts } from "./_components/installation-counts";
+import { MemberOverview } from "./_components/member-overview";
 import { SystemStatusCards } from "./_components/system-status-cards";
 import { UpstreamHealth } from "./_components/upstream-health";
 
 export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage() {
+  const { user } = await requireSession();
+  // System health is for the people who run Gatehouse; everyone else gets their way in.
+  if (!can(user, "system.read")) return <MemberOverview name={user.name ?? user.email} />;
+
   // Fetched on the server so the first paint has data; the client keeps it fresh from there.
   // A failed prefetch is not fatal: the section retries in the browser and shows its error state.
   const queryClient = getQueryClient();
