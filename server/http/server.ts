@@ -26,6 +26,14 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 const QUIET_ROUTES = new Set(["static", "/api/health", "/api/metrics"]);
 
+function isCrossSite(req: IncomingMessage, publicOrigin: string, isHttps: boolean): boolean {
+  if (req.headers["sec-fetch-site"] === "cross-site") return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  const addressed = req.headers.host ? `${isHttps ? "https" : "http"}://${req.headers.host}` : undefined;
+  return origin !== publicOrigin && origin !== addressed;
+}
+
 export type GatehouseServer = { server: Server; close: () => Promise<void>; url: string };
 
 function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
@@ -96,10 +104,10 @@ export async function startGatehouseServer(
       }
     });
 
-    // CSRF (PROTOCOL X5): a browser always sends Origin on cross-site state-changing requests.
-    // Anything not from our own origin is refused before it reaches a handler.
-    const origin = req.headers.origin;
-    if (!SAFE_METHODS.has(req.method ?? "GET") && origin !== undefined && origin !== publicOrigin) {
+    // CSRF (PROTOCOL X5): browsers send Origin (and Sec-Fetch-Site) on state-changing requests.
+    // Only our public origin, or the origin the browser addressed (Host, which a page on another
+    // site cannot set), may change state; everything else is refused before any handler runs.
+    if (!SAFE_METHODS.has(req.method ?? "GET") && isCrossSite(req, publicOrigin, isHttps)) {
       sendJsonError(res, 403, "FORBIDDEN", "Cross-origin request refused.");
       return;
     }

@@ -40,6 +40,26 @@ test.describe("security headers and request hygiene", () => {
     expect(await response.text()).not.toContain('nonce="attacker"');
   });
 
+  test("a form on another site that posts to Gatehouse with the victim's cookies gets 403", async ({
+    page,
+    baseURL,
+  }) => {
+    // The attacker's page lives on another origin (127.0.0.1 vs localhost) and auto-submits a form.
+    const evilOrigin = (baseURL ?? "").replace("localhost", "127.0.0.1");
+    await page.route(`${evilOrigin}/evil`, (route) =>
+      route.fulfill({
+        contentType: "text/html",
+        body: `<form method="post" action="${baseURL}/api/trpc/system.checkUpstreams"><input name="json" value="null"></form>`,
+      }),
+    );
+    await page.goto(`${evilOrigin}/evil`);
+    const [response] = await Promise.all([
+      page.waitForResponse((candidate) => candidate.url().includes("/api/trpc/system.checkUpstreams")),
+      page.evaluate(() => document.querySelector("form")?.submit()),
+    ]);
+    expect(response.status()).toBe(403);
+  });
+
   test("a state-changing request from another origin is refused", async ({ request }) => {
     const response = await request.post("/api/trpc/system.checkUpstreams", {
       headers: { origin: "https://evil.example", "content-type": "application/json" },
