@@ -116,3 +116,29 @@ describe(".env.example", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("sign-in provider variables", () => {
+  it("names the missing half of a provider's configuration", () => {
+    const problems = problemsOf({
+      ...VALID,
+      AUTH_OIDC_ISSUER: "https://login.example.com",
+      AUTH_GITHUB_SECRET: "x",
+    });
+    expect(problems).toEqual([
+      "AUTH_OIDC_CLIENT_ID: not set, but AUTH_OIDC_ISSUER is; set all of AUTH_OIDC_ISSUER, AUTH_OIDC_CLIENT_ID, AUTH_OIDC_CLIENT_SECRET",
+      "AUTH_OIDC_CLIENT_SECRET: not set, but AUTH_OIDC_ISSUER is; set all of AUTH_OIDC_ISSUER, AUTH_OIDC_CLIENT_ID, AUTH_OIDC_CLIENT_SECRET",
+      "AUTH_GITHUB_ID: not set, but AUTH_GITHUB_SECRET is; set all of AUTH_GITHUB_ID, AUTH_GITHUB_SECRET",
+    ]);
+  });
+
+  it("accepts a complete provider and defaults its label and groups claim", () => {
+    const config = parseEnv({
+      ...VALID,
+      AUTH_OIDC_ISSUER: "https://login.example.com",
+      AUTH_OIDC_CLIENT_ID: "gatehouse",
+      AUTH_OIDC_CLIENT_SECRET: "s3cret",
+    });
+    expect(config.AUTH_OIDC_NAME).toBe("Single sign-on");
+    expect(config.AUTH_OIDC_GROUPS_CLAIM).toBe("groups");
+  });
+});
