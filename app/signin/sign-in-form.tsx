@@ -62,7 +62,7 @@ export function SignInForm(props: {
             autoComplete="username"
             required
             defaultValue={state.email}
-            aria-invalid={Boolean(message) || undefined}
+            aria-invalid={state.error === "invalid" || undefined}
           />
         </div>
         <div className="space-y-2">

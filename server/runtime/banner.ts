@@ -32,8 +32,7 @@ export function printBanner(options: {
         : `  Password       shown on the first start (${path.basename(passwordFile)} was removed)`,
     );
   }
-  if (seeded)
-    say(`  ${style.dim("The sign-in page arrives with a later release; the account is ready for it.")}`);
+  say(`  Sign in        ${config.GATEHOUSE_PUBLIC_URL}/signin`);
   say(`  Data           ${config.dataDir} ${style.dim(`(logs in ${options.logsDir})`)}`);
   say(`  Started in     ${seconds(options.totalMs)}`);
   say();
