@@ -13,6 +13,7 @@ import {
   stopGatehouse,
   waitForNoProcesses,
 } from "./helpers/gatehouse-process";
+import { ownerPasswordFrom, signInOverHttp } from "./helpers/sign-in";
 
 /**
  * `npm start` on a fresh data folder with nothing configured: embedded PostgreSQL and Redis,
@@ -33,6 +34,7 @@ let env: NodeJS.ProcessEnv;
 let servicePorts: number[] = [];
 const runs: GatehouseRun[] = [];
 let firstStartMs = 0;
+let ownerCookie: string | undefined;
 let secondStartMs = 0;
 
 function markers() {
@@ -43,8 +45,14 @@ function modeOf(file: string): number {
   return statSync(file).mode & 0o777;
 }
 
+/** Signs in as the demo owner (with the password `npm start` saved) and reads the overview. */
 async function overview(): Promise<Overview> {
-  const response = await fetch(`http://127.0.0.1:${appPort}/api/trpc/system.getOverview`);
+  const baseUrl = `http://127.0.0.1:${appPort}`;
+  const password = ownerPasswordFrom(readFileSync(path.join(dataDir, "owner-password.txt"), "utf8"));
+  // One sign-in serves both runs: the session lives in the (reused) database.
+  ownerCookie ??= await signInOverHttp(baseUrl, "owner@gatehouse.local", password);
+  const cookie = ownerCookie;
+  const response = await fetch(`${baseUrl}/api/trpc/system.getOverview`, { headers: { cookie } });
   expect(response.status).toBe(200);
   const body = (await response.json()) as { result: { data: { json: Overview } } };
   return body.result.data.json;

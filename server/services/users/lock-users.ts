@@ -1,0 +1,68 @@
+import type { AuditInput } from "../../audit/record";
+import type { Tx } from "../../db";
+import { can, type Permission, PermissionDeniedError, type PlatformRole } from "../../policy/permissions";
+import { RefusedChange } from "./audited-change";
+import { userNotFound } from "./user-row";
+
+export type LockedUser = {
+  id: string;
+  email: string;
+  role: PlatformRole;
+  isAuditor: boolean;
+  status: "ACTIVE" | "DEACTIVATED";
+  passwordHash: string | null;
+  lockedUntil: Date | null;
+  failedLoginCount: number;
+};
+
+const LOCKED_USER_SELECT = {
+  id: true,
+  email: true,
+  role: true,
+  isAuditor: true,
+  status: true,
+  passwordHash: true,
+  lockedUntil: true,
+  failedLoginCount: true,
+} as const;
+
+/**
+ * Locks the acting user's row and the target's (in id order, so two admins acting on each other
+ * cannot deadlock) and reads both fresh. The actor's role is re-read here rather than taken from
+ * the request's session: two Owners demoting each other at the same moment are serialised, and
+ * the second finds it is no longer an Owner, so the installation never ends up without one.
+ */
+export async function lockActorAndTarget(
+  tx: Tx,
+  options: { actorId: string; targetId: string; permission: Permission },
+): Promise<{ actor: LockedUser; target: LockedUser }> {
+  const ids = [...new Set([options.actorId, options.targetId])];
+  await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
+  const rows = await tx.user.findMany({ where: { id: { in: ids } }, select: LOCKED_USER_SELECT });
+  const actor = rows.find((row) => row.id === options.actorId);
+  const target = rows.find((row) => row.id === options.targetId);
+  // The actor may have lost the permission (or been deactivated) since the request started.
+  if (!actor || !can(actor, options.permission)) throw new PermissionDeniedError(options.permission);
+  if (!target) throw userNotFound();
+  return { actor, target };
+}
+
+/**
+ * Refuses a change that would leave no active Owner (nobody could then grant Owner or Auditor).
+ * With the rows locked as above this cannot normally trigger, since the acting Owner stays one;
+ * it is the last line of defence if that ever changes.
+ */
+export async function assertNotLastOwner(
+  tx: Tx,
+  target: LockedUser,
+  audit: Omit<AuditInput, "outcome" | "reason">,
+): Promise<void> {
+  if (target.role !== "OWNER" || target.status !== "ACTIVE") return;
+  const others = await tx.user.count({ where: { role: "OWNER", status: "ACTIVE", id: { not: target.id } } });
+  if (others > 0) return;
+  throw new RefusedChange(
+    "CONFLICT",
+    `${target.email} is the last Owner of this installation; make another user an Owner first.`,
+    audit,
+  );
+}

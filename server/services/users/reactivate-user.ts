@@ -1,0 +1,50 @@
+import { type AuditContext, recordAudit } from "../../audit/record";
+import type { Db } from "../../db";
+import { can } from "../../policy/permissions";
+import { RefusedChange, runAuditedChange } from "./audited-change";
+import { lockActorAndTarget } from "./lock-users";
+import { findUserRow, type UserRow } from "./user-row";
+
+/**
+ * Lets a deactivated user sign in again. What deactivation revoked (sessions, API tokens) stays
+ * revoked: they sign in afresh and issue new tokens.
+ */
+export async function reactivateUser(options: {
+  db: Db;
+  actorId: string;
+  userId: string;
+  context: AuditContext;
+  now?: Date;
+}): Promise<UserRow> {
+  const now = options.now ?? new Date();
+  return runAuditedChange({
+    db: options.db,
+    context: options.context,
+    change: async (tx) => {
+      const { actor, target } = await lockActorAndTarget(tx, {
+        actorId: options.actorId,
+        targetId: options.userId,
+        permission: "user.deactivate",
+      });
+      const audit = {
+        action: "user.reactivate",
+        targetType: "user",
+        targetId: target.id,
+        metadata: {
+          email: target.email,
+          role: target.role,
+          before: { status: target.status },
+          after: { status: "ACTIVE" },
+        },
+      };
+      if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
+        throw new RefusedChange("FORBIDDEN", "Only an Owner can reactivate an Owner.", audit);
+      }
+      if (target.status === "ACTIVE") return findUserRow(tx, target.id, now);
+
+      await tx.user.update({ where: { id: target.id }, data: { status: "ACTIVE", deactivatedAt: null } });
+      await recordAudit(tx, options.context, audit);
+      return findUserRow(tx, target.id, now);
+    },
+  });
+}

@@ -1,0 +1,6 @@
+import { createTrpcRouter } from "../../init";
+import { endSession } from "./end-session";
+import { get } from "./get";
+import { signOutEverywhere } from "./sign-out-everywhere";
+
+export const profileRouter = createTrpcRouter({ get, endSession, signOutEverywhere });
