@@ -3,6 +3,7 @@ import { ConfigError } from "../env";
 import { registerDoctorCommand } from "./doctor";
 import { registerMigrateCommand } from "./migrate";
 import { registerSeedCommand } from "./seed";
+import { registerUserCommands } from "./users";
 
 /**
  * `gatehouse <command>`: operations from a terminal. Each command lives in its own file and calls
@@ -16,6 +17,7 @@ const program = new Command()
 registerDoctorCommand(program);
 registerMigrateCommand(program);
 registerSeedCommand(program);
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

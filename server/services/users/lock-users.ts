@@ -32,10 +32,34 @@ const LOCKED_USER_SELECT = {
  * the request's session: two Owners demoting each other at the same moment are serialised, and
  * the second finds it is no longer an Owner, so the installation never ends up without one.
  */
+/**
+ * The operator at the `gatehouse` command line: whoever can run it can already reach the database
+ * and the secrets, so it acts with an Owner's authority (the last-Owner rule still holds). Its
+ * audit events have no actor user and say `via: "cli"`.
+ */
+export const OPERATOR = "operator" as const;
+
+const OPERATOR_ACTOR: LockedUser = {
+  id: OPERATOR,
+  email: "operator (gatehouse CLI)",
+  role: "OWNER",
+  isAuditor: false,
+  status: "ACTIVE",
+  passwordHash: null,
+  lockedUntil: null,
+  failedLoginCount: 0,
+};
+
 export async function lockActorAndTarget(
   tx: Tx,
   options: { actorId: string; targetId: string; permission: Permission },
 ): Promise<{ actor: LockedUser; target: LockedUser }> {
+  if (options.actorId === OPERATOR) {
+    await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${options.targetId}::uuid FOR UPDATE`;
+    const target = await tx.user.findUnique({ where: { id: options.targetId }, select: LOCKED_USER_SELECT });
+    if (!target) throw userNotFound();
+    return { actor: OPERATOR_ACTOR, target };
+  }
   const ids = [...new Set([options.actorId, options.targetId])];
   await tx.$queryRaw`SELECT id FROM "User" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
   const rows = await tx.user.findMany({ where: { id: { in: ids } }, select: LOCKED_USER_SELECT });
