@@ -3,7 +3,7 @@ import { AppSidebar } from "@/components/shell/sidebar-content";
 import { TopBar } from "@/components/shell/top-bar";
 import packageJson from "@/package.json";
 import { requireSession } from "@/server/auth/current";
-import { ROLE_LABELS } from "@/server/policy/permissions";
+import { permissionsOf, ROLE_LABELS } from "@/server/policy/permissions";
 import { signOutAction } from "../signin/actions";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
@@ -16,6 +16,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     roleLabel: ROLE_LABELS[user.role],
     isAuditor: user.isAuditor,
   };
+  // Only decides which links the navigation shows; every page and procedure checks again.
+  const permissions = permissionsOf(user);
   return (
     <div className="flex min-h-dvh">
       <a
@@ -24,9 +26,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       >
         Skip to content
       </a>
-      <AppSidebar version={version} />
+      <AppSidebar version={version} permissions={permissions} />
       <div className="flex min-w-0 flex-1 flex-col">
-        <TopBar version={version} user={menuUser} signOut={signOutAction} />
+        <TopBar version={version} permissions={permissions} user={menuUser} signOut={signOutAction} />
         <main
           id="main"
           tabIndex={-1}

@@ -1,6 +1,7 @@
 import {
   BookMarked,
   Cable,
+  CircleUserRound,
   KeyRound,
   LayoutDashboard,
   LibraryBig,
@@ -10,8 +11,10 @@ import {
   UserRound,
   UsersRound,
 } from "lucide-react";
+import type { Permission } from "@/server/policy/permissions";
 
-export type NavItem = { label: string; href: string; icon: LucideIcon };
+/** `permission`: shown only to people who hold it (the page itself checks it again, and so does the API). */
+export type NavItem = { label: string; href: string; icon: LucideIcon; permission?: Permission };
 export type NavGroup = { label?: string; items: NavItem[] };
 
 /** The dashboard's areas (DESIGN.md), in the order people reach for them. */
@@ -28,18 +31,30 @@ export const NAV_GROUPS: NavGroup[] = [
     label: "Manage",
     items: [
       { label: "Registries", href: "/registries", icon: BookMarked },
-      { label: "Teams", href: "/teams", icon: UsersRound },
-      { label: "Users", href: "/users", icon: UserRound },
+      { label: "Teams", href: "/teams", icon: UsersRound, permission: "team.read" },
+      { label: "Users", href: "/users", icon: UserRound, permission: "user.read" },
     ],
   },
   {
     label: "System",
     items: [
       { label: "Audit", href: "/audit", icon: ScrollText },
-      { label: "Settings", href: "/settings", icon: Settings },
+      { label: "Settings", href: "/settings", icon: Settings, permission: "system.read" },
     ],
   },
 ];
+
+/** Pages reached from elsewhere (the account menu) that still get a breadcrumb. */
+const OTHER_PAGES: NavItem[] = [{ label: "Profile", href: "/profile", icon: CircleUserRound }];
+
+/** The groups and items this person may open; groups left empty disappear. */
+export function visibleNavGroups(permissions: readonly Permission[]): NavGroup[] {
+  const held = new Set(permissions);
+  return NAV_GROUPS.map((group) => ({
+    ...group,
+    items: group.items.filter((item) => !item.permission || held.has(item.permission)),
+  })).filter((group) => group.items.length > 0);
+}
 
 export function isActiveHref(pathname: string, href: string): boolean {
   if (href === "/") return pathname === "/";
@@ -53,5 +68,6 @@ export function findNavItem(pathname: string): { group?: string; item: NavItem }
       if (isActiveHref(pathname, item.href)) return { group: group.label, item };
     }
   }
-  return null;
+  const other = OTHER_PAGES.find((item) => isActiveHref(pathname, item.href));
+  return other ? { item: other } : null;
 }

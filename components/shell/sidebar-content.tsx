@@ -1,9 +1,18 @@
 import Link from "next/link";
+import type { Permission } from "@/server/policy/permissions";
 import { Logo } from "./logo";
 import { SidebarNav } from "./sidebar-nav";
 
 /** What the sidebar holds; shared by the fixed desktop sidebar and the mobile sheet. */
-export function SidebarContent({ version, onNavigate }: { version?: string; onNavigate?: () => void }) {
+export function SidebarContent({
+  version,
+  permissions,
+  onNavigate,
+}: {
+  version?: string;
+  permissions: readonly Permission[];
+  onNavigate?: () => void;
+}) {
   return (
     <div className="flex h-full flex-col">
       <div className="flex h-14 shrink-0 items-center px-4">
@@ -17,7 +26,7 @@ export function SidebarContent({ version, onNavigate }: { version?: string; onNa
         </Link>
       </div>
       <div className="flex-1 overflow-y-auto px-3 py-3">
-        <SidebarNav onNavigate={onNavigate} />
+        <SidebarNav permissions={permissions} onNavigate={onNavigate} />
       </div>
       <div className="shrink-0 border-t border-sidebar-border px-4 py-3 text-xs text-muted-foreground">
         <p>Self-hosted MCP gateway</p>
@@ -27,10 +36,16 @@ export function SidebarContent({ version, onNavigate }: { version?: string; onNa
   );
 }
 
-export function AppSidebar({ version }: { version?: string }) {
+export function AppSidebar({
+  version,
+  permissions,
+}: {
+  version?: string;
+  permissions: readonly Permission[];
+}) {
   return (
     <aside className="sticky top-0 hidden h-dvh w-60 shrink-0 border-r border-sidebar-border bg-sidebar lg:block">
-      <SidebarContent version={version} />
+      <SidebarContent version={version} permissions={permissions} />
     </aside>
   );
 }

@@ -3,14 +3,22 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/components/lib/utils";
-import { isActiveHref, NAV_GROUPS } from "./nav-items";
+import type { Permission } from "@/server/policy/permissions";
+import { isActiveHref, visibleNavGroups } from "./nav-items";
 
-/** The list of areas, with the current one marked (aria-current) and highlighted. */
-export function SidebarNav({ onNavigate }: { onNavigate?: () => void }) {
+/** The list of areas this person may open, with the current one marked (aria-current) and highlighted. */
+export function SidebarNav({
+  permissions,
+  onNavigate,
+}: {
+  permissions: readonly Permission[];
+  onNavigate?: () => void;
+}) {
   const pathname = usePathname() ?? "/";
+  const groups = visibleNavGroups(permissions);
   return (
     <nav aria-label="Main" className="flex flex-col gap-5">
-      {NAV_GROUPS.map((group, index) => (
+      {groups.map((group, index) => (
         <div key={group.label ?? index} className="flex flex-col gap-0.5">
           {group.label && (
             <p className="px-2.5 pb-1 text-[0.6875rem] font-medium uppercase tracking-wider text-muted-foreground/80">

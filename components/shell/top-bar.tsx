@@ -1,4 +1,5 @@
 import { Separator } from "@/components/ui/separator";
+import type { Permission } from "@/server/policy/permissions";
 import { Breadcrumb } from "./breadcrumb";
 import { MobileNav } from "./mobile-nav";
 import { ThemeToggle } from "./theme-toggle";
@@ -6,16 +7,18 @@ import { type MenuUser, UserMenu } from "./user-menu";
 
 export function TopBar({
   version,
+  permissions,
   user,
   signOut,
 }: {
   version?: string;
+  permissions: readonly Permission[];
   user: MenuUser;
   signOut: () => Promise<void>;
 }) {
   return (
     <header className="sticky top-0 z-30 flex h-14 shrink-0 items-center gap-3 border-b bg-background/85 px-4 backdrop-blur supports-backdrop-filter:bg-background/70 sm:px-6 lg:px-8">
-      <MobileNav version={version} />
+      <MobileNav version={version} permissions={permissions} />
       <Breadcrumb />
       <div className="ml-auto flex items-center gap-2">
         <ThemeToggle />

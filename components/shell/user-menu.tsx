@@ -1,6 +1,7 @@
 "use client";
 
-import { LogOut, UserRound } from "lucide-react";
+import { CircleUserRound, LogOut } from "lucide-react";
+import Link from "next/link";
 import { useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import {
@@ -43,9 +44,11 @@ export function UserMenu({ user, signOut }: { user: MenuUser; signOut: () => Pro
           </p>
         </DropdownMenuLabel>
         <DropdownMenuSeparator />
-        <DropdownMenuItem disabled>
-          <UserRound aria-hidden="true" />
-          Profile
+        <DropdownMenuItem asChild>
+          <Link href="/profile">
+            <CircleUserRound aria-hidden="true" />
+            Profile
+          </Link>
         </DropdownMenuItem>
         {/* Called directly: a form inside the menu would be unmounted (and its submit cancelled) when the menu closes. */}
         <DropdownMenuItem disabled={isPending} onSelect={() => startTransition(() => signOut())}>

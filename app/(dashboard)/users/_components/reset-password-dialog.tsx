@@ -1,0 +1,100 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { KeyRound } from "lucide-react";
+import { useEffect } from "react";
+import { toast } from "sonner";
+import { useTRPC } from "@/components/providers/trpc-provider";
+import { Button } from "@/components/ui/button";
+import { CopyField } from "@/components/ui/copy-field";
+import {
+  Dialog,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+} from "@/components/ui/dialog";
+import { FormError } from "@/components/ui/field-error";
+import type { UserRow } from "./use-user-cache";
+import { displayName } from "./viewer";
+
+/**
+ * Two steps: say what a reset does, then show the temporary password exactly once. Closing the
+ * dialog forgets it; there is no way to see it again (a new reset makes a new one).
+ */
+export function ResetPasswordDialog({
+  user,
+  open,
+  onClose,
+}: {
+  user: UserRow | null;
+  open: boolean;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const reset = useMutation(
+    trpc.users.resetPassword.mutationOptions({
+      onSuccess: () => toast.success("Password reset", { description: "Their sessions have been ended." }),
+    }),
+  );
+  const { reset: clearResult } = reset;
+
+  // A fresh start each time the dialog opens: never show an earlier user's password.
+  useEffect(() => {
+    if (open) clearResult();
+  }, [open, clearResult]);
+
+  const name = user ? displayName(user) : "";
+  const temporaryPassword = reset.data?.temporaryPassword;
+
+  return (
+    <Dialog open={open} onOpenChange={(next) => !next && !reset.isPending && onClose()}>
+      <DialogContent data-testid="reset-password-dialog">
+        {temporaryPassword ? (
+          <>
+            <DialogHeader>
+              <DialogTitle>Temporary password for {name}</DialogTitle>
+              <DialogDescription>
+                Give it to {name} privately. It is shown only this once. They have been signed out everywhere
+                and sign in with it next.
+              </DialogDescription>
+            </DialogHeader>
+            <CopyField
+              value={temporaryPassword}
+              label="Temporary password"
+              testId="temporary-password"
+              isSecret
+            />
+            <DialogFooter>
+              <Button onClick={onClose}>Done</Button>
+            </DialogFooter>
+          </>
+        ) : (
+          <>
+            <DialogHeader>
+              <DialogTitle>Reset {name}'s password?</DialogTitle>
+              <DialogDescription>
+                Gatehouse makes a new temporary password for {user?.email}. Their current password stops
+                working and they are signed out of every session. Their API tokens keep working.
+              </DialogDescription>
+            </DialogHeader>
+            {reset.isError && <FormError>{reset.error.message}</FormError>}
+            <DialogFooter>
+              <Button variant="outline" onClick={onClose} disabled={reset.isPending}>
+                Cancel
+              </Button>
+              <Button
+                onClick={() => user && reset.mutate({ userId: user.id })}
+                disabled={reset.isPending || !user}
+              >
+                <KeyRound aria-hidden="true" />
+                {reset.isPending ? "Resetting…" : "Reset password"}
+              </Button>
+            </DialogFooter>
+          </>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}
