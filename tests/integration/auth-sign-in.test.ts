@@ -217,6 +217,24 @@ describe("sign-in through an identity provider", () => {
     expect(await memberships()).toEqual([`${manual.id}:MANUAL`]);
   });
 
+  it('under sign-up "off", honours an invitation only through its link, not through SSO', async () => {
+    const email = `closed-${uniqueSuffix()}@example.test`;
+    await invite(email);
+    await db().setting.upsert({
+      where: { key: "auth.signUpPolicy" },
+      create: { key: "auth.signUpPolicy", value: "off" },
+      update: { value: "off" },
+    });
+    try {
+      expect(await externalSignIn({ db: db(), identity: identity(email), context })).toEqual({
+        ok: false,
+        reason: "sign-up-off",
+      });
+    } finally {
+      await db().setting.delete({ where: { key: "auth.signUpPolicy" } });
+    }
+  });
+
   it("refuses a deactivated user and an unverified email", async () => {
     const email = `deactivated-${uniqueSuffix()}@example.test`;
     await invite(email);

@@ -37,9 +37,11 @@ export async function decideAdmission(
     },
     orderBy: { createdAt: "desc" },
   });
-  if (invitation)
-    return { ok: true, role: invitation.role, invitationId: invitation.id, because: "invitation" };
   const policy = await getSignUpPolicy(tx);
+  // "off": no account is created by signing in; only the invitation link itself (and the CLI) adds people.
+  if (invitation && (policy !== "off" || options.invitationToken)) {
+    return { ok: true, role: invitation.role, invitationId: invitation.id, because: "invitation" };
+  }
   if (policy === "open") return { ok: true, role: "BASIC_USER", invitationId: null, because: "open sign-up" };
   return { ok: false, reason: policy === "off" ? "sign-up-off" : "invite-only" };
 }

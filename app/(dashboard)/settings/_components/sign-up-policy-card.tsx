@@ -26,7 +26,8 @@ const POLICIES: { value: Policy; label: string; detail: string }[] = [
   {
     value: "off",
     label: "Off",
-    detail: "Sign-up is closed and people without an account are turned away; invitations still work.",
+    detail:
+      "Nobody gets an account by signing in, not even through SSO; only invitation links (and the gatehouse CLI) add people.",
   },
 ];
 
