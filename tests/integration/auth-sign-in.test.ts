@@ -217,24 +217,6 @@ describe("sign-in through an identity provider", () => {
     expect(await memberships()).toEqual([`${manual.id}:MANUAL`]);
   });
 
-  it('under sign-up "off", honours an invitation only through its link, not through SSO', async () => {
-    const email = `closed-${uniqueSuffix()}@example.test`;
-    await invite(email);
-    await db().setting.upsert({
-      where: { key: "auth.signUpPolicy" },
-      create: { key: "auth.signUpPolicy", value: "off" },
-      update: { value: "off" },
-    });
-    try {
-      expect(await externalSignIn({ db: db(), identity: identity(email), context })).toEqual({
-        ok: false,
-        reason: "sign-up-off",
-      });
-    } finally {
-      await db().setting.delete({ where: { key: "auth.signUpPolicy" } });
-    }
-  });
-
   it("refuses a deactivated user and an unverified email", async () => {
     const email = `deactivated-${uniqueSuffix()}@example.test`;
     await invite(email);
@@ -285,6 +267,22 @@ describe("an empty installation", () => {
       expect(await externalSignIn({ db: empty, identity: who("second@example.test"), context })).toEqual({
         ok: false,
         reason: "invite-only",
+      });
+
+      // Under "off" (set here, in this database of its own: the policy is installation-wide) an
+      // open invitation admits only through its link, never through SSO.
+      await empty.invitation.create({
+        data: {
+          email: "third@example.test",
+          tokenHash: hashInvitationToken("third-token"),
+          invitedById: first.userId,
+          expiresAt: new Date(Date.now() + 3600_000),
+        },
+      });
+      await empty.setting.create({ data: { key: "auth.signUpPolicy", value: "off" } });
+      expect(await externalSignIn({ db: empty, identity: who("third@example.test"), context })).toEqual({
+        ok: false,
+        reason: "sign-up-off",
       });
     } finally {
       await empty.$disconnect();
