@@ -63,7 +63,20 @@ export const ENV_SCHEMA = z.object({
   AUTH_GITHUB_SECRET: z.string().min(1).optional(),
   AUTH_GOOGLE_ID: z.string().min(1).optional(),
   AUTH_GOOGLE_SECRET: z.string().min(1).optional(),
+  // Mail: "reset by email link" is offered when SMTP_URL is set (server/mail/send-mail.ts).
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** sender of Gatehouse's mail; defaults to MAIL_FROM_DEFAULT when SMTP_URL is set */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(
+      /^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+      'an email address, optionally with a name: "Gatehouse <no-reply@example.com>"',
+    )
+    .optional(),
 });
+
+export const MAIL_FROM_DEFAULT = "Gatehouse <no-reply@localhost>";
 
 /** Variables that only make sense together: naming the missing half beats a half-configured provider. */
 const PAIRED_VARIABLES: string[][] = [

@@ -1,3 +1,4 @@
+import { CheckCircle2 } from "lucide-react";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Logo } from "@/components/shell/logo";
@@ -5,12 +6,13 @@ import { Card } from "@/components/ui/card";
 import { getCurrentSession } from "@/server/auth/current";
 import { providerSummaries } from "@/server/auth/providers";
 import { env } from "@/server/env";
+import { isMailConfigured } from "@/server/mail/send-mail";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function SignInPage(props: {
-  searchParams: Promise<{ error?: string; code?: string; callbackUrl?: string }>;
+  searchParams: Promise<{ error?: string; code?: string; callbackUrl?: string; reset?: string }>;
 }) {
   const params = await props.searchParams;
   const callbackUrl =
@@ -31,7 +33,22 @@ export default async function SignInPage(props: {
               Use your Gatehouse account or your company sign-in.
             </p>
           </div>
-          <SignInForm callbackUrl={callbackUrl} initialError={error} providers={providerSummaries(env())} />
+          {params.reset === "done" && !error && (
+            <div
+              role="status"
+              data-testid="reset-done"
+              className="mb-6 flex gap-2 rounded-md border border-success/30 bg-success/10 px-3 py-2.5 text-sm text-success"
+            >
+              <CheckCircle2 className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+              <p>Your password was changed. Sign in with the new one.</p>
+            </div>
+          )}
+          <SignInForm
+            callbackUrl={callbackUrl}
+            initialError={error}
+            providers={providerSummaries(env())}
+            canResetByEmail={isMailConfigured()}
+          />
         </Card>
       </div>
     </main>

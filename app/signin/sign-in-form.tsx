@@ -1,6 +1,7 @@
 "use client";
 
 import { AlertCircle, LogIn } from "lucide-react";
+import Link from "next/link";
 import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -35,6 +36,8 @@ export function SignInForm(props: {
   callbackUrl: string;
   initialError?: string;
   providers: { id: string; name: string }[];
+  /** offer "Forgot your password?" (only when mail is configured) */
+  canResetByEmail?: boolean;
 }) {
   const [state, action, isPending] = useActionState<SignInState, FormData>(signInWithPassword, {
     error: props.initialError,
@@ -66,7 +69,17 @@ export function SignInForm(props: {
           />
         </div>
         <div className="space-y-2">
-          <Label htmlFor="password">Password</Label>
+          <div className="flex items-baseline justify-between gap-2">
+            <Label htmlFor="password">Password</Label>
+            {props.canResetByEmail && (
+              <Link
+                href="/reset-password"
+                className="text-xs text-muted-foreground underline-offset-4 hover:text-foreground hover:underline"
+              >
+                Forgot your password?
+              </Link>
+            )}
+          </div>
           <Input id="password" name="password" type="password" autoComplete="current-password" required />
         </div>
         <Button type="submit" className="w-full" disabled={isPending}>
