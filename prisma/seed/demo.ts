@@ -1,6 +1,7 @@
 import { hashPassword } from "@/server/crypto/password";
 import { generatePassword } from "@/server/crypto/random";
 import type { Db } from "@/server/db";
+import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { createRegistry, createServer, createTeam, createUser } from "./factories";
 
 /**
@@ -29,6 +30,11 @@ export async function seedDemo(options: { db: Db; upstreamPort: number }): Promi
 
   const ownerPassword = generatePassword();
   const urls = demoUpstreamUrls(options.upstreamPort);
+  // The demo upstreams run on this machine, which the SSRF guard refuses unless an admin allows it.
+  await allowOutboundHosts(db, [
+    `127.0.0.1:${options.upstreamPort}`,
+    `127.0.0.1:${options.upstreamPort + 1}`,
+  ]);
 
   const owner = await createUser(db, {
     email: DEMO_OWNER_EMAIL,

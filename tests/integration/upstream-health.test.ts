@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { QueueEvents, Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, createUser } from "@/prisma/seed/factories";
@@ -10,6 +11,7 @@ import {
   QUEUE_NAMES,
 } from "@/server/queue/queues";
 import { createRedis, disconnectRedis } from "@/server/redis";
+import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { processUpstreamHealth } from "@/workers/processors/upstream-health";
 import { freePort, type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
 
@@ -40,6 +42,8 @@ describe("upstream health checks through the queue", () => {
     });
     await worker.waitUntilReady();
     await events.waitUntilReady();
+    // Local upstreams are refused by the SSRF guard unless an admin allows them, as the demo seed does.
+    await allowOutboundHosts(db(), [`127.0.0.1:${streamable.port}`, `127.0.0.1:${sse.port}`]);
   });
 
   afterAll(async () => {
@@ -98,6 +102,7 @@ describe("upstream health checks through the queue", () => {
   it("marks an unreachable upstream unhealthy with a readable error and keeps its old capabilities", async () => {
     const owner = await createUser(db());
     const closedPort = await freePort();
+    await allowOutboundHosts(db(), [`127.0.0.1:${closedPort}`]);
     const dead = await createServer(db(), { ownerId: owner.id, url: `http://127.0.0.1:${closedPort}/mcp` });
 
     await enqueueServerCheck(dead.id);
@@ -121,5 +126,36 @@ describe("upstream health checks through the queue", () => {
     expect(await finished).toMatchObject({ status: "SKIPPED", reason: "not an approved server" });
     const server = await db().server.findUniqueOrThrow({ where: { id: draft.id } });
     expect(server.healthCheckedAt).toBeNull();
+  });
+
+  it("refuses an internal upstream nobody allowed, naming why (SSRF guard)", async () => {
+    const owner = await createUser(db());
+    const unlisted = await freePort();
+    const server = await createServer(db(), { ownerId: owner.id, url: `http://127.0.0.1:${unlisted}/mcp` });
+    await enqueueServerCheck(server.id);
+    const checked = await waitForHealth(server.id);
+    expect(checked.healthStatus).toBe("UNHEALTHY");
+    expect(checked.healthError).toContain(
+      "127.0.0.1, a loopback address; an admin can allow this host explicitly",
+    );
+  });
+
+  it("re-checks redirects: an allowed upstream cannot bounce the gateway to the metadata service", async () => {
+    const redirector = createHttpServer((_req, res) => {
+      res.writeHead(307, { location: "http://169.254.169.254/latest/meta-data/" }).end();
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => redirector.listen(port, "127.0.0.1", resolve));
+    try {
+      await allowOutboundHosts(db(), [`127.0.0.1:${port}`]);
+      const owner = await createUser(db());
+      const server = await createServer(db(), { ownerId: owner.id, url: `http://127.0.0.1:${port}/mcp` });
+      await enqueueServerCheck(server.id);
+      const checked = await waitForHealth(server.id);
+      expect(checked.healthStatus).toBe("UNHEALTHY");
+      expect(checked.healthError).toContain("169.254.169.254, a link-local address");
+    } finally {
+      redirector.close();
+    }
   });
 });

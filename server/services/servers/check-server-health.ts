@@ -1,9 +1,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Db } from "../../db";
 import type { Prisma } from "../../db/generated/client";
+import { createGuardedFetch, OutboundRefusedError } from "../../security/guarded-fetch";
+import { getOutboundPolicy } from "../settings/outbound-policy";
 
 /**
  * Connects to a server's approved upstream, lists what it offers and records health.
@@ -96,7 +98,16 @@ export async function discoverCapabilities(transport: Transport): Promise<Discov
 }
 
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  // The SDK wraps transport failures; surface the guard's reason when it was the cause.
+  let cause: unknown = error;
+  while (cause instanceof Error && !(cause instanceof OutboundRefusedError) && cause.cause)
+    cause = cause.cause;
+  const message =
+    cause instanceof OutboundRefusedError
+      ? cause.message
+      : error instanceof Error
+        ? error.message
+        : String(error);
   // Upstream error text is shown in the UI; keep it short and on one line.
   return message.replace(/\s+/g, " ").slice(0, 300);
 }
@@ -113,10 +124,14 @@ export async function checkServerHealth(options: { db: Db; serverId: string }): 
     return { serverId, status: "SKIPPED", reason: "stdio servers are checked when the runner starts them" };
   }
 
-  // The SSRF guard (PROTOCOL X1) belongs at registration and here; it lands with the catalog.
+  // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
+  // actually dialled are checked against the admin's allow-list.
+  const fetch = createGuardedFetch(await getOutboundPolicy(db)) as FetchLike;
   const url = new URL(version.url);
   const transport =
-    version.transport === "SSE" ? new SSEClientTransport(url) : new StreamableHTTPClientTransport(url);
+    version.transport === "SSE"
+      ? new SSEClientTransport(url, { fetch })
+      : new StreamableHTTPClientTransport(url, { fetch });
   const started = performance.now();
   let result: Extract<HealthCheckResult, { latencyMs: number }>;
   try {

@@ -1,0 +1,116 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
+
+/**
+ * The SSRF guard (PROTOCOL X1) for every URL Gatehouse itself connects to (upstream MCP servers,
+ * their OAuth metadata): http(s) only, no credentials in the URL, and every address the host
+ * resolves to must be public unicast: loopback, private, link-local (cloud metadata), CGNAT,
+ * unique-local, multicast, reserved, IPv4-mapped/translated forms of those, … are refused, unless
+ * an admin explicitly allowed the host. WHATWG URL parsing already turns decimal, octal and hex
+ * IPv4 forms ("http://2130706433", "http://0x7f.1") into dotted quads, so they meet the same check.
+ * The check runs at registration, at connect time (see guarded-fetch.ts) and on every redirect.
+ */
+export type OutboundPolicy = {
+  /** admin-allowed exceptions: "host" (any port) or "host:port", e.g. "127.0.0.1:3901" */
+  allowedHosts: readonly string[];
+};
+
+export type OutboundCheck = { ok: true; url: URL; allowedByAdmin: boolean } | { ok: false; reason: string };
+
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+const defaultResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
+
+/** ipaddr.js range names we refuse, with the words a person reads. */
+const REFUSED_RANGES: Record<string, string> = {
+  unspecified: "an unspecified address",
+  broadcast: "a broadcast address",
+  multicast: "a multicast address",
+  linkLocal: "a link-local address (this includes cloud metadata endpoints)",
+  loopback: "a loopback address",
+  carrierGradeNat: "a carrier-grade NAT address",
+  private: "a private network address",
+  reserved: "a reserved address",
+  uniqueLocal: "a unique-local IPv6 address",
+  benchmarking: "a benchmarking address",
+  amt: "an AMT relay address",
+  as112: "an AS112 address",
+  deprecated: "a deprecated address",
+  orchid2: "an ORCHIDv2 address",
+  droneRemoteIdProtocolEntityTags: "a reserved address",
+  rfc6145: "an IPv4-translated address",
+  rfc6052: "an IPv4/IPv6 translation address",
+  "6to4": "a 6to4 address",
+  teredo: "a Teredo address",
+  discard: "a discard-only address",
+};
+
+/** Why an IP address may not be dialled, or null when it is public unicast. */
+export function refusedAddressReason(address: string): string | null {
+  if (!ipaddr.isValid(address)) return "an address that cannot be parsed";
+  let parsed = ipaddr.parse(address);
+  // ::ffff:127.0.0.1 is 127.0.0.1 on the wire: judge the IPv4 inside.
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  const range = parsed.range();
+  if (range === "unicast") return null;
+  return REFUSED_RANGES[range] ?? `a non-public address (${range})`;
+}
+
+function isAllowedByAdmin(url: URL, policy: OutboundPolicy): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return policy.allowedHosts.some((entry) => {
+    const normalized = entry.trim().toLowerCase();
+    return normalized === host || normalized === `${host}:${port}` || normalized === `[${host}]:${port}`;
+  });
+}
+
+/** Checks a URL before Gatehouse connects to it. Never throws; the reason is shown to people. */
+export async function checkOutboundUrl(
+  raw: string,
+  policy: OutboundPolicy,
+  resolve: Resolver = defaultResolver,
+): Promise<OutboundCheck> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: "not a valid URL" };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return {
+      ok: false,
+      reason: `only http and https URLs are allowed, not ${url.protocol.replace(/:$/, "")}`,
+    };
+  }
+  if (url.username || url.password) {
+    return { ok: false, reason: "URLs may not carry a user name or password (user@host)" };
+  }
+  if (isAllowedByAdmin(url, policy)) return { ok: true, url, allowedByAdmin: true };
+
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  let addresses: string[];
+  if (isIP(host)) addresses = [host];
+  else {
+    try {
+      addresses = await resolve(host);
+    } catch {
+      return { ok: false, reason: `${host} does not resolve` };
+    }
+    if (addresses.length === 0) return { ok: false, reason: `${host} does not resolve` };
+  }
+  for (const address of addresses) {
+    const reason = refusedAddressReason(address);
+    if (reason) {
+      return {
+        ok: false,
+        reason: `${host === address ? address : `${host} resolves to ${address}`}, ${reason}; an admin can allow this host explicitly`,
+      };
+    }
+  }
+  return { ok: true, url, allowedByAdmin: false };
+}
