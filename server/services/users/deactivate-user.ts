@@ -2,8 +2,8 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { can } from "../../policy/permissions";
 import { endAllSessions } from "../auth/sessions";
-import { RefusedChange, runAuditedChange } from "./audited-change";
-import { assertNotLastOwner, lockActorAndTarget } from "./lock-users";
+import { RefusedChange } from "./audited-change";
+import { assertNotLastOwner, changeUser } from "./lock-users";
 import { findUserRow, type UserRow } from "./user-row";
 
 /**
@@ -18,54 +18,45 @@ export async function deactivateUser(options: {
   now?: Date;
 }): Promise<UserRow> {
   const now = options.now ?? new Date();
-  return runAuditedChange({
-    db: options.db,
-    context: options.context,
-    change: async (tx) => {
-      const { actor, target } = await lockActorAndTarget(tx, {
-        actorId: options.actorId,
-        targetId: options.userId,
-        permission: "user.deactivate",
-      });
-      const audit = {
-        action: "user.deactivate",
-        targetType: "user",
-        targetId: target.id,
-        metadata: { email: target.email, role: target.role },
-      };
-      if (actor.id === target.id) {
-        throw new RefusedChange(
-          "FORBIDDEN",
-          "You cannot deactivate your own account; ask another Owner or Admin.",
-          audit,
-        );
-      }
-      if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
-        throw new RefusedChange("FORBIDDEN", "Only an Owner can deactivate an Owner.", audit);
-      }
-      if (target.status === "DEACTIVATED") return findUserRow(tx, target.id, now);
-      await assertNotLastOwner(tx, target, audit);
+  return changeUser(options, "user.deactivate", async (tx, actor, target) => {
+    const audit = {
+      action: "user.deactivate",
+      targetType: "user",
+      targetId: target.id,
+      metadata: { email: target.email, role: target.role },
+    };
+    if (actor.id === target.id) {
+      throw new RefusedChange(
+        "FORBIDDEN",
+        "You cannot deactivate your own account; ask another Owner or Admin.",
+        audit,
+      );
+    }
+    if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
+      throw new RefusedChange("FORBIDDEN", "Only an Owner can deactivate an Owner.", audit);
+    }
+    if (target.status === "DEACTIVATED") return findUserRow(tx, target.id, now);
+    await assertNotLastOwner(tx, target, audit);
 
-      await tx.user.update({
-        where: { id: target.id },
-        data: { status: "DEACTIVATED", deactivatedAt: now, sessionVersion: { increment: 1 } },
-      });
-      const sessionsEnded = await endAllSessions({ db: tx, userId: target.id });
-      const { count: tokensRevoked } = await tx.apiToken.updateMany({
-        where: { userId: target.id, revokedAt: null },
-        data: { revokedAt: now },
-      });
-      await recordAudit(tx, options.context, {
-        ...audit,
-        metadata: {
-          ...audit.metadata,
-          before: { status: "ACTIVE" },
-          after: { status: "DEACTIVATED" },
-          sessionsEnded,
-          tokensRevoked,
-        },
-      });
-      return findUserRow(tx, target.id, now);
-    },
+    await tx.user.update({
+      where: { id: target.id },
+      data: { status: "DEACTIVATED", deactivatedAt: now, sessionVersion: { increment: 1 } },
+    });
+    const sessionsEnded = await endAllSessions({ db: tx, userId: target.id });
+    const { count: tokensRevoked } = await tx.apiToken.updateMany({
+      where: { userId: target.id, revokedAt: null },
+      data: { revokedAt: now },
+    });
+    await recordAudit(tx, options.context, {
+      ...audit,
+      metadata: {
+        ...audit.metadata,
+        before: { status: "ACTIVE" },
+        after: { status: "DEACTIVATED" },
+        sessionsEnded,
+        tokensRevoked,
+      },
+    });
+    return findUserRow(tx, target.id, now);
   });
 }

@@ -1,7 +1,7 @@
-import type { AuditInput } from "../../audit/record";
-import type { Tx } from "../../db";
+import type { AuditContext, AuditInput } from "../../audit/record";
+import type { Db, Tx } from "../../db";
 import { can, type Permission, PermissionDeniedError, type PlatformRole } from "../../policy/permissions";
-import { RefusedChange } from "./audited-change";
+import { RefusedChange, runAuditedChange } from "./audited-change";
 import { userNotFound } from "./user-row";
 
 export type LockedUser = {
@@ -89,4 +89,27 @@ export async function assertNotLastOwner(
     `${target.email} is the last Owner of this installation; make another user an Owner first.`,
     audit,
   );
+}
+
+/**
+ * The shape of every change an actor makes to another user: one transaction that locks both rows,
+ * re-checks the actor's permission, runs `change`, and audits a refusal if `change` throws one.
+ */
+export function changeUser<T>(
+  options: { db: Db; actorId: string; userId: string; context: AuditContext },
+  permission: Permission,
+  change: (tx: Tx, actor: LockedUser, target: LockedUser) => Promise<T>,
+): Promise<T> {
+  return runAuditedChange({
+    db: options.db,
+    context: options.context,
+    change: async (tx) => {
+      const { actor, target } = await lockActorAndTarget(tx, {
+        actorId: options.actorId,
+        targetId: options.userId,
+        permission,
+      });
+      return change(tx, actor, target);
+    },
+  });
 }

@@ -1,8 +1,8 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { can } from "../../policy/permissions";
-import { RefusedChange, runAuditedChange } from "./audited-change";
-import { lockActorAndTarget } from "./lock-users";
+import { RefusedChange } from "./audited-change";
+import { changeUser } from "./lock-users";
 import { findUserRow, type UserRow } from "./user-row";
 
 /**
@@ -17,34 +17,25 @@ export async function reactivateUser(options: {
   now?: Date;
 }): Promise<UserRow> {
   const now = options.now ?? new Date();
-  return runAuditedChange({
-    db: options.db,
-    context: options.context,
-    change: async (tx) => {
-      const { actor, target } = await lockActorAndTarget(tx, {
-        actorId: options.actorId,
-        targetId: options.userId,
-        permission: "user.deactivate",
-      });
-      const audit = {
-        action: "user.reactivate",
-        targetType: "user",
-        targetId: target.id,
-        metadata: {
-          email: target.email,
-          role: target.role,
-          before: { status: target.status },
-          after: { status: "ACTIVE" },
-        },
-      };
-      if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
-        throw new RefusedChange("FORBIDDEN", "Only an Owner can reactivate an Owner.", audit);
-      }
-      if (target.status === "ACTIVE") return findUserRow(tx, target.id, now);
+  return changeUser(options, "user.deactivate", async (tx, actor, target) => {
+    const audit = {
+      action: "user.reactivate",
+      targetType: "user",
+      targetId: target.id,
+      metadata: {
+        email: target.email,
+        role: target.role,
+        before: { status: target.status },
+        after: { status: "ACTIVE" },
+      },
+    };
+    if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
+      throw new RefusedChange("FORBIDDEN", "Only an Owner can reactivate an Owner.", audit);
+    }
+    if (target.status === "ACTIVE") return findUserRow(tx, target.id, now);
 
-      await tx.user.update({ where: { id: target.id }, data: { status: "ACTIVE", deactivatedAt: null } });
-      await recordAudit(tx, options.context, audit);
-      return findUserRow(tx, target.id, now);
-    },
+    await tx.user.update({ where: { id: target.id }, data: { status: "ACTIVE", deactivatedAt: null } });
+    await recordAudit(tx, options.context, audit);
+    return findUserRow(tx, target.id, now);
   });
 }

@@ -5,8 +5,8 @@ import type { Db } from "../../db";
 import { can } from "../../policy/permissions";
 import { checkPasswordPolicy } from "../auth/password-policy";
 import { endAllSessions } from "../auth/sessions";
-import { RefusedChange, runAuditedChange } from "./audited-change";
-import { lockActorAndTarget } from "./lock-users";
+import { RefusedChange } from "./audited-change";
+import { changeUser } from "./lock-users";
 
 /**
  * Gives a user a new random password, returned once for the admin to pass on; only its argon2id
@@ -22,41 +22,32 @@ export async function resetUserPassword(options: {
   // Hashing is slow on purpose; do it before the transaction takes its row locks.
   const temporaryPassword = generatePassword();
   const passwordHash = await hashPassword(temporaryPassword);
-  return runAuditedChange({
-    db: options.db,
-    context: options.context,
-    change: async (tx) => {
-      const { actor, target } = await lockActorAndTarget(tx, {
-        actorId: options.actorId,
-        targetId: options.userId,
-        permission: "user.set_role",
-      });
-      const audit = {
-        action: "user.password.reset",
-        targetType: "user",
-        targetId: target.id,
-        metadata: { email: target.email, hadPassword: target.passwordHash !== null },
-      };
-      if (actor.id === target.id) {
-        throw new RefusedChange(
-          "FORBIDDEN",
-          "You cannot reset your own password this way; ask another Owner or Admin.",
-          audit,
-        );
-      }
-      if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
-        throw new RefusedChange("FORBIDDEN", "Only an Owner can reset an Owner's password.", audit);
-      }
-      const problem = checkPasswordPolicy(temporaryPassword, { email: target.email });
-      if (problem) throw new Error(`generated password failed the policy: ${problem}`);
+  return changeUser(options, "user.set_role", async (tx, actor, target) => {
+    const audit = {
+      action: "user.password.reset",
+      targetType: "user",
+      targetId: target.id,
+      metadata: { email: target.email, hadPassword: target.passwordHash !== null },
+    };
+    if (actor.id === target.id) {
+      throw new RefusedChange(
+        "FORBIDDEN",
+        "You cannot reset your own password this way; ask another Owner or Admin.",
+        audit,
+      );
+    }
+    if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
+      throw new RefusedChange("FORBIDDEN", "Only an Owner can reset an Owner's password.", audit);
+    }
+    const problem = checkPasswordPolicy(temporaryPassword, { email: target.email });
+    if (problem) throw new Error(`generated password failed the policy: ${problem}`);
 
-      await tx.user.update({
-        where: { id: target.id },
-        data: { passwordHash, lockedUntil: null, failedLoginCount: 0, sessionVersion: { increment: 1 } },
-      });
-      const sessionsEnded = await endAllSessions({ db: tx, userId: target.id });
-      await recordAudit(tx, options.context, { ...audit, metadata: { ...audit.metadata, sessionsEnded } });
-      return { temporaryPassword };
-    },
+    await tx.user.update({
+      where: { id: target.id },
+      data: { passwordHash, lockedUntil: null, failedLoginCount: 0, sessionVersion: { increment: 1 } },
+    });
+    const sessionsEnded = await endAllSessions({ db: tx, userId: target.id });
+    await recordAudit(tx, options.context, { ...audit, metadata: { ...audit.metadata, sessionsEnded } });
+    return { temporaryPassword };
   });
 }

@@ -1,7 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
-import { runAuditedChange } from "./audited-change";
-import { lockActorAndTarget } from "./lock-users";
+import { changeUser } from "./lock-users";
 import { findUserRow, type UserRow } from "./user-row";
 
 /** Lifts a password lockout (and forgets earlier failures) before it runs out by itself. */
@@ -13,33 +12,23 @@ export async function unlockUser(options: {
   now?: Date;
 }): Promise<UserRow> {
   const now = options.now ?? new Date();
-  return runAuditedChange({
-    db: options.db,
-    context: options.context,
-    change: async (tx) => {
-      const { target } = await lockActorAndTarget(tx, {
-        actorId: options.actorId,
-        targetId: options.userId,
-        permission: "user.deactivate",
-      });
-      if (target.lockedUntil === null && target.failedLoginCount === 0)
-        return findUserRow(tx, target.id, now);
+  return changeUser(options, "user.deactivate", async (tx, _actor, target) => {
+    if (target.lockedUntil === null && target.failedLoginCount === 0) return findUserRow(tx, target.id, now);
 
-      await tx.user.update({ where: { id: target.id }, data: { lockedUntil: null, failedLoginCount: 0 } });
-      await recordAudit(tx, options.context, {
-        action: "user.unlock",
-        targetType: "user",
-        targetId: target.id,
-        metadata: {
-          email: target.email,
-          before: {
-            lockedUntil: target.lockedUntil?.toISOString() ?? null,
-            failedLoginCount: target.failedLoginCount,
-          },
-          after: { lockedUntil: null, failedLoginCount: 0 },
+    await tx.user.update({ where: { id: target.id }, data: { lockedUntil: null, failedLoginCount: 0 } });
+    await recordAudit(tx, options.context, {
+      action: "user.unlock",
+      targetType: "user",
+      targetId: target.id,
+      metadata: {
+        email: target.email,
+        before: {
+          lockedUntil: target.lockedUntil?.toISOString() ?? null,
+          failedLoginCount: target.failedLoginCount,
         },
-      });
-      return findUserRow(tx, target.id, now);
-    },
+        after: { lockedUntil: null, failedLoginCount: 0 },
+      },
+    });
+    return findUserRow(tx, target.id, now);
   });
 }
