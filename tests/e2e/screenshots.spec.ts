@@ -23,3 +23,16 @@ for (const theme of ["light", "dark"] as const) {
     expect(consoleProblems).toEqual([]);
   });
 }
+
+test.describe("signed out", () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+  for (const theme of ["light", "dark"] as const) {
+    test(`captures the sign-in page in ${theme} mode`, async ({ page, consoleProblems }) => {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.goto("/signin");
+      await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+      await page.screenshot({ path: `tests/e2e/screenshots/signin-${theme}.png`, fullPage: true });
+      expect(consoleProblems).toEqual([]);
+    });
+  }
+});
