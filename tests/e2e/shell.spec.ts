@@ -124,3 +124,13 @@ test.describe("health on the overview", () => {
     expect(consoleProblems).toEqual([]);
   });
 });
+
+test("settings lists the demo's allowed internal hosts and refuses a malformed entry", async ({ page }) => {
+  await page.goto("/settings");
+  const card = page.getByTestId("allowed-hosts");
+  await expect(card.getByTestId("allowed-host")).toHaveCount(2);
+  await card.getByLabel("Add a host").fill("http://evil.example/path");
+  await card.getByRole("button", { name: "Add" }).click();
+  await expect(page.getByText("Couldn't save the allowed hosts")).toBeVisible();
+  await expect(card.getByTestId("allowed-host")).toHaveCount(2);
+});

@@ -111,6 +111,16 @@ const PROCEDURES: Procedure[] = [
     permission: "settings.manage",
     call: (c) => c.settings.setSignUpPolicy({ policy: "open" }),
   },
+  {
+    path: "settings.getAllowedHosts",
+    permission: "settings.manage",
+    call: (c) => c.settings.getAllowedHosts(),
+  },
+  {
+    path: "settings.setAllowedHosts",
+    permission: "settings.manage",
+    call: (c) => c.settings.setAllowedHosts({ hosts: ["169.254.169.254"] }),
+  },
 ];
 
 beforeAll(async () => {

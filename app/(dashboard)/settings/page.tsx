@@ -6,6 +6,7 @@ import { can } from "@/server/policy/permissions";
 import { getQueryClient, trpc } from "@/server/trpc/rsc";
 import { SecurityPosture } from "../_components/security-posture";
 import { SystemDetails } from "../_components/system-details";
+import { AllowedHostsCard } from "./_components/allowed-hosts-card";
 import { SignUpPolicyCard } from "./_components/sign-up-policy-card";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -18,6 +19,7 @@ export default async function SettingsPage() {
     queryClient.prefetchQuery(trpc.system.getPosture.queryOptions()),
     queryClient.prefetchQuery(trpc.system.getStatus.queryOptions()),
     canManageSettings ? queryClient.prefetchQuery(trpc.settings.getSignUpPolicy.queryOptions()) : null,
+    canManageSettings ? queryClient.prefetchQuery(trpc.settings.getAllowedHosts.queryOptions()) : null,
   ]);
 
   return (
@@ -28,6 +30,7 @@ export default async function SettingsPage() {
           description="How this installation is configured, who may create an account, whether it is safe to expose, and the health of the services it runs on."
         />
         {canManageSettings && <SignUpPolicyCard />}
+        {canManageSettings && <AllowedHostsCard />}
         <SecurityPosture />
         <Section title="System" description="The services and background workers behind Gatehouse.">
           <SystemDetails />

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
+import { AppError } from "../../errors";
 import type { OutboundPolicy } from "../../security/outbound-url";
 
 /**
@@ -16,7 +18,7 @@ export async function getOutboundPolicy(db: Db | Tx): Promise<OutboundPolicy> {
   return { allowedHosts: parsed.success ? parsed.data : [] };
 }
 
-/** Adds hosts to the allow-list (idempotent). Used by the demo seed; the settings page comes with the catalog. */
+/** Adds hosts to the allow-list (idempotent); used by the demo seed. */
 export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<void> {
   const current = (await getOutboundPolicy(db)).allowedHosts;
   const next = [...new Set([...current, ...hosts.map((host) => host.trim().toLowerCase())])];
@@ -24,5 +26,47 @@ export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<
     where: { key: ALLOWED_HOSTS_SETTING },
     create: { key: ALLOWED_HOSTS_SETTING, value: next },
     update: { value: next },
+  });
+}
+
+/** "host" or "host:port": a DNS name, IPv4 address or bracketed IPv6 address, lowercase. */
+const HOST_ENTRY =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+export function normalizeHostEntry(entry: string): string | null {
+  const value = entry.trim().toLowerCase();
+  if (!HOST_ENTRY.test(value)) return null;
+  const port = /:(\d{1,5})$/.exec(value.replace(/^\[[^\]]+\]/, ""))?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;
+  return value;
+}
+
+/** Replaces the allow-list (admin action), audited with before/after in the same transaction. */
+export async function setAllowedHosts(options: {
+  db: Db;
+  hosts: string[];
+  context: AuditContext;
+}): Promise<string[]> {
+  const invalid = options.hosts.filter((host) => normalizeHostEntry(host) === null);
+  if (invalid.length > 0) {
+    throw new AppError("BAD_REQUEST", `Not a host or host:port: ${invalid.join(", ")}`, {
+      details: { invalid },
+    });
+  }
+  const hosts = [...new Set(options.hosts.map((host) => normalizeHostEntry(host) as string))].sort();
+  return options.db.$transaction(async (tx) => {
+    const before = (await getOutboundPolicy(tx)).allowedHosts;
+    await tx.setting.upsert({
+      where: { key: ALLOWED_HOSTS_SETTING },
+      create: { key: ALLOWED_HOSTS_SETTING, value: hosts },
+      update: { value: hosts },
+    });
+    await recordAudit(tx, options.context, {
+      action: "settings.allowed_hosts.change",
+      targetType: "setting",
+      targetId: ALLOWED_HOSTS_SETTING,
+      metadata: { before: [...before], after: hosts },
+    });
+    return hosts;
   });
 }

@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { auditContextFromHeaders } from "../../../audit/record";
+import { setAllowedHosts as writeAllowedHosts } from "../../../services/settings/outbound-policy";
+import { permissionProcedure } from "../../init";
+
+export const setAllowedHosts = permissionProcedure("settings.manage")
+  .input(z.object({ hosts: z.array(z.string().max(260)).max(200) }).strict())
+  .mutation(async ({ ctx, input }) => ({
+    hosts: await writeAllowedHosts({
+      db: ctx.db(),
+      hosts: input.hosts,
+      context: auditContextFromHeaders(ctx.headers, ctx.session.user.id),
+    }),
+  }));

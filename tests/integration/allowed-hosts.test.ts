@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { createDb } from "@/server/db";
+import { migrate } from "@/server/db/migrate";
+import {
+  getOutboundPolicy,
+  normalizeHostEntry,
+  setAllowedHosts,
+} from "@/server/services/settings/outbound-policy";
+import { createDatabase, dropDatabase } from "./helpers/test-database";
+
+// The allow-list is installation-wide, so this file works in a database of its own.
+const database = await createDatabase("gatehouse_hosts");
+await migrate(database.url);
+const db = createDb(database.url, { max: 2 });
+
+afterAll(async () => {
+  await db.$disconnect();
+  await dropDatabase(database.name);
+});
+
+describe("allowed internal hosts", () => {
+  it("accepts hosts and host:port entries, normalised and de-duplicated, and audits the change", async () => {
+    const context = { clientIp: "203.0.113.1", userAgent: "vitest" };
+    const hosts = await setAllowedHosts({
+      db,
+      hosts: [" MCP.internal ", "127.0.0.1:3901", "[::1]:8080", "mcp.internal"],
+      context,
+    });
+    expect(hosts).toEqual(["127.0.0.1:3901", "[::1]:8080", "mcp.internal"]);
+    expect((await getOutboundPolicy(db)).allowedHosts).toEqual(hosts);
+    const event = await db.auditEvent.findFirstOrThrow({
+      where: { action: "settings.allowed_hosts.change" },
+    });
+    expect(event).toMatchObject({ clientIp: "203.0.113.1", metadata: { before: [], after: hosts } });
+  });
+
+  it("refuses entries that are not a host or host:port, changing nothing", async () => {
+    const before = (await getOutboundPolicy(db)).allowedHosts;
+    await expect(
+      setAllowedHosts({ db, hosts: ["http://evil.example", "a b", "host:99999", "ok.example"], context: {} }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      details: { invalid: ["http://evil.example", "a b", "host:99999"] },
+    });
+    expect((await getOutboundPolicy(db)).allowedHosts).toEqual(before);
+  });
+
+  it("normalises single entries", () => {
+    expect(normalizeHostEntry("Example.COM:443")).toBe("example.com:443");
+    expect(normalizeHostEntry("user@host")).toBeNull();
+    expect(normalizeHostEntry("-bad.example")).toBeNull();
+  });
+});
