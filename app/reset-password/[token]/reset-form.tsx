@@ -4,9 +4,10 @@ import { AlertCircle, KeyRound } from "lucide-react";
 import Link from "next/link";
 import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
-import { FieldError, FormError } from "@/components/ui/field-error";
+import { FormError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { NewPasswordFields } from "@/components/ui/new-password-fields";
 import type { CompleteResetState } from "./actions";
 
 const MIN_LENGTH = 12;
@@ -51,40 +52,7 @@ export function ResetForm(props: {
             className="bg-muted/50 text-muted-foreground"
           />
         </div>
-        <div className="space-y-2">
-          <Label htmlFor="password">Password</Label>
-          <Input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_LENGTH}
-            aria-invalid={Boolean(errors.password) || undefined}
-            aria-describedby={errors.password ? "password-error" : "password-hint"}
-          />
-          {errors.password ? (
-            <FieldError id="password-error">{errors.password}</FieldError>
-          ) : (
-            <p id="password-hint" className="text-xs text-muted-foreground">
-              At least {MIN_LENGTH} characters. A few unrelated words make a good one.
-            </p>
-          )}
-        </div>
-        <div className="space-y-2">
-          <Label htmlFor="confirm">Confirm password</Label>
-          <Input
-            id="confirm"
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_LENGTH}
-            aria-invalid={Boolean(errors.confirm) || undefined}
-            aria-describedby={errors.confirm ? "confirm-error" : undefined}
-          />
-          <FieldError id="confirm-error">{errors.confirm}</FieldError>
-        </div>
+        <NewPasswordFields minLength={MIN_LENGTH} errors={errors} />
         <Button type="submit" className="w-full" disabled={isPending}>
           <KeyRound aria-hidden="true" />
           {isPending ? "Saving…" : "Set new password"}
