@@ -98,15 +98,12 @@ const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 // Text cleaning
 // ---------------------------------------------------------------------------------------------
 
-// C0/C1 controls (but not \t or \n), plus bidi overrides/isolates, zero-width characters and the BOM.
-const UNSAFE_MULTILINE_RE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-const UNSAFE_SINGLE_LINE_RE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-  /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point.
-const CONTROL_RE = /[\u0000-\u001F\u007F-\u009F]/;
+// Unicode categories instead of code-point ranges: Cc is every C0/C1 control, Cf every invisible
+// formatting character (bidi overrides and isolates, zero-width characters, the BOM, U+061C, …).
+// Descriptions keep tabs and line breaks.
+const UNSAFE_MULTILINE_RE = /[^\P{Cc}\t\n]|\p{Cf}/gu;
+const UNSAFE_SINGLE_LINE_RE = /[\p{Cc}\p{Cf}]/gu;
+const CONTROL_RE = /\p{Cc}/u;
 
 function capCodePoints(text: string, max: number): string {
   const chars = Array.from(text);
