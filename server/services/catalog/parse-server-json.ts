@@ -6,17 +6,9 @@
  * skipped with a warning. No I/O, no network: the caller decides what to do with the result.
  */
 import { z } from "zod";
+import { type ConfigField, envDenialReason, headerDenialReason } from "../servers/config-fields";
 
-export type ConfigField = {
-  name: string;
-  label: string;
-  description: string;
-  secret: boolean;
-  required: boolean;
-  default: string | null;
-  choices: string[] | null;
-  target: "env" | "header" | "url-variable";
-};
+export type { ConfigField };
 
 export type ImportedVersion = {
   transport: "STREAMABLE_HTTP" | "SSE" | "STDIO";
@@ -27,6 +19,8 @@ export type ImportedVersion = {
 };
 
 export type ImportedServer = {
+  /** the document's reverse-DNS name, e.g. "io.github.acme/weather" */
+  registryName: string;
   slug: string;
   name: string;
   description: string;
@@ -51,42 +45,6 @@ export const MAX_SLUG_LENGTH = 63;
 const MAX_FIELD_DESCRIPTION_LENGTH = 2000;
 const MAX_ERRORS = 50;
 
-/** Environment variables a catalog entry may never set for a spawned process. */
-export const DENIED_ENV_NAMES: ReadonlySet<string> = new Set([
-  "PATH",
-  "LD_PRELOAD",
-  "LD_LIBRARY_PATH",
-  "NODE_OPTIONS",
-  "NODE_PATH",
-  "DYLD_INSERT_LIBRARIES",
-  "PYTHONPATH",
-  "HOME",
-  "SHELL",
-  // Beyond the required list: these silently weaken TLS or redirect what `npx` installs.
-  "NODE_TLS_REJECT_UNAUTHORIZED",
-  "NODE_EXTRA_CA_CERTS",
-]);
-/** Whole families that change how the loader or npm behaves (LD_AUDIT, DYLD_*, NPM_CONFIG_REGISTRY…). */
-const DENIED_ENV_PREFIXES = ["LD_", "DYLD_", "NPM_CONFIG_"] as const;
-
-/** Headers the gateway owns on the outbound connection; a catalog entry may not set them. */
-const DENIED_HEADER_NAMES: ReadonlySet<string> = new Set([
-  "host",
-  "content-length",
-  "content-type",
-  "transfer-encoding",
-  "connection",
-  "upgrade",
-  "keep-alive",
-  "te",
-  "trailer",
-  "proxy-authorization",
-  "mcp-session-id",
-  "mcp-protocol-version",
-]);
-
-const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const URL_VARIABLE_NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const SERVER_NAME_RE = /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/;
 const NPM_NAME_RE = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -339,13 +297,14 @@ function field(
     default: overrides.default !== undefined ? overrides.default : (input.value ?? input.default ?? null),
     choices: input.choices && input.choices.length > 0 ? [...input.choices] : null,
     target,
+    // A value fixed by the document is the publisher's (shared); anything else each user supplies.
+    perUser: input.value === undefined,
   };
 }
 
 function pushUnique(fields: ConfigField[], next: ConfigField, path: string, out: Collector): void {
-  const clash = fields.some(
-    (f) => f.target === next.target && f.name.toLowerCase() === next.name.toLowerCase(),
-  );
+  // Values are keyed by field name, so names are unique across targets.
+  const clash = fields.some((f) => f.name.toLowerCase() === next.name.toLowerCase());
   if (clash) out.error(path, `duplicate ${next.target} "${next.name}"`);
   else fields.push(next);
 }
@@ -362,12 +321,9 @@ function headerFields(
 ): void {
   headers.forEach((header, i) => {
     const path = `${basePath}[${i}]`;
-    if (!HEADER_NAME_RE.test(header.name)) {
-      out.error(`${path}.name`, "must be a valid HTTP header name");
-      return;
-    }
-    if (DENIED_HEADER_NAMES.has(header.name.toLowerCase())) {
-      out.error(`${path}.name`, `"${header.name}" is managed by the gateway and cannot be configured`);
+    const denied = headerDenialReason(header.name);
+    if (denied !== null) {
+      out.error(`${path}.name`, denied);
       return;
     }
     const template = header.value;
@@ -449,13 +405,6 @@ function importRemote(remote: RemoteJson, index: number, out: Collector): Import
 // ---------------------------------------------------------------------------------------------
 // Packages
 // ---------------------------------------------------------------------------------------------
-
-function envDenialReason(name: string): string | null {
-  if (!ENV_NAME_RE.test(name)) return "must be an upper-case environment variable name (A-Z, 0-9, _)";
-  if (DENIED_ENV_NAMES.has(name) || DENIED_ENV_PREFIXES.some((p) => name.startsWith(p)))
-    return `"${name}" cannot be set by a catalog entry`;
-  return null;
-}
 
 function fixedArguments(pkg: PackageJson, base: string, out: Collector): string[] {
   const args: string[] = [];
@@ -573,6 +522,7 @@ export function parseServerJson(input: unknown): ParseServerJsonResult {
   return {
     ok: true,
     server: {
+      registryName: doc.name,
       slug: slugFromServerName(doc.name),
       name: title !== "" ? title : cleanLine(doc.name),
       description,
