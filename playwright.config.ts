@@ -7,6 +7,9 @@ import { defineConfig, devices } from "@playwright/test";
  */
 const PORT = Number(process.env.E2E_PORT ?? 3217);
 const baseURL = `http://localhost:${PORT}`;
+/** Per port, so runs on different ports (parallel work on one machine) never clean each other's output. */
+const OUTPUT_DIR = process.env.E2E_PORT ? `test-results/port-${PORT}` : "test-results";
+process.env.E2E_OUTPUT_DIR = OUTPUT_DIR;
 
 const CHROMIUM = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -22,7 +25,7 @@ const CHROMIUM = {
 
 export default defineConfig({
   testDir: "tests/e2e",
-  outputDir: "test-results",
+  outputDir: OUTPUT_DIR,
   fullyParallel: true,
   workers: 2,
   retries: 0,
@@ -43,7 +46,7 @@ export default defineConfig({
       use: {
         ...devices["Desktop Chrome"],
         // Signed in as the demo owner by auth.setup.ts; specs about signing in start from nothing.
-        storageState: "test-results/.auth/owner.json",
+        storageState: `${OUTPUT_DIR}/.auth/owner.json`,
         launchOptions: CHROMIUM,
       },
     },

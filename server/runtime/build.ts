@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Child, nodeArgs, spawnChild } from "./children";
@@ -77,6 +77,58 @@ export async function ensureBuild(
     onStart: (reason: string) => void;
     onSpawn?: (child: Child) => void;
   },
+): Promise<BuildOutcome> {
+  const { root } = options;
+  if (isBuildCurrent(root, hashBuildInputs(root))) return { built: false, reason: "up to date" };
+  // Two starts from one checkout (e.g. parallel test runs) must not write .next at the same time:
+  // the second waits, then finds the first one's build current.
+  const release = await acquireBuildLock(root, supervisor);
+  try {
+    return await buildIfStale(supervisor, options);
+  } finally {
+    release();
+  }
+}
+
+const BUILD_LOCK_DIR = ".next-build.lock";
+const BUILD_LOCK_WAIT_MS = 15 * 60_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A directory lock holding the builder's pid; a lock left by a dead process is taken over. */
+async function acquireBuildLock(root: string, supervisor: Supervisor): Promise<() => void> {
+  const dir = path.join(root, BUILD_LOCK_DIR);
+  const pidFile = path.join(dir, "pid");
+  const deadline = Date.now() + BUILD_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(pidFile, String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number.parseInt(existsSync(pidFile) ? readFileSync(pidFile, "utf8") : "", 10);
+    if (Number.isInteger(holder) && !isAlive(holder)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (supervisor.isStopping) throw new StartupError("build interrupted");
+    if (Date.now() > deadline) throw new StartupError(`Another build holds ${dir}; gave up waiting.`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function buildIfStale(
+  supervisor: Supervisor,
+  options: Parameters<typeof ensureBuild>[1],
 ): Promise<BuildOutcome> {
   const { root } = options;
   const hash = hashBuildInputs(root);

@@ -1,7 +1,7 @@
 import { expect, test as setup } from "@playwright/test";
 import { ownerPassword, readState } from "./state";
 
-export const OWNER_STATE = "test-results/.auth/owner.json";
+export const OWNER_STATE = `${process.env.E2E_OUTPUT_DIR ?? "test-results"}/.auth/owner.json`;
 
 /** Signs in once as the demo owner through the real sign-in page; the other specs reuse the session. */
 setup("sign in as the demo owner", async ({ page }) => {
