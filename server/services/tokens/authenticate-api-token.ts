@@ -1,0 +1,139 @@
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+import type { Db } from "../../db";
+import { AppError } from "../../errors";
+import type { PlatformRole } from "../../policy/permissions";
+import { hashSecret, parseApiToken, secretMatches } from "./api-token-format";
+
+/**
+ * Authenticates a personal API token (DESIGN.md, "API token"): parse, one lookup by key id,
+ * constant-time comparison of the secret's hash, then revocation, expiry, the owner's status and
+ * the IP allow-list. Every failure is the same 401 so a caller learns nothing about which check
+ * failed, except the IP allow-list (403): its caller holds a valid secret and needs to know that
+ * another network address, not another token, is the fix.
+ */
+
+/** One scope entry: a server, or one connection (hence its server), optionally narrowed to tools. */
+export const API_TOKEN_SCOPE_ENTRY = z
+  .object({
+    connectionId: z.uuid().optional(),
+    serverId: z.uuid().optional(),
+    tools: z.array(z.string().min(1).max(200)).max(500).optional(),
+  })
+  .strict()
+  .refine((entry) => entry.connectionId !== undefined || entry.serverId !== undefined, {
+    error: "names a connection or a server",
+  });
+
+export type ApiTokenScopeEntry = z.infer<typeof API_TOKEN_SCOPE_ENTRY>;
+
+export type AuthenticatedApiToken = {
+  tokenId: string;
+  keyId: string;
+  user: { id: string; role: PlatformRole; isAuditor: boolean; status: "ACTIVE" | "DEACTIVATED" };
+  /** never "everything": an empty list grants nothing */
+  scopes: ApiTokenScopeEntry[];
+};
+
+const INVALID_TOKEN = "The API token is invalid, expired or revoked.";
+// Compared against when the key id is unknown, so a miss costs the same hashing as a hit.
+const UNKNOWN_KEY_HASH = hashSecret("gatehouse-unknown-key-id");
+
+/**
+ * Reads the stored scope JSON. Entries that do not parse are dropped rather than widened: a damaged
+ * row grants less, never more.
+ */
+export function parseTokenScopes(value: unknown): ApiTokenScopeEntry[] {
+  if (!Array.isArray(value)) return [];
+  const entries: ApiTokenScopeEntry[] = [];
+  for (const raw of value) {
+    const parsed = API_TOKEN_SCOPE_ENTRY.safeParse(raw);
+    if (parsed.success) entries.push(parsed.data);
+  }
+  return entries;
+}
+
+/**
+ * A single address ("203.0.113.7", "2001:db8::1") or a CIDR range ("10.0.0.0/8"). IPv4 must be in
+ * dotted four-part decimal: the octal, hex and short forms inet_aton accepts are refused.
+ */
+export function parseIpRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
+  const value = entry.trim();
+  const parts = value.split("/");
+  if (parts.length > 2) return null;
+  const [address, prefix] = parts;
+  if (address === undefined || address === "") return null;
+  if (prefix !== undefined && !/^\d{1,3}$/.test(prefix)) return null;
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) {
+    const bits = prefix === undefined ? 32 : Number(prefix);
+    return bits <= 32 ? [ipaddr.IPv4.parse(address), bits] : null;
+  }
+  if (ipaddr.IPv6.isValid(address) && !address.includes("%")) {
+    const parsed = ipaddr.IPv6.parse(address);
+    const bits = prefix === undefined ? 128 : Number(prefix);
+    if (bits > 128) return null;
+    // "::ffff:10.0.0.0/104" is the IPv4 range 10.0.0.0/8 written in IPv6.
+    if (parsed.isIPv4MappedAddress() && bits >= 96) return [parsed.toIPv4Address(), bits - 96];
+    return [parsed, bits];
+  }
+  return null;
+}
+
+/**
+ * Is `clientIp` inside one of `allowList`? An empty list allows every address; an unknown or
+ * unparseable client address is allowed by none. Malformed entries match nothing.
+ */
+export function isIpAllowed(allowList: readonly string[], clientIp: string | null | undefined): boolean {
+  if (allowList.length === 0) return true;
+  if (!clientIp || !ipaddr.isValid(clientIp)) return false;
+  // process() turns an IPv4-mapped IPv6 address (::ffff:203.0.113.7) back into IPv4.
+  const address = ipaddr.process(clientIp);
+  return allowList.some((entry) => {
+    const range = parseIpRange(entry);
+    if (range === null || range[0].kind() !== address.kind()) return false;
+    return address.match(range);
+  });
+}
+
+export async function authenticateApiToken(options: {
+  db: Db;
+  token: string;
+  clientIp: string | null | undefined;
+  now?: Date;
+}): Promise<AuthenticatedApiToken> {
+  const now = options.now ?? new Date();
+  const parsed = parseApiToken(options.token);
+  if (parsed === null) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+
+  const row = await options.db.apiToken.findUnique({
+    where: { keyId: parsed.keyId },
+    select: {
+      id: true,
+      keyId: true,
+      secretHash: true,
+      scopes: true,
+      ipAllowList: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { id: true, role: true, isAuditor: true, status: true } },
+    },
+  });
+  const matches = secretMatches(parsed.secret, row?.secretHash ?? UNKNOWN_KEY_HASH);
+  if (!row || !matches) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  if (row.revokedAt !== null && row.revokedAt <= now) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  if (row.expiresAt !== null && row.expiresAt <= now) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  if (row.user.status !== "ACTIVE") throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  if (!isIpAllowed(row.ipAllowList, options.clientIp)) {
+    throw new AppError("FORBIDDEN", "This API token may not be used from your network address.");
+  }
+
+  // One UPDATE with an atomic increment: no read-modify-write, no lost counts under concurrency.
+  // A token deleted in the meantime must not turn a served request into an error.
+  await options.db.apiToken
+    .update({ where: { id: row.id }, data: { lastUsedAt: now, usageCount: { increment: 1 } } })
+    .catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== "P2025") throw error;
+    });
+
+  return { tokenId: row.id, keyId: row.keyId, user: row.user, scopes: parseTokenScopes(row.scopes) };
+}
