@@ -62,5 +62,6 @@ export function routeGroup(pathname: string): string {
   if (pathname.startsWith("/api/trpc/")) return "trpc";
   if (pathname.startsWith("/api/")) return pathname.split("/").slice(0, 3).join("/");
   if (pathname.startsWith("/mcp/")) return "mcp";
+  if (pathname === "/v0.1" || pathname.startsWith("/v0.1/")) return "registry-api";
   return "page";
 }

@@ -42,6 +42,7 @@ describe("security headers", () => {
 describe("metric route groups", () => {
   it("never turns ids into label values", () => {
     expect(routeGroup("/mcp/c_8f3k2j")).toBe("mcp");
+    expect(routeGroup("/v0.1/servers")).toBe("registry-api");
     expect(routeGroup("/api/trpc/system.getStatus,system.getOverview")).toBe("trpc");
     expect(routeGroup("/api/ready")).toBe("/api/ready");
     expect(routeGroup("/servers/everything")).toBe("page");
