@@ -17,8 +17,12 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 export const JOB_SCHEMAS = {
   /** fan-out: enqueue one check per approved remote server (run on a schedule) */
   "check-all-servers": z.object({}).strict(),
-  /** connect to one server's upstream, cache its tools/prompts/resources and health */
-  "check-server": z.object({ serverId: z.uuid() }).strict(),
+  /**
+   * connect to one server's upstream and cache its tools/prompts/resources on the version; without
+   * `versionId` the approved version (and the server's health); with it that version (discovery of
+   * a version waiting for review, or just approved)
+   */
+  "check-server": z.object({ serverId: z.uuid(), versionId: z.uuid().optional() }).strict(),
 } as const;
 
 export type JobName = keyof typeof JOB_SCHEMAS;
@@ -69,6 +73,13 @@ export async function closeQueues(): Promise<void> {
   const handles = [...(holder[GLOBAL_KEY]?.values() ?? [])];
   holder[GLOBAL_KEY] = undefined;
   await Promise.all(handles.map(({ queue }) => queue.close()));
+  // BullMQ leaves a connection it was handed open; a CLI run would otherwise never exit.
+  await Promise.all(
+    handles.map(async ({ connection }) => {
+      if (connection.status === "ready") await connection.quit().catch(() => connection.disconnect());
+      else connection.disconnect();
+    }),
+  );
 }
 
 /**
@@ -87,14 +98,17 @@ export async function enqueue<N extends JobName>(
   await queue.add(name, data, options);
 }
 
-/** Ask the worker to check one server now. Deduplicated while a check of it is still waiting. */
-export function enqueueServerCheck(serverId: string): Promise<void> {
+/**
+ * Ask the worker to check one server now: its approved version, or `versionId`. Deduplicated while
+ * a check of the same version is still waiting or running.
+ */
+export function enqueueServerCheck(serverId: string, versionId?: string): Promise<void> {
   return enqueue(
     QUEUE_NAMES.upstreamHealth,
     "check-server",
-    { serverId },
+    versionId === undefined ? { serverId } : { serverId, versionId },
     {
-      deduplication: { id: `check-server:${serverId}` },
+      deduplication: { id: `check-server:${serverId}:${versionId ?? "approved"}` },
     },
   );
 }

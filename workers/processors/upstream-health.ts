@@ -6,7 +6,11 @@ import { checkServerHealth, listCheckableServerIds } from "@/server/services/ser
 
 const log = logger().child({ component: "worker", queue: "upstream-health" });
 
-/** Processor for the "upstream-health" queue: validates the payload again, then calls one service. */
+/**
+ * Processor for the "upstream-health" queue: validates the payload again, then calls one service.
+ * "check-all-servers" fans out to the approved version of every remote server; "check-server"
+ * checks one version (discovery on submit, approval, publish and refresh).
+ */
 export async function processUpstreamHealth(job: Job): Promise<unknown> {
   const name = job.name as JobName;
   switch (name) {
@@ -18,12 +22,13 @@ export async function processUpstreamHealth(job: Job): Promise<unknown> {
       return { queued: ids.length };
     }
     case "check-server": {
-      const { serverId } = JOB_SCHEMAS["check-server"].parse(job.data);
-      const result = await checkServerHealth({ db: db(), serverId });
+      const { serverId, versionId } = JOB_SCHEMAS["check-server"].parse(job.data);
+      const result = await checkServerHealth({ db: db(), serverId, versionId });
       log.info(
         {
           jobId: job.id,
           serverId,
+          versionId: result.versionId,
           status: result.status,
           ...("latencyMs" in result && { latencyMs: result.latencyMs }),
         },

@@ -5,10 +5,22 @@ import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/tran
 import type { Db } from "../../db";
 import type { Prisma } from "../../db/generated/client";
 import { createGuardedFetch, OutboundRefusedError } from "../../security/guarded-fetch";
+import { cleanLine } from "../catalog/parse-server-json";
 import { getOutboundPolicy } from "../settings/outbound-policy";
+import {
+  cleanCapabilities,
+  STDIO_DISCOVERY_REASON,
+  type StoredCapabilities,
+  withDiscoveryError,
+} from "./capabilities";
+import { openSecrets, readConfigSchema, secretContext } from "./config-fields";
+import { resolveUpstreamTarget } from "./upstream-target";
+import { readSharedConfig } from "./version-definition";
 
 /**
- * Connects to a server's approved upstream, lists what it offers and records health.
+ * Connects to a server version's upstream, lists what it offers (discovery) and, for the approved
+ * version, records the server's health. The version's shared configuration is used: header fields
+ * become request headers and URL-variable fields fill the URL (which the SSRF guard then checks).
  * Run by the worker (queue "upstream-health"), never on a request path.
  */
 
@@ -26,9 +38,17 @@ export type DiscoveredCapabilities = {
 };
 
 export type HealthCheckResult =
-  | { serverId: string; status: "HEALTHY"; latencyMs: number; capabilities: DiscoveredCapabilities }
-  | { serverId: string; status: "UNHEALTHY"; latencyMs: number; error: string }
-  | { serverId: string; status: "SKIPPED"; reason: string };
+  | {
+      serverId: string;
+      versionId: string;
+      status: "HEALTHY";
+      latencyMs: number;
+      capabilities: StoredCapabilities;
+    }
+  | { serverId: string; versionId: string; status: "UNHEALTHY"; latencyMs: number; error: string }
+  | { serverId: string; versionId?: string; status: "SKIPPED"; reason: string };
+
+export { STDIO_DISCOVERY_REASON };
 
 async function listAll<T>(
   fetchPage: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
@@ -108,36 +128,61 @@ function describeError(error: unknown): string {
       : error instanceof Error
         ? error.message
         : String(error);
-  // Upstream error text is shown in the UI; keep it short and on one line.
-  return message.replace(/\s+/g, " ").slice(0, 300);
+  // Upstream error text is shown in the UI: one short line without invisible or bidi characters.
+  return cleanLine(message, 300);
 }
 
-export async function checkServerHealth(options: { db: Db; serverId: string }): Promise<HealthCheckResult> {
+/**
+ * Checks one version: `versionId`, or the approved version of an approved server when absent (the
+ * periodic check). Capabilities land on the version; health on the server only when the version is
+ * the one connections use.
+ */
+export async function checkServerHealth(options: {
+  db: Db;
+  serverId: string;
+  versionId?: string;
+}): Promise<HealthCheckResult> {
   const { db, serverId } = options;
-  const server = await db.server.findUnique({ where: { id: serverId }, include: { approvedVersion: true } });
-  const version = server?.approvedVersion;
-  if (server?.status !== "APPROVED" || !version) {
+  const server = await db.server.findUnique({
+    where: { id: serverId },
+    select: { id: true, status: true, approvedVersionId: true },
+  });
+  if (options.versionId === undefined && (server?.status !== "APPROVED" || !server.approvedVersionId)) {
     return { serverId, status: "SKIPPED", reason: "not an approved server" };
   }
+  if (!server) return { serverId, status: "SKIPPED", reason: "no such server" };
+  if (server.status === "RETIRED") return { serverId, status: "SKIPPED", reason: "the server is retired" };
+  const versionId = options.versionId ?? (server.approvedVersionId as string);
+  const version = await db.serverVersion.findFirst({ where: { id: versionId, serverId } });
+  if (!version) return { serverId, versionId, status: "SKIPPED", reason: "no such version of this server" };
   if (version.transport === "STDIO" || !version.url) {
-    // stdio packages are started by the runner that the MCP proxy uses; nothing to dial here.
-    return { serverId, status: "SKIPPED", reason: "stdio servers are checked when the runner starts them" };
+    return { serverId, versionId, status: "SKIPPED", reason: STDIO_DISCOVERY_REASON };
   }
+  const isApprovedVersion = server.status === "APPROVED" && server.approvedVersionId === version.id;
 
-  // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
-  // actually dialled are checked against the admin's allow-list.
-  const fetch = createGuardedFetch(await getOutboundPolicy(db)) as FetchLike;
-  const url = new URL(version.url);
-  const transport =
-    version.transport === "SSE"
-      ? new SSEClientTransport(url, { fetch })
-      : new StreamableHTTPClientTransport(url, { fetch });
   const started = performance.now();
   let result: Extract<HealthCheckResult, { latencyMs: number }>;
   try {
-    const capabilities = await discoverCapabilities(transport);
+    const fields = readConfigSchema(version.configSchema);
+    const values = {
+      ...readSharedConfig(version.sharedConfig),
+      ...openSecrets(version.sharedSecrets, secretContext.serverVersion(version.id)),
+    };
+    const target = resolveUpstreamTarget({ url: version.url, fields, values });
+    if (!target.ok) throw new Error(target.reason);
+    // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
+    // actually dialled are checked against the admin's allow-list.
+    const fetch = createGuardedFetch(await getOutboundPolicy(db)) as FetchLike;
+    const url = new URL(target.url);
+    const requestInit: RequestInit = { headers: target.headers };
+    const transport =
+      version.transport === "SSE"
+        ? new SSEClientTransport(url, { fetch, requestInit })
+        : new StreamableHTTPClientTransport(url, { fetch, requestInit });
+    const capabilities = cleanCapabilities(await discoverCapabilities(transport));
     result = {
       serverId,
+      versionId,
       status: "HEALTHY",
       latencyMs: Math.round(performance.now() - started),
       capabilities,
@@ -145,6 +190,7 @@ export async function checkServerHealth(options: { db: Db; serverId: string }): 
   } catch (error) {
     result = {
       serverId,
+      versionId,
       status: "UNHEALTHY",
       latencyMs: Math.round(performance.now() - started),
       error: describeError(error),
@@ -153,21 +199,35 @@ export async function checkServerHealth(options: { db: Db; serverId: string }): 
 
   const checkedAt = new Date();
   await db.$transaction(async (tx) => {
-    await tx.server.update({
-      where: { id: serverId },
-      data: {
-        healthStatus: result.status === "HEALTHY" ? "HEALTHY" : "UNHEALTHY",
-        healthLatencyMs: result.latencyMs,
-        healthCheckedAt: checkedAt,
-        healthError: result.status === "UNHEALTHY" ? result.error : null,
-      },
-    });
+    if (isApprovedVersion) {
+      await tx.server.update({
+        where: { id: serverId },
+        data: {
+          healthStatus: result.status === "HEALTHY" ? "HEALTHY" : "UNHEALTHY",
+          healthLatencyMs: result.latencyMs,
+          healthCheckedAt: checkedAt,
+          healthError: result.status === "UNHEALTHY" ? result.error : null,
+        },
+      });
+    }
     if (result.status === "HEALTHY") {
       await tx.serverVersion.update({
         where: { id: version.id },
         data: {
           capabilities: result.capabilities as unknown as Prisma.InputJsonValue,
           discoveredAt: checkedAt,
+        },
+      });
+    } else if (!isApprovedVersion) {
+      // A version under review has no health of its own: the reviewer reads why discovery failed here.
+      await tx.serverVersion.update({
+        where: { id: version.id },
+        data: {
+          capabilities: withDiscoveryError(
+            version.capabilities,
+            result.error,
+            checkedAt,
+          ) as unknown as Prisma.InputJsonValue,
         },
       });
     }

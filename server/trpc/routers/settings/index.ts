@@ -1,7 +1,9 @@
 import { createTrpcRouter } from "../../init";
 import { getAllowedHosts } from "./get-allowed-hosts";
+import { getCommandTemplates } from "./get-command-templates";
 import { getSignUpPolicy } from "./get-sign-up-policy";
 import { setAllowedHosts } from "./set-allowed-hosts";
+import { setCommandTemplates } from "./set-command-templates";
 import { setSignUpPolicy } from "./set-sign-up-policy";
 
 export const settingsRouter = createTrpcRouter({
@@ -9,4 +11,6 @@ export const settingsRouter = createTrpcRouter({
   setSignUpPolicy,
   getAllowedHosts,
   setAllowedHosts,
+  getCommandTemplates,
+  setCommandTemplates,
 });

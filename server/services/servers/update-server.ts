@@ -1,0 +1,57 @@
+import { type AuditContext, recordAudit } from "../../audit/record";
+import type { Db } from "../../db";
+import { isUniqueViolation } from "./create-server";
+import { getManagedServer } from "./get-managed-server";
+import { assertNotRetired, lockManagedServer } from "./server-access";
+import { type ServerActor, viaOf } from "./server-actor";
+import {
+  assertSlugAvailable,
+  checkServerMetadataPatch,
+  type ServerMetadata,
+  type ServerMetadataInput,
+  slugTaken,
+} from "./server-metadata";
+import type { ManagedServerDetail } from "./server-views";
+
+/**
+ * Edits a catalog entry's metadata (owner, or server.manage_all; anyone else gets NOT_FOUND).
+ * Fields left out stay as they are; null or "" clears an optional one. What a server runs changes
+ * only through a new version, which goes through approval where the scope needs it.
+ */
+export async function updateServer(options: {
+  db: Db;
+  actor: ServerActor;
+  context: AuditContext;
+  serverId: string;
+  patch: Partial<ServerMetadataInput>;
+}): Promise<ManagedServerDetail> {
+  const { db, actor } = options;
+  const patch = checkServerMetadataPatch(options.patch);
+  const serverId = await db
+    .$transaction(async (tx) => {
+      const server = await lockManagedServer(tx, actor, options.serverId);
+      assertNotRetired(server);
+      const before: Partial<ServerMetadata> = {};
+      const after: Partial<ServerMetadata> = {};
+      for (const key of Object.keys(patch) as (keyof ServerMetadata)[]) {
+        const next = patch[key];
+        if (JSON.stringify(next) === JSON.stringify(server[key])) continue;
+        Object.assign(before, { [key]: server[key] });
+        Object.assign(after, { [key]: next });
+      }
+      if (Object.keys(after).length === 0) return server.id;
+      if (after.slug !== undefined) await assertSlugAvailable(tx, after.slug, server.id);
+      await tx.server.update({ where: { id: server.id }, data: after });
+      await recordAudit(tx, options.context, {
+        action: "server.update",
+        targetType: "server",
+        targetId: server.id,
+        metadata: { ...viaOf(actor), slug: server.slug, before, after },
+      });
+      return server.id;
+    })
+    .catch((error: unknown) => {
+      throw isUniqueViolation(error, "slug") && patch.slug ? slugTaken(patch.slug) : error;
+    });
+  return getManagedServer({ db, actor, serverId });
+}

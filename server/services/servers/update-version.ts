@@ -1,0 +1,100 @@
+import { type AuditContext, recordAudit } from "../../audit/record";
+import type { Db } from "../../db";
+import { Prisma } from "../../db/generated/client";
+import { AppError } from "../../errors";
+import type { Resolver } from "../../security/outbound-url";
+import { openSecrets, secretContext } from "./config-fields";
+import { definitionForAudit, SCOPE_PERMISSION } from "./create-server";
+import { getManagedServer } from "./get-managed-server";
+import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
+import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
+import type { ManagedServerDetail } from "./server-views";
+import { checkVersionDefinition, type VersionDefinitionInput } from "./version-definition";
+
+/**
+ * Edits what a DRAFT or REJECTED version runs (an import's draft needs its shared values before it
+ * can be submitted; a rejected one gets fixed and resubmitted). Versions that are waiting for review
+ * or approved are immutable: change them with a new version. A shared secret left blank keeps its
+ * stored value. The version stays in its status; submit publishes it.
+ */
+export async function updateVersion(options: {
+  db: Db;
+  actor: ServerActor;
+  context: AuditContext;
+  serverId: string;
+  versionId: string;
+  definition: VersionDefinitionInput;
+  resolver?: Resolver;
+}): Promise<ManagedServerDetail> {
+  const { db, actor, context } = options;
+  const serverId = canonicalId(options.serverId);
+  const versionId = canonicalId(options.versionId);
+  const server = serverId ? await db.server.findUnique({ where: { id: serverId } }) : null;
+  if (!server || !canManage(actor, server)) throw serverNotFound();
+  assertNotRetired(server);
+  await assertActorCan(db, actor, SCOPE_PERMISSION[server.scope], context, {
+    action: "server.version.update",
+    targetType: "server",
+    targetId: server.id,
+  });
+  const current = versionId
+    ? await db.serverVersion.findFirst({ where: { id: versionId, serverId: server.id } })
+    : null;
+  if (!current) throw new AppError("NOT_FOUND", "This version does not exist on this server.");
+  const definition = await checkVersionDefinition({
+    db,
+    versionId: current.id,
+    definition: options.definition,
+    isDraft: true,
+    inheritedSecrets: current.sharedSecrets
+      ? openSecrets(current.sharedSecrets, secretContext.serverVersion(current.id))
+      : {},
+    resolver: options.resolver,
+  });
+
+  await db.$transaction(async (tx) => {
+    const locked = await lockManagedServer(tx, actor, server.id);
+    assertNotRetired(locked);
+    const version = await tx.serverVersion.findUniqueOrThrow({ where: { id: current.id } });
+    if (version.status !== "DRAFT" && version.status !== "REJECTED") {
+      throw new AppError(
+        "CONFLICT",
+        `Version ${version.version} can no longer be edited (it is ${version.status.toLowerCase().replace("_", " ")}); add a new version instead.`,
+      );
+    }
+    await tx.serverVersion.update({
+      where: { id: version.id },
+      data: {
+        transport: definition.transport,
+        url: definition.url,
+        command: definition.command,
+        args: definition.args,
+        configSchema: definition.configSchema as unknown as Prisma.InputJsonValue,
+        sharedConfig: definition.sharedConfig,
+        sharedSecrets: definition.sharedSecrets,
+        upstreamAuth: definition.upstreamAuth,
+        // What was discovered belonged to the old definition.
+        capabilities: Prisma.DbNull,
+        discoveredAt: null,
+      },
+    });
+    await recordAudit(tx, context, {
+      action: "server.version.update",
+      targetType: "server",
+      targetId: locked.id,
+      metadata: {
+        ...viaOf(actor),
+        slug: locked.slug,
+        versionId: version.id,
+        before: {
+          transport: version.transport,
+          url: version.url,
+          command: version.command,
+          args: version.args,
+        },
+        definition: definitionForAudit(version.version, definition),
+      },
+    });
+  });
+  return getManagedServer({ db, actor, serverId: server.id });
+}
