@@ -100,6 +100,7 @@ describe("parseServerJson: realistic example", () => {
           default: "eu",
           choices: ["eu", "us"],
           target: "url-variable",
+          perUser: true,
         },
         {
           name: "Authorization",
@@ -110,6 +111,7 @@ describe("parseServerJson: realistic example", () => {
           default: null,
           choices: null,
           target: "header",
+          perUser: true,
         },
         {
           name: "X-Client",
@@ -120,6 +122,8 @@ describe("parseServerJson: realistic example", () => {
           default: "gatehouse",
           choices: null,
           target: "header",
+          // a value fixed by the document is the publisher's, not asked of each user
+          perUser: false,
         },
       ],
     });
