@@ -16,6 +16,9 @@ export type AuditInput = {
   outcome?: "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR";
   targetType?: string;
   targetId?: string;
+  /** the catalog server / connection the event concerns, for per-server and per-connection views */
+  serverId?: string;
+  connectionId?: string;
   reason?: string;
   /** before/after and other non-secret detail */
   metadata?: Prisma.InputJsonValue;
@@ -32,6 +35,8 @@ export async function recordAudit(tx: AuditWriter, context: AuditContext, event:
       outcome: event.outcome ?? "OK",
       targetType: event.targetType,
       targetId: event.targetId,
+      serverId: event.serverId,
+      connectionId: event.connectionId,
       reason: event.reason,
       metadata: event.metadata,
       actorUserId: context.actorUserId ?? null,

@@ -211,6 +211,7 @@ async function insertServer(
     action: "server.create",
     targetType: "server",
     targetId: server.id,
+    serverId: server.id,
     metadata: {
       ...viaOf(actor),
       ...options.auditDetail,

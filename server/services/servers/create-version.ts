@@ -55,6 +55,7 @@ export async function createVersion(options: {
     action: "server.version.create",
     targetType: "server",
     targetId: current.id,
+    serverId: current.id,
   });
   const version = checkVersionString(options.version);
   const previous = current.versions[0];
@@ -106,6 +107,7 @@ export async function createVersion(options: {
         action: "server.version.create",
         targetType: "server",
         targetId: server.id,
+        serverId: server.id,
         metadata: {
           ...viaOf(actor),
           slug: server.slug,

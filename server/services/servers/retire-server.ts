@@ -29,6 +29,7 @@ export async function retireServer(options: {
       action: "server.retire",
       targetType: "server",
       targetId: server.id,
+      serverId: server.id,
       metadata: {
         ...viaOf(actor),
         slug: server.slug,

@@ -47,6 +47,7 @@ export async function reviewServer(options: {
     action,
     targetType: "server",
     targetId: canonicalId(options.serverId) ?? undefined,
+    serverId: canonicalId(options.serverId) ?? undefined,
   });
   const reason = cleanDescription(options.reason ?? "", Number.MAX_SAFE_INTEGER);
   if (Array.from(reason).length > MAX_REVIEW_REASON_LENGTH)
@@ -106,6 +107,7 @@ export async function reviewServer(options: {
       action,
       targetType: "server",
       targetId: server.id,
+      serverId: server.id,
       reason: reason === "" ? undefined : reason,
       metadata: {
         ...viaOf(actor),

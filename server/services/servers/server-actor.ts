@@ -50,7 +50,7 @@ export async function assertActorCan(
   actor: ServerActor,
   permission: Permission,
   context: AuditContext,
-  audit: Pick<AuditInput, "action" | "targetType" | "targetId">,
+  audit: Pick<AuditInput, "action" | "targetType" | "targetId" | "serverId">,
 ): Promise<void> {
   if (can(actor, permission)) return;
   await recordAudit(db, context, {

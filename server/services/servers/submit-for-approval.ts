@@ -39,6 +39,7 @@ export async function submitForApproval(options: {
     action: "server.submit",
     targetType: "server",
     targetId: current.id,
+    serverId: current.id,
   });
   const result = await db.$transaction(async (tx) => {
     const server = await lockManagedServer(tx, actor, current.id);
@@ -70,6 +71,7 @@ export async function submitForApproval(options: {
       action: "server.submit",
       targetType: "server",
       targetId: server.id,
+      serverId: server.id,
       metadata: {
         ...viaOf(actor),
         slug: server.slug,

@@ -46,6 +46,7 @@ export async function updateServer(options: {
         action: "server.update",
         targetType: "server",
         targetId: server.id,
+        serverId: server.id,
         metadata: { ...viaOf(actor), slug: server.slug, before, after },
       });
       return server.id;

@@ -36,6 +36,7 @@ export async function updateVersion(options: {
     action: "server.version.update",
     targetType: "server",
     targetId: server.id,
+    serverId: server.id,
   });
   const current = versionId
     ? await db.serverVersion.findFirst({ where: { id: versionId, serverId: server.id } })
@@ -82,6 +83,7 @@ export async function updateVersion(options: {
       action: "server.version.update",
       targetType: "server",
       targetId: locked.id,
+      serverId: locked.id,
       metadata: {
         ...viaOf(actor),
         slug: locked.slug,
