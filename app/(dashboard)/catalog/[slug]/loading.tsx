@@ -1,0 +1,5 @@
+import { ServerDetailSkeleton } from "../_components/server-detail";
+
+export default function CatalogServerLoading() {
+  return <ServerDetailSkeleton />;
+}
