@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser } from "@/prisma/seed/factories";
+import { db, disconnectDb } from "@/server/db";
+import { AppError } from "@/server/errors";
+import type { Resolver } from "@/server/security/outbound-url";
+import { createConnection } from "@/server/services/connections/create-connection";
+import { updateConnection } from "@/server/services/connections/update-connection";
+import { field, grantedServer } from "./connections-fixtures";
+import { callerFor, expectTrpcError } from "./helpers/callers";
+import { signedInUser } from "./helpers/sessions";
+
+/**
+ * Connect-time SSRF check (PROTOCOL X1): the URL a connection's values build is resolved and judged
+ * before the connection is saved, on create and on every edit. DNS is injected, so a public-looking
+ * name can be made to resolve to loopback or the cloud metadata address.
+ */
+
+const DNS: Record<string, string[]> = {
+  "good.tenants.example.test": ["93.184.216.34"],
+  "evil.tenants.example.test": ["127.0.0.1"],
+  "meta.tenants.example.test": ["169.254.169.254"],
+  "mixed.tenants.example.test": ["93.184.216.34", "10.0.0.7"],
+  "mapped.tenants.example.test": ["::ffff:127.0.0.1"],
+};
+const resolver: Resolver = async (hostname) => {
+  const addresses = DNS[hostname];
+  if (!addresses) throw new Error(`ENOTFOUND ${hostname}`);
+  return addresses;
+};
+
+const TENANT_FIELDS = [field({ name: "tenant", label: "Tenant", target: "url-variable", required: true })];
+
+let userId: string;
+let slug: string;
+
+beforeAll(async () => {
+  userId = (await createUser(db())).id;
+  slug = (
+    await grantedServer({
+      grantees: [userId],
+      url: "https://{tenant}.tenants.example.test/mcp",
+      configSchema: TENANT_FIELDS,
+    })
+  ).server.slug;
+});
+
+afterAll(async () => {
+  await disconnectDb();
+});
+
+function connect(tenant: string) {
+  return createConnection({ db: db(), userId, slug, values: { tenant }, context: {}, resolver });
+}
+
+async function refusal(call: Promise<unknown>): Promise<string> {
+  const error = await call.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe("BAD_REQUEST");
+  return (error as AppError).message;
+}
+
+describe("connect-time SSRF check", () => {
+  it("accepts a tenant whose host resolves to a public address", async () => {
+    const created = await connect("good");
+    expect(created.status).toBe("CONFIGURED");
+  });
+
+  it.each([
+    ["evil", "evil.tenants.example.test resolves to 127.0.0.1, a loopback address"],
+    ["meta", "meta.tenants.example.test resolves to 169.254.169.254, a link-local address"],
+    ["mixed", "mixed.tenants.example.test resolves to 10.0.0.7, a private network address"],
+    ["mapped", "mapped.tenants.example.test resolves to ::ffff:127.0.0.1, a loopback address"],
+    ["missing", "missing.tenants.example.test does not resolve"],
+  ])("refuses tenant %s with the guard's reason", async (tenant, reason) => {
+    const before = await db().connection.count({ where: { userId } });
+    const message = await refusal(connect(tenant));
+    expect(message).toContain(reason);
+    expect(await db().connection.count({ where: { userId } })).toBe(before);
+  });
+
+  it.each([
+    "127.0.0.1.nip.io/x#",
+    "x@127.0.0.1",
+    "evil.tenants.example.test/",
+    "good.tenants.example.test:80@127.0.0.1",
+  ])("keeps a value inside its URL component: %j cannot change the host", async (tenant) => {
+    const message = await refusal(connect(tenant));
+    expect(message).toMatch(/not a valid URL|does not resolve/);
+  });
+
+  it("checks again when an edit changes the URL variables, and keeps the old values when refused", async () => {
+    const created = await connect("good");
+    const message = await refusal(
+      updateConnection({
+        db: db(),
+        userId,
+        connectionId: created.id,
+        values: { tenant: "meta" },
+        context: {},
+        resolver,
+      }),
+    );
+    expect(message).toContain("169.254.169.254");
+    const row = await db().connection.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.config).toEqual({ tenant: "good" });
+  });
+
+  it("refuses through the API too: an address literal needs no DNS", async () => {
+    const user = await signedInUser(db());
+    const server = await grantedServer({
+      grantees: [user.user.id],
+      url: "http://{host}:8080/mcp",
+      configSchema: [field({ name: "host", target: "url-variable", required: true })],
+    });
+    const caller = await callerFor(user.sessionId);
+    for (const host of ["127.0.0.1", "169.254.169.254", "2130706433", "0x7f.1", "[::1]"]) {
+      await expectTrpcError(
+        caller.connections.create({ slug: server.server.slug, values: { host } }),
+        "BAD_REQUEST",
+        /Gatehouse will not connect/,
+      );
+    }
+    expect(await db().connection.count({ where: { userId: user.user.id } })).toBe(0);
+  });
+});
