@@ -8,6 +8,7 @@ import {
   type LucideIcon,
   ScrollText,
   Settings,
+  ShieldCheck,
   UserRound,
   UsersRound,
 } from "lucide-react";
@@ -30,7 +31,8 @@ export const NAV_GROUPS: NavGroup[] = [
   {
     label: "Manage",
     items: [
-      { label: "Registries", href: "/registries", icon: BookMarked },
+      { label: "Registries", href: "/registries", icon: BookMarked, permission: "registry.manage_own" },
+      { label: "Access", href: "/access", icon: ShieldCheck, permission: "access.explore" },
       { label: "Teams", href: "/teams", icon: UsersRound, permission: "team.read" },
       { label: "Users", href: "/users", icon: UserRound, permission: "user.read" },
     ],

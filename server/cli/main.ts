@@ -2,7 +2,9 @@ import { Command } from "commander";
 import { ConfigError } from "../env";
 import { registerDoctorCommand } from "./doctor";
 import { registerMigrateCommand } from "./migrate";
+import { registerRegistryCommands } from "./registries";
 import { registerSeedCommand } from "./seed";
+import { registerServerCommands } from "./servers";
 import { registerUserCommands } from "./users";
 
 /**
@@ -18,6 +20,8 @@ registerDoctorCommand(program);
 registerMigrateCommand(program);
 registerSeedCommand(program);
 registerUserCommands(program);
+registerServerCommands(program);
+registerRegistryCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -1,6 +1,12 @@
 import { createCallerFactory, createTrpcRouter } from "./init";
+import { accessRouter } from "./routers/access";
+import { catalogRouter } from "./routers/catalog";
+import { connectionsRouter } from "./routers/connections";
 import { invitationsRouter } from "./routers/invitations";
+import { notificationsRouter } from "./routers/notifications";
 import { profileRouter } from "./routers/profile";
+import { registriesRouter } from "./routers/registries";
+import { serversRouter } from "./routers/servers";
 import { settingsRouter } from "./routers/settings";
 import { systemRouter } from "./routers/system";
 import { teamsRouter } from "./routers/teams";
@@ -13,6 +19,12 @@ export const appRouter = createTrpcRouter({
   teams: teamsRouter,
   profile: profileRouter,
   settings: settingsRouter,
+  registries: registriesRouter,
+  access: accessRouter,
+  connections: connectionsRouter,
+  catalog: catalogRouter,
+  servers: serversRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;
