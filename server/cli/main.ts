@@ -5,6 +5,7 @@ import { registerMigrateCommand } from "./migrate";
 import { registerRegistryCommands } from "./registries";
 import { registerSeedCommand } from "./seed";
 import { registerServerCommands } from "./servers";
+import { registerTokenCommands } from "./tokens";
 import { registerUserCommands } from "./users";
 
 /**
@@ -22,6 +23,7 @@ registerSeedCommand(program);
 registerUserCommands(program);
 registerServerCommands(program);
 registerRegistryCommands(program);
+registerTokenCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

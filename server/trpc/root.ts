@@ -10,6 +10,7 @@ import { serversRouter } from "./routers/servers";
 import { settingsRouter } from "./routers/settings";
 import { systemRouter } from "./routers/system";
 import { teamsRouter } from "./routers/teams";
+import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 
 export const appRouter = createTrpcRouter({
@@ -25,6 +26,7 @@ export const appRouter = createTrpcRouter({
   catalog: catalogRouter,
   servers: serversRouter,
   notifications: notificationsRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

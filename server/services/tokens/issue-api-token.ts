@@ -1,19 +1,24 @@
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { Prisma } from "../../db/generated/client";
 import { AppError } from "../../errors";
-import { listVisibleServers } from "../catalog/visible-servers";
 import { formatApiToken, hashSecret, newKeyId, newSecret } from "./api-token-format";
-import { API_TOKEN_SCOPE_ENTRY, type ApiTokenScopeEntry, parseIpRange } from "./authenticate-api-token";
+import { type ApiTokenScopeEntry, parseIpRange } from "./authenticate-api-token";
+import { assertValidExpiry } from "./token-expiry";
+import { loadScopeTargets, type ScopeTool } from "./token-scope-targets";
 
 /**
  * Issues a personal API token. The full token is returned once and never stored: only its key id
  * and the hash of its secret are. The scope may only name the user's own connections and servers
- * they can see; an empty scope is allowed and grants nothing. Audited in the same transaction.
+ * they can see, and a tool restriction only tools the user may call there; an empty scope is
+ * allowed and grants nothing. Audited in the same transaction.
  */
-const MAX_NAME_LENGTH = 100;
-const MAX_SCOPE_ENTRIES = 200;
-const MAX_IP_ENTRIES = 50;
+export const MAX_TOKEN_NAME_LENGTH = 100;
+export const MAX_SCOPE_ENTRIES = 200;
+export const MAX_IP_ENTRIES = 50;
+const MAX_TOOLS_PER_ENTRY = 500;
 const KEY_ID_ATTEMPTS = 3;
 
 export type IssuedApiToken = {
@@ -28,35 +33,106 @@ export type IssuedApiToken = {
   createdAt: Date;
 };
 
-function normalizeIpAllowList(entries: readonly string[]): string[] {
-  if (entries.length > MAX_IP_ENTRIES)
-    throw new AppError("BAD_REQUEST", `An IP allow-list holds at most ${MAX_IP_ENTRIES} entries.`);
+/** What a caller may send for one scope entry; ids are checked for shape only here (X3). */
+const SCOPE_INPUT = z
+  .object({
+    connectionId: z.string().max(200).optional(),
+    serverId: z.string().max(200).optional(),
+    tools: z.array(z.string().max(500)).max(MAX_TOOLS_PER_ENTRY).optional(),
+  })
+  .strict();
+
+const UUID = z.uuid();
+const CONNECTION_NOT_FOUND = "A connection in the scope was not found.";
+const SERVER_NOT_FOUND = "A server in the scope was not found.";
+
+function scopeError(code: "BAD_REQUEST" | "NOT_FOUND", message: string): AppError {
+  return new AppError(code, message, { details: { field: "scopes" } });
+}
+
+/** Addresses and ranges in their canonical spelling, without repeats. */
+export function normalizeIpAllowList(entries: readonly string[]): string[] {
+  const cleaned = entries.map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (cleaned.length > MAX_IP_ENTRIES)
+    throw new AppError("BAD_REQUEST", `An IP allow-list holds at most ${MAX_IP_ENTRIES} entries.`, {
+      details: { field: "ipAllowList" },
+    });
   const normalized = new Set<string>();
-  for (const entry of entries) {
+  for (const entry of cleaned) {
     const range = parseIpRange(entry);
     if (range === null) {
       throw new AppError(
         "BAD_REQUEST",
         `"${entry.slice(0, 60)}" is not an IP address or CIDR range (such as 203.0.113.7 or 10.0.0.0/8).`,
+        { details: { field: "ipAllowList" } },
       );
     }
     const [address, bits] = range;
-    const full = address.kind() === "ipv4" ? 32 : 128;
-    normalized.add(bits === full ? address.toString() : `${address.toString()}/${bits}`);
+    if (address.kind() === "ipv4" ? bits === 32 : bits === 128) {
+      normalized.add(address.toString());
+      continue;
+    }
+    // The network address, so "10.1.2.3/8" and "10.0.0.0/8" are the same entry.
+    const cidr = `${address.toString()}/${bits}`;
+    const network =
+      address.kind() === "ipv4"
+        ? ipaddr.IPv4.networkAddressFromCIDR(cidr)
+        : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+    normalized.add(`${network.toString()}/${bits}`);
   }
   return [...normalized];
 }
 
-function parseScopes(scopes: readonly unknown[]): ApiTokenScopeEntry[] {
+type CanonicalEntry = { kind: "connection" | "server"; id: string; tools: string[] | null };
+
+/** Shape checks and canonical form; repeated entries for one target merge (no restriction wins). */
+function canonicalScopes(scopes: readonly unknown[]): CanonicalEntry[] {
   if (scopes.length > MAX_SCOPE_ENTRIES)
-    throw new AppError("BAD_REQUEST", `A token scope holds at most ${MAX_SCOPE_ENTRIES} entries.`);
-  return scopes.map((raw, index) => {
-    const parsed = API_TOKEN_SCOPE_ENTRY.safeParse(raw);
-    if (!parsed.success)
-      throw new AppError("BAD_REQUEST", `Scope entry ${index + 1} must name one connection or one server.`);
-    const entry = parsed.data;
-    return entry.tools ? { ...entry, tools: [...new Set(entry.tools)].sort() } : entry;
+    throw scopeError("BAD_REQUEST", `A token scope holds at most ${MAX_SCOPE_ENTRIES} entries.`);
+  const merged = new Map<string, CanonicalEntry>();
+  scopes.forEach((raw, index) => {
+    const parsed = SCOPE_INPUT.safeParse(raw);
+    const entry = parsed.success ? parsed.data : null;
+    if (!entry || (entry.connectionId === undefined) === (entry.serverId === undefined))
+      throw scopeError("BAD_REQUEST", `Scope entry ${index + 1} must name one connection or one server.`);
+    const kind = entry.connectionId !== undefined ? "connection" : "server";
+    const id = (entry.connectionId ?? entry.serverId ?? "").trim().toLowerCase();
+    // Anything that is not a well-formed id cannot be one of the user's: not found, like a stranger's.
+    if (!UUID.safeParse(id).success)
+      throw scopeError("NOT_FOUND", kind === "connection" ? CONNECTION_NOT_FOUND : SERVER_NOT_FOUND);
+
+    let tools: string[] | null = null;
+    if (entry.tools !== undefined) {
+      tools = [...new Set(entry.tools.map((tool) => tool.trim()))].sort();
+      if (tools.length === 0 || tools.includes(""))
+        throw scopeError(
+          "BAD_REQUEST",
+          "A tool restriction names at least one tool; leave it off to allow every tool.",
+        );
+      const bad = tools.find((tool) => tool.length > 200 || /\p{Cc}/u.test(tool));
+      if (bad !== undefined) throw scopeError("BAD_REQUEST", `"${bad.slice(0, 60)}" is not a tool name.`);
+    }
+
+    const key = `${kind}:${id}`;
+    const previous = merged.get(key);
+    if (previous === undefined) merged.set(key, { kind, id, tools });
+    else if (previous.tools === null || tools === null) previous.tools = null;
+    else previous.tools = [...new Set([...previous.tools, ...tools])].sort();
   });
+  return [...merged.values()];
+}
+
+function assertCallable(tools: string[] | null, callable: ScopeTool[] | null, targetName: string): void {
+  if (tools === null || callable === null) return;
+  const names = new Set(callable.map((tool) => tool.name));
+  const unknown = tools.find((tool) => !names.has(tool));
+  if (unknown !== undefined)
+    throw scopeError("BAD_REQUEST", `"${unknown.slice(0, 60)}" is not a tool you may call on ${targetName}.`);
+}
+
+function toStoredEntry(entry: CanonicalEntry): ApiTokenScopeEntry {
+  const target = entry.kind === "connection" ? { connectionId: entry.id } : { serverId: entry.id };
+  return entry.tools === null ? target : { ...target, tools: entry.tools };
 }
 
 function isKeyIdCollision(error: unknown): boolean {
@@ -79,12 +155,14 @@ export async function issueApiToken(options: {
 }): Promise<IssuedApiToken> {
   const now = options.now ?? new Date();
   const name = options.name.trim();
-  if (name === "" || name.length > MAX_NAME_LENGTH)
-    throw new AppError("BAD_REQUEST", `Give the token a name of 1 to ${MAX_NAME_LENGTH} characters.`);
+  if (name === "" || name.length > MAX_TOKEN_NAME_LENGTH || /\p{Cc}/u.test(name))
+    throw new AppError("BAD_REQUEST", `Give the token a name of 1 to ${MAX_TOKEN_NAME_LENGTH} characters.`, {
+      details: { field: "name" },
+    });
   const expiresAt = options.expiresAt ?? null;
-  if (expiresAt !== null && expiresAt <= now)
-    throw new AppError("BAD_REQUEST", "The expiry date must be in the future.");
-  const scopes = parseScopes(options.scopes);
+  assertValidExpiry(expiresAt, now);
+  const entries = canonicalScopes(options.scopes);
+  const scopes = entries.map(toStoredEntry);
   const ipAllowList = normalizeIpAllowList(options.ipAllowList ?? []);
 
   for (let attempt = 1; ; attempt++) {
@@ -96,21 +174,24 @@ export async function issueApiToken(options: {
         if (user?.status !== "ACTIVE") throw new AppError("FORBIDDEN", "This account is deactivated.");
 
         // Another user's connection, or a server the user cannot see, is "not found" (X6).
-        const connectionIds = [...new Set(scopes.flatMap((s) => (s.connectionId ? [s.connectionId] : [])))];
-        if (connectionIds.length > 0) {
-          const owned = await tx.connection.count({
-            where: { id: { in: connectionIds }, userId: options.userId },
-          });
-          if (owned !== connectionIds.length)
-            throw new AppError("NOT_FOUND", "A connection in the scope was not found.");
-        }
-        const serverIds = [...new Set(scopes.flatMap((s) => (s.serverId ? [s.serverId] : [])))];
-        if (serverIds.length > 0) {
-          const visible = new Set(
-            (await listVisibleServers({ db: tx, userId: options.userId })).map((s) => s.serverId),
-          );
-          if (!serverIds.every((id) => visible.has(id)))
-            throw new AppError("NOT_FOUND", "A server in the scope was not found.");
+        if (entries.length > 0) {
+          const targets = await loadScopeTargets({ db: tx, userId: options.userId });
+          for (const entry of entries) {
+            if (entry.kind === "connection") {
+              const connection = targets.connections.get(entry.id);
+              if (!connection) throw scopeError("NOT_FOUND", CONNECTION_NOT_FOUND);
+              if (!connection.isAvailable)
+                throw scopeError(
+                  "BAD_REQUEST",
+                  `${connection.serverName} is no longer shared with you, so a token cannot use the connection "${connection.name}".`,
+                );
+              assertCallable(entry.tools, connection.tools, connection.serverName);
+            } else {
+              const server = targets.servers.get(entry.id);
+              if (!server) throw scopeError("NOT_FOUND", SERVER_NOT_FOUND);
+              assertCallable(entry.tools, server.tools, server.name);
+            }
+          }
         }
 
         const row = await tx.apiToken.create({
@@ -132,6 +213,7 @@ export async function issueApiToken(options: {
           metadata: {
             keyId,
             name,
+            ownerUserId: options.userId,
             scopes: scopes as Prisma.InputJsonValue,
             ipAllowList,
             expiresAt: expiresAt?.toISOString() ?? null,

@@ -2,6 +2,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { can } from "../../policy/permissions";
 import { endAllSessions } from "../auth/sessions";
+import { publishUserTokensRevoked } from "../tokens/token-revocation-events";
 import { RefusedChange } from "./audited-change";
 import { assertNotLastOwner, changeUser } from "./lock-users";
 import { findUserRow, type UserRow } from "./user-row";
@@ -18,7 +19,8 @@ export async function deactivateUser(options: {
   now?: Date;
 }): Promise<UserRow> {
   const now = options.now ?? new Date();
-  return changeUser(options, "user.deactivate", async (tx, actor, target) => {
+  let deactivated = false;
+  const row = await changeUser(options, "user.deactivate", async (tx, actor, target) => {
     const audit = {
       action: "user.deactivate",
       targetType: "user",
@@ -57,6 +59,10 @@ export async function deactivateUser(options: {
         tokensRevoked,
       },
     });
+    deactivated = true;
     return findUserRow(tx, target.id, now);
   });
+  // After the commit: tells every app instance to close the user's open MCP streams now.
+  if (deactivated) await publishUserTokensRevoked(options.userId, now);
+  return row;
 }

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import type { Db, Prisma } from "../../db";
+import { assertCan } from "../../policy/permissions";
+import { parseTokenScopes } from "./authenticate-api-token";
+import type { TokenActor } from "./revoke-api-token";
+import { type ScopeResolver, TOKEN_ROW_SELECT, type TokenRow, toTokenRow } from "./token-row";
+
+/**
+ * Every active token of every user, for whoever may revoke any of them (Admins): the owner, the
+ * token's scope by name, its use. Newest first, a page at a time, optionally narrowed to one user
+ * or to owners whose name or email contains `search`.
+ */
+export type AdminTokenRow = TokenRow & {
+  owner: { id: string; email: string; name: string | null; status: "ACTIVE" | "DEACTIVATED" };
+};
+
+export const ADMIN_TOKENS_PAGE_SIZE = 50;
+const UUID = z.uuid();
+
+export async function listAllTokens(options: {
+  db: Db;
+  actor: TokenActor;
+  search?: string;
+  userId?: string;
+  cursor?: string;
+  limit?: number;
+  now?: Date;
+}): Promise<{ items: AdminTokenRow[]; nextCursor: string | null }> {
+  assertCan(options.actor, "token.revoke_any");
+  const now = options.now ?? new Date();
+  const limit = Math.min(Math.max(options.limit ?? ADMIN_TOKENS_PAGE_SIZE, 1), 200);
+  const search = options.search?.trim().slice(0, 200) ?? "";
+  const userId = options.userId?.trim().toLowerCase();
+  if (userId !== undefined && !UUID.safeParse(userId).success) return { items: [], nextCursor: null };
+  const cursor = options.cursor && UUID.safeParse(options.cursor).success ? options.cursor : undefined;
+
+  const where: Prisma.ApiTokenWhereInput = {
+    revokedAt: null,
+    OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+    ...(userId ? { userId } : {}),
+    ...(search
+      ? {
+          user: {
+            OR: [
+              { email: { contains: search, mode: "insensitive" } },
+              { name: { contains: search, mode: "insensitive" } },
+            ],
+          },
+        }
+      : {}),
+  };
+  const rows = await options.db.apiToken.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+    ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    select: { ...TOKEN_ROW_SELECT, user: { select: { id: true, email: true, name: true, status: true } } },
+  });
+  const page = rows.slice(0, limit);
+
+  // Names of what the scopes point at. An Admin manages the whole catalog, so server names are
+  // theirs to see; a connection is shown only when it belongs to the token's owner.
+  const connectionIds = new Set<string>();
+  const serverIds = new Set<string>();
+  for (const row of page) {
+    for (const entry of parseTokenScopes(row.scopes)) {
+      if (entry.connectionId) connectionIds.add(entry.connectionId);
+      if (entry.serverId) serverIds.add(entry.serverId);
+    }
+  }
+  const [connections, servers] = await Promise.all([
+    connectionIds.size === 0
+      ? []
+      : options.db.connection.findMany({
+          where: { id: { in: [...connectionIds] } },
+          select: { id: true, name: true, userId: true, server: { select: { name: true } } },
+        }),
+    serverIds.size === 0
+      ? []
+      : options.db.server.findMany({
+          where: { id: { in: [...serverIds] } },
+          select: { id: true, name: true, slug: true },
+        }),
+  ]);
+  const connectionById = new Map(connections.map((connection) => [connection.id, connection]));
+  const serverById = new Map(servers.map((server) => [server.id, server]));
+
+  const items = page.map((row): AdminTokenRow => {
+    const resolver: ScopeResolver = {
+      connection(id) {
+        const connection = connectionById.get(id);
+        if (!connection || connection.userId !== row.user.id)
+          return { name: null, serverName: null, serverSlug: null, state: "gone" };
+        return { name: connection.name, serverName: connection.server.name, serverSlug: null, state: "ok" };
+      },
+      server(id) {
+        const server = serverById.get(id);
+        if (!server) return { name: null, serverName: null, serverSlug: null, state: "gone" };
+        return { name: server.name, serverName: server.name, serverSlug: server.slug, state: "ok" };
+      },
+    };
+    return { ...toTokenRow(row, resolver, now), owner: row.user };
+  });
+  return { items, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+}
