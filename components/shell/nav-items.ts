@@ -2,11 +2,13 @@ import {
   BookMarked,
   Cable,
   CircleUserRound,
+  ClipboardCheck,
   KeyRound,
   LayoutDashboard,
   LibraryBig,
   type LucideIcon,
   ScrollText,
+  ServerCog,
   Settings,
   ShieldCheck,
   UserRound,
@@ -24,6 +26,7 @@ export const NAV_GROUPS: NavGroup[] = [
     items: [
       { label: "Overview", href: "/", icon: LayoutDashboard },
       { label: "Catalog", href: "/catalog", icon: LibraryBig },
+      { label: "My servers", href: "/servers", icon: ServerCog, permission: "server.publish_personal" },
       { label: "Connections", href: "/connections", icon: Cable },
       { label: "Tokens", href: "/tokens", icon: KeyRound },
     ],
@@ -31,6 +34,7 @@ export const NAV_GROUPS: NavGroup[] = [
   {
     label: "Manage",
     items: [
+      { label: "Reviews", href: "/reviews", icon: ClipboardCheck, permission: "server.manage_all" },
       { label: "Registries", href: "/registries", icon: BookMarked, permission: "registry.manage_own" },
       { label: "Access", href: "/access", icon: ShieldCheck, permission: "access.explore" },
       { label: "Teams", href: "/teams", icon: UsersRound, permission: "team.read" },

@@ -2,6 +2,7 @@ import { Separator } from "@/components/ui/separator";
 import type { Permission } from "@/server/policy/permissions";
 import { Breadcrumb } from "./breadcrumb";
 import { MobileNav } from "./mobile-nav";
+import { NotificationsBell } from "./notifications-bell";
 import { ThemeToggle } from "./theme-toggle";
 import { type MenuUser, UserMenu } from "./user-menu";
 
@@ -21,6 +22,7 @@ export function TopBar({
       <MobileNav version={version} permissions={permissions} />
       <Breadcrumb />
       <div className="ml-auto flex items-center gap-2">
+        <NotificationsBell />
         <ThemeToggle />
         <Separator orientation="vertical" className="h-5" />
         <UserMenu user={user} signOut={signOut} />

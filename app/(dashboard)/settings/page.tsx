@@ -7,6 +7,7 @@ import { getQueryClient, trpc } from "@/server/trpc/rsc";
 import { SecurityPosture } from "../_components/security-posture";
 import { SystemDetails } from "../_components/system-details";
 import { AllowedHostsCard } from "./_components/allowed-hosts-card";
+import { CommandTemplatesCard } from "./_components/command-templates-card";
 import { SignUpPolicyCard } from "./_components/sign-up-policy-card";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -20,6 +21,7 @@ export default async function SettingsPage() {
     queryClient.prefetchQuery(trpc.system.getStatus.queryOptions()),
     canManageSettings ? queryClient.prefetchQuery(trpc.settings.getSignUpPolicy.queryOptions()) : null,
     canManageSettings ? queryClient.prefetchQuery(trpc.settings.getAllowedHosts.queryOptions()) : null,
+    queryClient.prefetchQuery(trpc.settings.getCommandTemplates.queryOptions()),
   ]);
 
   return (
@@ -31,6 +33,7 @@ export default async function SettingsPage() {
         />
         {canManageSettings && <SignUpPolicyCard />}
         {canManageSettings && <AllowedHostsCard />}
+        <CommandTemplatesCard canManage={canManageSettings} />
         <SecurityPosture />
         <Section title="System" description="The services and background workers behind Gatehouse.">
           <SystemDetails />

@@ -1,0 +1,26 @@
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import { ReviewQueue } from "@/components/servers/review-queue";
+import { PageHeader } from "@/components/ui/page-header";
+import { requirePermission } from "@/server/auth/current";
+import { getQueryClient, trpc } from "@/server/trpc/rsc";
+
+export const metadata: Metadata = { title: "Reviews" };
+
+export default async function ReviewsPage() {
+  await requirePermission("server.manage_all");
+  const queryClient = getQueryClient();
+  await queryClient.prefetchQuery(trpc.servers.reviewQueue.queryOptions());
+
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <div className="space-y-6">
+        <PageHeader
+          title="Reviews"
+          description="Shared servers and new versions waiting for your decision. Check what each one runs and which tools it offers; an approved version is usable by whoever a registry grants it to."
+        />
+        <ReviewQueue />
+      </div>
+    </HydrationBoundary>
+  );
+}

@@ -1,0 +1,29 @@
+import { dehydrate, HydrationBoundary } from "@tanstack/react-query";
+import type { Metadata } from "next";
+import { PublishActions, ServersList } from "@/components/servers/servers-list";
+import { PageHeader } from "@/components/ui/page-header";
+import { requirePermission } from "@/server/auth/current";
+import { can } from "@/server/policy/permissions";
+import { getQueryClient, trpc } from "@/server/trpc/rsc";
+
+export const metadata: Metadata = { title: "My servers" };
+
+export default async function ServersPage() {
+  const { user } = await requirePermission("server.publish_personal");
+  const queryClient = getQueryClient();
+  // A failure here is not fatal: the list then loads in the browser and shows the error.
+  await queryClient.prefetchQuery(trpc.servers.list.queryOptions({ scope: "mine" }));
+
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <div className="space-y-6">
+        <PageHeader
+          title="My servers"
+          description="The MCP servers you publish through Gatehouse: drafts, what waits for approval, and what people use. Open one to manage its versions."
+          actions={<PublishActions />}
+        />
+        <ServersList isAdmin={can(user, "server.manage_all")} currentUserId={user.id} />
+      </div>
+    </HydrationBoundary>
+  );
+}
