@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { AuditContext } from "../audit/record";
-import { db, disconnectDb } from "../db";
+import { db } from "../db";
 import { AppError } from "../errors";
 import { normalizeEmail } from "../services/auth/password-sign-in";
 import { addRegistrySubject, type SubjectInput } from "../services/registries/add-registry-subject";
@@ -10,6 +10,7 @@ import { listRegistries } from "../services/registries/list-registries";
 import { canonicalRegistrySlug, type RegistryActor } from "../services/registries/registry-row";
 import { updateAllowedTools } from "../services/registries/update-allowed-tools";
 import { OPERATOR } from "../services/users/lock-users";
+import { withConnections } from "./with-connections";
 
 /**
  * `gatehouse registry …`: the registry services the pages use, acting as the operator (whoever
@@ -74,16 +75,6 @@ function parseTools(value: string | undefined): string[] | undefined {
   return tools;
 }
 
-function withDb(action: (...args: string[]) => Promise<void>) {
-  return async (...args: string[]) => {
-    try {
-      await action(...args);
-    } finally {
-      await disconnectDb();
-    }
-  };
-}
-
 export function registerRegistryCommands(program: Command): void {
   const registry = program.command("registry").description("manage registries: who may reach which servers");
 
@@ -95,7 +86,7 @@ export function registerRegistryCommands(program: Command): void {
     .requiredOption("--owner <email>", "the user who owns and manages it")
     .option("--description <text>")
     .action(
-      withDb(async (slug: string, options: unknown) => {
+      withConnections(async (slug: string, options: unknown) => {
         const opts = options as { name: string; owner: string; description?: string };
         const owner = await activeUserByEmail(opts.owner);
         const row = await createRegistry({
@@ -115,7 +106,7 @@ export function registerRegistryCommands(program: Command): void {
     .command("list")
     .description("list every registry with its owner, subjects and servers")
     .action(
-      withDb(async () => {
+      withConnections(async () => {
         const rows = await listRegistries({ db: db(), actor: OPERATOR_ACTOR });
         if (rows.length === 0) {
           console.log("no registries");
@@ -141,7 +132,7 @@ export function registerRegistryCommands(program: Command): void {
     .option("--user <email>")
     .option("--everyone", "every active user")
     .action(
-      withDb(async (registrySlug: string, options: unknown) => {
+      withConnections(async (registrySlug: string, options: unknown) => {
         const opts = options as {
           server: string;
           tools?: string;

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { AuditContext } from "../audit/record";
-import { db, disconnectDb } from "../db";
+import { db } from "../db";
 import { AppError } from "../errors";
-import { closeQueues } from "../queue/queues";
 import { normalizeEmail } from "../services/auth/password-sign-in";
 import { createServer } from "../services/servers/create-server";
 import { listManagedServers } from "../services/servers/list-managed-servers";
@@ -10,6 +9,7 @@ import { reviewServer } from "../services/servers/review-server";
 import { OPERATOR_SERVER_ACTOR } from "../services/servers/server-actor";
 import { canonicalServerSlug } from "../services/servers/server-metadata";
 import type { ServerTransport } from "../services/servers/version-definition";
+import { withConnections } from "./with-connections";
 
 /**
  * `gatehouse server …`: publish and approve catalog entries from a terminal, through the same
@@ -22,17 +22,6 @@ const TRANSPORTS: Record<string, ServerTransport> = {
   "streamable-http": "STREAMABLE_HTTP",
   sse: "SSE",
 };
-
-function withServices(action: (...args: string[]) => Promise<void>) {
-  return async (...args: string[]) => {
-    try {
-      await action(...args);
-    } finally {
-      await closeQueues();
-      await disconnectDb();
-    }
-  };
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -82,7 +71,7 @@ export function registerServerCommands(program: Command): void {
     .option("--personal", "usable only by the owner (no approval)")
     .option("--draft", "save as a draft instead of publishing")
     .action(
-      withServices(async (raw: unknown) => {
+      withConnections(async (raw: unknown) => {
         const options = raw as AddOptions;
         if ((options.url === undefined) === (options.command === undefined))
           throw new AppError("BAD_REQUEST", "give either --url (remote) or --command (stdio)");
@@ -123,7 +112,7 @@ export function registerServerCommands(program: Command): void {
     .argument("<slug>")
     .option("--reason <text>", "note for the owner")
     .action(
-      withServices(async (slugArgument: string, raw: unknown) => {
+      withConnections(async (slugArgument: string, raw: unknown) => {
         const options = raw as { reason?: string };
         const slug = canonicalServerSlug(slugArgument);
         const found = slug
@@ -158,7 +147,7 @@ export function registerServerCommands(program: Command): void {
     .command("list")
     .description("list every server with its status, owner and versions")
     .action(
-      withServices(async () => {
+      withConnections(async () => {
         const rows = await listManagedServers({ db: db(), actor: OPERATOR_SERVER_ACTOR, scope: "all" });
         if (rows.length === 0) {
           console.log("no servers");

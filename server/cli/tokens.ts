@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import type { AuditContext } from "../audit/record";
-import { db, disconnectDb } from "../db";
+import { db } from "../db";
 import { AppError } from "../errors";
-import { disconnectRedis } from "../redis";
 import { normalizeEmail } from "../services/auth/password-sign-in";
 import { findVisibleServer } from "../services/catalog/visible-servers";
 import { issueApiToken } from "../services/tokens/issue-api-token";
@@ -11,6 +10,7 @@ import { revokeApiToken, type TokenActor } from "../services/tokens/revoke-api-t
 import { parseExpiresIn } from "../services/tokens/token-expiry";
 import { displayPrefix, type TokenRow, type TokenScopeView } from "../services/tokens/token-row";
 import { OPERATOR } from "../services/users/lock-users";
+import { withConnections } from "./with-connections";
 
 /**
  * `gatehouse token …`: personal API tokens from a terminal, through the services the Tokens page
@@ -69,16 +69,6 @@ function printToken(row: TokenRow): void {
     `  scope: ${row.scopes.length === 0 ? "(empty: reaches nothing)" : row.scopes.map(scopeText).join("; ")}`,
   );
   if (row.ipAllowList.length > 0) console.log(`  from: ${row.ipAllowList.join(", ")}`);
-}
-
-function withConnections(action: (...args: string[]) => Promise<void>) {
-  return async (...args: string[]) => {
-    try {
-      await action(...args);
-    } finally {
-      await Promise.all([disconnectDb(), disconnectRedis()]);
-    }
-  };
 }
 
 export function registerTokenCommands(program: Command): void {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AuditContext } from "../audit/record";
 import { hashPassword } from "../crypto/password";
 import { generatePassword } from "../crypto/random";
-import { db, disconnectDb } from "../db";
+import { db } from "../db";
 import { AppError } from "../errors";
 import { PLATFORM_ROLES, type PlatformRole, ROLE_LABELS } from "../policy/permissions";
 import { createAdmittedUser } from "../services/auth/admit-user";
@@ -14,6 +14,7 @@ import { createTeam } from "../services/teams/create-team";
 import { deactivateUser } from "../services/users/deactivate-user";
 import { OPERATOR } from "../services/users/lock-users";
 import { setUserRole } from "../services/users/set-user-role";
+import { withConnections } from "./with-connections";
 
 /**
  * `gatehouse user …` and `gatehouse team …`: the same services the admin pages use, acting as the
@@ -44,16 +45,6 @@ async function teamIdBySlugOrName(value: string): Promise<string> {
   return team.id;
 }
 
-function withDb(action: (...args: string[]) => Promise<void>) {
-  return async (...args: string[]) => {
-    try {
-      await action(...args);
-    } finally {
-      await disconnectDb();
-    }
-  };
-}
-
 export function registerUserCommands(program: Command): void {
   const user = program.command("user").description("manage users from the command line");
 
@@ -65,7 +56,7 @@ export function registerUserCommands(program: Command): void {
     .option("--role <role>", "OWNER, ADMIN, POWER_USER_PLUS, POWER_USER or BASIC_USER", "BASIC_USER")
     .option("--password <password>", "initial password (prefer the generated one: shell history keeps this)")
     .action(
-      withDb(async (email: string, options: unknown) => {
+      withConnections(async (email: string, options: unknown) => {
         const opts = options as { name?: string; role: string; password?: string };
         const normalized = normalizeEmail(email);
         if (!z.email().safeParse(normalized).success)
@@ -100,7 +91,7 @@ export function registerUserCommands(program: Command): void {
     .argument("<email>")
     .argument("<role>", "OWNER, ADMIN, POWER_USER_PLUS, POWER_USER or BASIC_USER")
     .action(
-      withDb(async (email: string, roleName: string) => {
+      withConnections(async (email: string, roleName: string) => {
         const role = parseRole(roleName);
         const row = await setUserRole({
           db: db(),
@@ -118,7 +109,7 @@ export function registerUserCommands(program: Command): void {
     .description("deactivate a user: ends their sessions and revokes their API tokens at once")
     .argument("<email>")
     .action(
-      withDb(async (email: string) => {
+      withConnections(async (email: string) => {
         const row = await deactivateUser({
           db: db(),
           actorId: OPERATOR,
@@ -138,7 +129,7 @@ export function registerUserCommands(program: Command): void {
     .option("--description <text>")
     .option("--idp-group <group>", "sync members from this group claim at each SSO sign-in")
     .action(
-      withDb(async (name: string, options: unknown) => {
+      withConnections(async (name: string, options: unknown) => {
         const opts = options as { description?: string; idpGroup?: string };
         const row = await createTeam({
           db: db(),
@@ -159,7 +150,7 @@ export function registerUserCommands(program: Command): void {
     .argument("<team>", "team slug or name")
     .argument("<email>")
     .action(
-      withDb(async (teamName: string, email: string) => {
+      withConnections(async (teamName: string, email: string) => {
         const detail = await addTeamMember({
           db: db(),
           teamId: await teamIdBySlugOrName(teamName),

@@ -65,7 +65,7 @@ describe("gatehouse user and team commands", () => {
         ["user.deactivate", null, "gatehouse-cli"],
       ]),
     );
-  });
+  }, 180_000); // each command is a process that loads the CLI: slow on a busy CI machine
 
   it("refuses bad input with one clear line and exit code 1", () => {
     const weak = gatehouse("user", "create", `weak-${uniqueSuffix()}@example.test`, "--password", "short");
@@ -78,5 +78,5 @@ describe("gatehouse user and team commands", () => {
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/no user with email/);
     expect(`${weak.err}${role.err}${missing.err}`).not.toMatch(/\n\s+at .+:\d+/);
-  });
+  }, 180_000); // each command is a process that loads the CLI: slow on a busy CI machine
 });
