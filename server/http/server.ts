@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import next from "next";
 import type { Env } from "../env";
 import { logger } from "../logger";
+import { isMcpPath, serveMcpNode } from "../mcp/adapters/node";
 import { metrics, routeGroup } from "../ops/metrics";
 import { resolveClientIp, trustedProxyList } from "./client-ip";
 import { contentSecurityPolicy, securityHeaders } from "./security-headers";
@@ -10,8 +11,9 @@ import { contentSecurityPolicy, securityHeaders } from "./security-headers";
 /**
  * Gatehouse's HTTP front: a plain node:http server in front of Next. It owns what every request
  * needs (request id, client IP, security headers, CSRF origin check, logs, metrics) and hands pages,
- * tRPC and route handlers to Next. The MCP proxy endpoints will be dispatched here directly,
- * skipping Next's per-request cost (see DESIGN.md, "Where the proxy runs").
+ * tRPC and route handlers to Next. The MCP proxy endpoints (/mcp/<id> and their protected resource
+ * metadata) are dispatched here directly to server/mcp, skipping Next's per-request cost (see
+ * DESIGN.md, "Where the proxy runs"); Next's route handlers serve the same handler elsewhere.
  */
 
 /** Headers only this server may set; a client sending them is ignored (they are overwritten). */
@@ -76,14 +78,20 @@ export async function startGatehouseServer(
       for (const name of Object.keys(req.headers))
         if (name.startsWith("x-forwarded-")) delete req.headers[name];
     }
-    const nonce = randomBytes(16).toString("base64");
-    const csp = contentSecurityPolicy({ nonce, isDev: options.dev, isHttps });
+    // MCP endpoints (agents, JSON and SSE only) skip the page machinery: no nonce, no CSP.
+    const isMcp = isMcpPath(url.pathname);
     req.headers["x-request-id"] = requestId;
     req.headers["x-gatehouse-client-ip"] = client.ip;
-    req.headers["x-nonce"] = nonce;
-    req.headers["content-security-policy"] = csp;
     res.setHeader("x-request-id", requestId);
-    for (const [name, value] of Object.entries(securityHeaders({ csp, isHttps }))) res.setHeader(name, value);
+    if (isMcp) res.setHeader("x-content-type-options", "nosniff");
+    else {
+      const nonce = randomBytes(16).toString("base64");
+      const csp = contentSecurityPolicy({ nonce, isDev: options.dev, isHttps });
+      req.headers["x-nonce"] = nonce;
+      req.headers["content-security-policy"] = csp;
+      for (const [name, value] of Object.entries(securityHeaders({ csp, isHttps })))
+        res.setHeader(name, value);
+    }
 
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -103,6 +111,20 @@ export async function startGatehouseServer(
         );
       }
     });
+
+    // The fast path (DESIGN "Where the proxy runs"): MCP goes straight to its handler, which makes
+    // its own, stricter Origin check (PROTOCOL T15: only the public origin, never Host-derived).
+    if (isMcp) {
+      try {
+        await serveMcpNode(req, res, { clientIp: client.ip, requestId });
+      } catch (error) {
+        log.error({ err: error, requestId }, "unhandled error while serving an MCP request");
+        if (!res.headersSent)
+          sendJsonError(res, 500, "INTERNAL", "Something went wrong on our side. The error has been logged.");
+        else res.destroy();
+      }
+      return;
+    }
 
     // CSRF (PROTOCOL X5): browsers send Origin (and Sec-Fetch-Site) on state-changing requests.
     // Only our public origin, or the origin the browser addressed (Host, which a page on another

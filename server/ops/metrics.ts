@@ -11,6 +11,8 @@ type Metrics = {
   httpDuration: Histogram<"method" | "route">;
   queueJobs: Gauge<"queue" | "state">;
   workerUp: Gauge;
+  mcpExchanges: Counter<"action" | "outcome">;
+  mcpAuditBatchRows: Histogram;
 };
 
 const GLOBAL_KEY = Symbol.for("gatehouse.metrics");
@@ -45,6 +47,19 @@ function createMetrics(): Metrics {
       help: "1 when a worker heartbeat is fresh",
       registers: [registry],
     }),
+    // Labels are the audit action and outcome only: method names come from upstreams (unbounded).
+    mcpExchanges: new Counter({
+      name: "gatehouse_mcp_exchanges_total",
+      help: "MCP exchanges audited by the proxy, by audit action and outcome",
+      labelNames: ["action", "outcome"],
+      registers: [registry],
+    }),
+    mcpAuditBatchRows: new Histogram({
+      name: "gatehouse_mcp_audit_batch_rows",
+      help: "Rows per group-committed audit INSERT of the MCP proxy",
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+      registers: [registry],
+    }),
   };
 }
 
@@ -61,7 +76,8 @@ export function routeGroup(pathname: string): string {
   if (pathname.startsWith("/_next/")) return "static";
   if (pathname.startsWith("/api/trpc/")) return "trpc";
   if (pathname.startsWith("/api/")) return pathname.split("/").slice(0, 3).join("/");
-  if (pathname.startsWith("/mcp/")) return "mcp";
+  if (pathname.startsWith("/mcp/") || pathname.startsWith("/.well-known/oauth-protected-resource/mcp/"))
+    return "mcp";
   if (pathname === "/v0.1" || pathname.startsWith("/v0.1/")) return "registry-api";
   return "page";
 }

@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { logger } from "../../logger";
+import { mcpHandler } from "../default-handler";
+import type { McpHttpRequest, McpHttpResponse, StreamSink } from "../http-types";
+import { errorBody } from "../jsonrpc";
+import { MCP_PATH_PREFIX, PRM_PATH_PREFIX, RPC_ERROR } from "../protocol";
+
+/**
+ * node:http adapter: the production fast path. The HTTP front (server/http/server.ts) hands MCP
+ * paths here directly, after it has set the request id and resolved the client address (trusted
+ * proxies only), skipping Next's per-request cost.
+ */
+export type NodeContext = { clientIp: string | null; requestId: string };
+
+type Handler = (request: McpHttpRequest) => Promise<McpHttpResponse>;
+
+/** The paths the fast path takes: connection URLs and their protected resource metadata. */
+export function isMcpPath(pathname: string): boolean {
+  return pathname.startsWith(MCP_PATH_PREFIX) || pathname.startsWith(PRM_PATH_PREFIX);
+}
+
+function splitUrl(raw: string): { path: string; search: string } {
+  // WHATWG parsing resolves dot segments ("/mcp/../mcp/x"), so the path is judged in canonical form.
+  const url = new URL(raw, "http://gatehouse.invalid");
+  return { path: url.pathname, search: url.search };
+}
+
+/**
+ * The body as an iterable whose early exit (a body over the limit) stops reading without destroying
+ * the socket, so the 413 can still be written; the response then closes the connection.
+ */
+function bodyOf(req: IncomingMessage): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]() {
+      const inner = req[Symbol.asyncIterator]();
+      return {
+        next: () => inner.next(),
+        return: async () => {
+          req.pause();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
+function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
+  return {
+    get isClosed() {
+      return signal.aborted || res.writableEnded;
+    },
+    signal,
+    write(chunk) {
+      if (signal.aborted || res.writableEnded) return Promise.resolve();
+      if (res.write(chunk)) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.once("drain", done);
+        res.once("close", done);
+      });
+    },
+  };
+}
+
+export async function serveMcpNode(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: NodeContext,
+  handler: Handler = mcpHandler(),
+): Promise<void> {
+  const abort = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const declared = req.headers["content-length"];
+  const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  let response: McpHttpResponse;
+  try {
+    const { path, search } = splitUrl(req.url ?? "/");
+    response = await handler({
+      method: (req.method ?? "GET").toUpperCase(),
+      path,
+      search,
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(", ") : value;
+      },
+      contentLength,
+      body: bodyOf(req),
+      clientIp: context.clientIp,
+      requestId: context.requestId,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    logger()
+      .child({ component: "mcp" })
+      .error({ err: error, requestId: context.requestId }, "MCP handler failed");
+    response = {
+      status: 500,
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+      body: errorBody(
+        null,
+        RPC_ERROR.INTERNAL_ERROR,
+        "Something went wrong on our side. The error has been logged.",
+      ),
+    };
+  }
+  if (res.destroyed) return;
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  const body = response.body;
+  if (typeof body !== "function") {
+    res.end(body ?? undefined);
+    return;
+  }
+  // SSE: headers go out at once, or an idle stream leaves the client waiting (ENVIRONMENT.md).
+  res.flushHeaders();
+  try {
+    await body(sinkFor(res, abort.signal));
+  } catch (error) {
+    logger()
+      .child({ component: "mcp" })
+      .error({ err: error, requestId: context.requestId }, "MCP stream failed");
+  } finally {
+    if (!res.writableEnded) res.end();
+  }
+}

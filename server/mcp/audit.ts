@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import { type Keyring, keyIdOf, seal } from "../crypto/envelope";
+import type { Prisma } from "../db";
+import type { AuditRow } from "./audit-writer";
+import type { JsonObject } from "./jsonrpc";
+
+/**
+ * Audit rows of MCP exchanges (issue 5, "Audit of every exchange"): one per request/response pair
+ * and one per notification, in either direction. Bodies are sealed with AES-256-GCM under the
+ * installation keyring; the additional data binds each envelope to its event id and column, so a
+ * body cannot be moved to another row. Only the Auditor role may open them (the audit UI's job).
+ */
+
+export type AuditOutcome = "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR";
+
+/** Who and where: the same for every row of one HTTP request. */
+export type AuditScope = {
+  userId: string | null;
+  tokenId: string | null;
+  serverId: string | null;
+  connectionId: string | null;
+  sessionId: string | null;
+  /** "name/version" of the agent from initialize */
+  client: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  requestId: string;
+};
+
+export type ExchangeRecord = {
+  action: "mcp.request" | "mcp.notification" | "mcp.session.close";
+  outcome: AuditOutcome;
+  reason?: string | null;
+  method?: string | null;
+  subject?: string | null;
+  /** when the exchange started (the request arrived), for occurredAt and latency */
+  startedAt: number;
+  requestBody?: string | null;
+  responseBody?: string | null;
+  metadata?: Prisma.InputJsonValue;
+};
+
+/** The AAD of an audit body: event id and column. */
+export function auditBodyContext(eventId: string, column: "request" | "response"): string {
+  return `audit-event:${eventId}:${column}-body`;
+}
+
+/** A UUIDv7 (time-ordered, like the column's default), made here so the id can be sealed into the bodies. */
+export function uuidv7(now: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const MAX_TEXT = 500;
+
+function clip(value: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  return value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
+}
+
+export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring: Keyring): AuditRow {
+  const id = uuidv7(record.startedAt);
+  const requestBody =
+    record.requestBody == null
+      ? null
+      : new Uint8Array(seal(keyring, record.requestBody, auditBodyContext(id, "request")));
+  const responseBody =
+    record.responseBody == null
+      ? null
+      : new Uint8Array(seal(keyring, record.responseBody, auditBodyContext(id, "response")));
+  return {
+    id,
+    occurredAt: new Date(record.startedAt),
+    action: record.action,
+    outcome: record.outcome,
+    reason: clip(record.reason),
+    actorUserId: scope.userId,
+    actorTokenId: scope.tokenId,
+    actorClient: clip(scope.client),
+    serverId: scope.serverId,
+    connectionId: scope.connectionId,
+    sessionId: scope.sessionId,
+    method: clip(record.method),
+    subject: clip(record.subject),
+    latencyMs: Math.max(0, Math.round(Date.now() - record.startedAt)),
+    requestBytes: record.requestBody == null ? null : Buffer.byteLength(record.requestBody),
+    responseBytes: record.responseBody == null ? null : Buffer.byteLength(record.responseBody),
+    clientIp: scope.clientIp,
+    userAgent: clip(scope.userAgent),
+    requestId: scope.requestId,
+    metadata: record.metadata,
+    requestBody,
+    responseBody,
+    keyId: requestBody || responseBody ? keyIdOf(keyring.current) : null,
+  };
+}
+
+/** The tool, prompt or resource an MCP message is about, for the audit row's subject. */
+export function subjectOf(method: string, params: JsonObject | undefined): string | null {
+  if (!params) return null;
+  switch (method) {
+    case "tools/call":
+    case "prompts/get":
+      return typeof params.name === "string" ? params.name : null;
+    case "resources/read":
+    case "resources/subscribe":
+    case "resources/unsubscribe":
+    case "notifications/resources/updated":
+      return typeof params.uri === "string" ? params.uri : null;
+    case "completion/complete": {
+      const ref = params.ref as JsonObject | undefined;
+      if (ref && typeof ref.name === "string") return ref.name;
+      if (ref && typeof ref.uri === "string") return ref.uri;
+      return null;
+    }
+    default:
+      return null;
+  }
+}

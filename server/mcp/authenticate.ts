@@ -1,0 +1,120 @@
+import type { Db } from "../db";
+import { AppError, isAppError } from "../errors";
+import type { PlatformRole } from "../policy/permissions";
+import { API_TOKEN_PREFIX, bearerToken } from "../services/tokens/api-token-format";
+import { type ApiTokenScopeEntry, authenticateApiToken } from "../services/tokens/authenticate-api-token";
+
+/**
+ * Who is calling (DESIGN "How a tool call flows", step 2). Every request is authenticated again
+ * (A7: a session id is never a credential). Credentials are recognised by pluggable authenticators:
+ * personal API tokens today, the gateway's OAuth access tokens in a later issue. Each turns a bearer
+ * into the same principal, so one policy check serves both.
+ */
+
+/** What a credential admits; an empty list admits nothing (never "everything"). */
+export type CredentialScope = ApiTokenScopeEntry;
+
+export type McpPrincipal = {
+  /** which kind of credential authenticated the request */
+  kind: "api_token" | "oauth";
+  userId: string;
+  /** the API token's id (audit actorTokenId); for OAuth, the grant's */
+  tokenId: string;
+  user: { id: string; role: PlatformRole; isAuditor: boolean; status: "ACTIVE" | "DEACTIVATED" };
+  scopes: CredentialScope[];
+};
+
+export type Authenticator = {
+  /** null when the bearer is not in this authenticator's format (the next one is asked) */
+  authenticate: (input: {
+    db: Db;
+    bearer: string;
+    clientIp: string | null;
+    resource: string;
+  }) => Promise<McpPrincipal | null>;
+  /** is the credential still good (open streams re-check it; no use is counted) */
+  isStillValid: (input: { db: Db; principal: McpPrincipal; now: Date }) => Promise<boolean>;
+};
+
+/** 401: no credential, or one that is not valid. `presented` decides error="invalid_token". */
+export class AuthenticationError extends AppError {
+  constructor(readonly presented: boolean) {
+    super(
+      "UNAUTHORIZED",
+      presented
+        ? "The access token is invalid, expired or revoked."
+        : "Authentication required: send 'Authorization: Bearer <token>' (a personal API token of this connection's owner).",
+    );
+  }
+}
+
+export const apiTokenAuthenticator: Authenticator = {
+  async authenticate({ db, bearer, clientIp }) {
+    if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
+    try {
+      const token = await authenticateApiToken({ db, token: bearer, clientIp });
+      return {
+        kind: "api_token",
+        userId: token.user.id,
+        tokenId: token.tokenId,
+        user: token.user,
+        scopes: token.scopes,
+      };
+    } catch (error) {
+      if (isAppError(error) && error.code === "UNAUTHORIZED") throw new AuthenticationError(true);
+      throw error;
+    }
+  },
+  async isStillValid({ db, principal, now }) {
+    const row = await db.apiToken.findUnique({
+      where: { id: principal.tokenId },
+      select: { revokedAt: true, expiresAt: true, user: { select: { status: true } } },
+    });
+    if (row?.user.status !== "ACTIVE") return false;
+    if (row.revokedAt !== null && row.revokedAt <= now) return false;
+    return row.expiresAt === null || row.expiresAt > now;
+  },
+};
+
+/**
+ * Authenticates the Authorization header with the first authenticator that recognises it.
+ * A header that is not `Bearer <token>`, or a token no authenticator knows, is invalid_token.
+ */
+export async function authenticateRequest(options: {
+  db: Db;
+  authenticators: readonly Authenticator[];
+  authorization: string | undefined;
+  clientIp: string | null;
+  resource: string;
+}): Promise<{ principal: McpPrincipal; authenticator: Authenticator }> {
+  if (options.authorization === undefined || options.authorization.trim() === "")
+    throw new AuthenticationError(false);
+  const bearer = bearerToken(options.authorization);
+  if (bearer === null) throw new AuthenticationError(true);
+  for (const authenticator of options.authenticators) {
+    const principal = await authenticator.authenticate({
+      db: options.db,
+      bearer,
+      clientIp: options.clientIp,
+      resource: options.resource,
+    });
+    if (principal) return { principal, authenticator };
+  }
+  throw new AuthenticationError(true);
+}
+
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, "")}"`;
+}
+
+/** RFC 6750 §3 with RFC 9728 §5.1's resource_metadata (PROTOCOL A1, A5). */
+export function wwwAuthenticate(options: {
+  resourceMetadataUrl: string;
+  error?: "invalid_token" | "insufficient_scope" | "invalid_request";
+  description?: string;
+}): string {
+  const parts = [`resource_metadata=${quoted(options.resourceMetadataUrl)}`];
+  if (options.error) parts.push(`error=${quoted(options.error)}`);
+  if (options.description) parts.push(`error_description=${quoted(options.description)}`);
+  return `Bearer ${parts.join(", ")}`;
+}

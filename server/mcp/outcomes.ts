@@ -1,0 +1,86 @@
+import { isAppError } from "../errors";
+import { logger } from "../logger";
+import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
+import { type Exchange, recordExchange } from "./context";
+import type { McpHttpResponse } from "./http-types";
+import {
+  type JsonObject,
+  type JsonRpcError,
+  type JsonRpcResponse,
+  type RequestId,
+  toMessage,
+} from "./jsonrpc";
+import { RPC_ERROR } from "./protocol";
+import { rpcErrorResponse } from "./responses";
+import { SseEventTooLargeError } from "./sse";
+import { UpstreamFailure } from "./upstream/http-client";
+
+/** How the relay words failures and records answers; shared by request and stream relaying. */
+
+export type Failure = { code: number; outcome: "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR"; message: string };
+
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof UpstreamFailure) {
+    if (error.kind === "timeout")
+      return { code: RPC_ERROR.UPSTREAM_TIMEOUT, outcome: "TIMEOUT", message: error.message };
+    if (error.kind === "too_large")
+      return { code: RPC_ERROR.UPSTREAM_TOO_LARGE, outcome: "UPSTREAM_ERROR", message: error.message };
+    return { code: RPC_ERROR.UPSTREAM_ERROR, outcome: "UPSTREAM_ERROR", message: error.message };
+  }
+  if (error instanceof SseEventTooLargeError)
+    return {
+      code: RPC_ERROR.UPSTREAM_TOO_LARGE,
+      outcome: "UPSTREAM_ERROR",
+      message: `The upstream sent an event over ${error.limit} bytes.`,
+    };
+  logger().child({ component: "mcp" }).error({ err: error }, "unexpected relay error");
+  return {
+    code: RPC_ERROR.INTERNAL_ERROR,
+    outcome: "ERROR",
+    message: "Something went wrong on our side. The error has been logged.",
+  };
+}
+
+/** The `error` member of a JSON-RPC error response, checked as `toMessage` checks one; else null. */
+export function errorObjectOf(value: unknown): JsonRpcError | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const parsed = toMessage({ ...(value as JsonObject), id: 0 });
+  return parsed.ok && parsed.message.kind === "response" && parsed.message.error !== undefined
+    ? parsed.message.error
+    : null;
+}
+
+export function isAuditFailure(error: unknown): boolean {
+  return isAppError(error) && error.code === "UNAVAILABLE";
+}
+
+export function auditUnavailable(id: RequestId | null): McpHttpResponse {
+  return rpcErrorResponse(503, id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE);
+}
+
+export function recordAnswer(
+  exchange: Exchange,
+  answer: {
+    method: string | null;
+    subject: string | null;
+    id: RequestId;
+    startedAt: number;
+    requestText: string | null;
+    responseText: string;
+    response: JsonRpcResponse;
+    resumed?: boolean;
+  },
+): Promise<void> {
+  const { response } = answer;
+  return recordExchange(exchange, {
+    action: "mcp.request",
+    outcome: response.error === undefined ? "OK" : "UPSTREAM_ERROR",
+    reason: response.error === undefined ? null : `upstream JSON-RPC error ${response.error.code}`,
+    method: answer.method,
+    subject: answer.subject,
+    startedAt: answer.startedAt,
+    requestBody: answer.requestText,
+    responseBody: answer.responseText,
+    metadata: { jsonRpcId: answer.id, ...(answer.resumed && { resumed: true }) },
+  });
+}

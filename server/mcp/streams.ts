@@ -1,0 +1,362 @@
+import { logger } from "../logger";
+import { subjectOf } from "./audit";
+import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
+import { type Exchange, recordExchange } from "./context";
+import { downstreamEventId } from "./event-ids";
+import { filterListResult, guessListMethod } from "./filter";
+import type { McpHttpResponse, StreamSink } from "./http-types";
+import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
+import { describeFailure, isAuditFailure, recordAnswer } from "./outcomes";
+import { rememberPending, takePending } from "./pending";
+import { evaluateAccess, loadConnection } from "./policy";
+import { RPC_ERROR } from "./protocol";
+import { BASE_HEADERS, rpcErrorResponse } from "./responses";
+import { formatSseEvent, SSE_HEADERS, type SseEvent, SseEventTooLargeError, SseParser } from "./sse";
+import { UpstreamConnector } from "./upstream/connector";
+import { UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
+
+/**
+ * SSE relaying: an upstream's answer stream to one POST, and the upstream's standalone GET stream,
+ * passed to the agent event by event as they arrive. Every message is audited before it is
+ * written; every event the agent gets carries an id (event-ids.ts); a server-side close is preceded
+ * by `retry:` (T13). Open streams re-check their credential and policy and close on revocation (A9).
+ */
+
+/** What an agent is told to wait before reconnecting after the gateway ends a stream (T13). */
+const RETRY_MS = 1_000;
+
+type StreamContext = {
+  exchange: Exchange;
+  sink: StreamSink;
+  /** the agent request a POST stream answers; null on GET streams */
+  request: { message: JsonRpcRequest; text: string } | null;
+};
+
+function eventKeyOf(exchange: Exchange): string {
+  return exchange.state?.eventKey ?? "";
+}
+
+async function writeEvent(
+  context: StreamContext,
+  upstreamId: string | undefined,
+  data: string,
+  retry?: number,
+): Promise<void> {
+  const id = downstreamEventId(eventKeyOf(context.exchange), upstreamId);
+  await context.sink.write(formatSseEvent({ id, data, ...(retry !== undefined && { retry }) }));
+}
+
+/**
+ * Relays one upstream event; true when it was the final answer to the stream's request. Every
+ * message is audited before it is written (a failing audit store throws and ends the stream).
+ */
+async function relayEvent(context: StreamContext, event: SseEvent): Promise<boolean> {
+  const { exchange } = context;
+  if (event.data === "") {
+    // A priming event (id, maybe retry, no data): relayed so the agent can resume (2025-11-25).
+    if (event.id !== undefined || event.retry !== undefined)
+      await writeEvent(context, event.id, "", event.retry);
+    return false;
+  }
+  const parsed = parseMessage(event.data, UPSTREAM_MAX_DEPTH);
+  if (!parsed.ok) {
+    logger()
+      .child({ component: "mcp" })
+      .warn(
+        { connectionId: exchange.access.connection.id, reason: parsed.reason },
+        "dropped an invalid upstream message",
+      );
+    return false;
+  }
+  const message = parsed.message;
+
+  if (message.kind === "response") {
+    const request = context.request;
+    if (request !== null && message.id === request.message.id) {
+      const text = serialize(filterListResult(request.message.method, message, exchange.access));
+      await recordAnswer(exchange, {
+        method: request.message.method,
+        subject: subjectOf(request.message.method, request.message.params),
+        id: message.id,
+        startedAt: exchange.startedAt,
+        requestText: request.text,
+        responseText: text,
+        response: message,
+      });
+      await writeEvent(context, event.id, text, event.retry);
+      return true;
+    }
+    // An answer to a request relayed earlier (a resumed stream): its method tells how to filter it.
+    const open = await takePending(exchange, "open", message.id);
+    const method = open?.method ?? guessListMethod(message);
+    const text = serialize(method === null ? message : filterListResult(method, message, exchange.access));
+    await recordAnswer(exchange, {
+      method: open?.method ?? null,
+      subject: open?.subject ?? null,
+      id: message.id,
+      startedAt: open?.startedAt ?? Date.now(),
+      requestText: open?.text ?? null,
+      responseText: text,
+      response: message,
+      resumed: true,
+    });
+    await writeEvent(context, event.id, text, event.retry);
+    return false;
+  }
+
+  const text = serialize(message);
+  if (message.kind === "request") {
+    // Server-initiated (sampling, elicitation, roots): remembered so the agent's reply is audited as a pair.
+    await rememberPending(exchange, "server", message.id, {
+      method: message.method,
+      subject: subjectOf(message.method, message.params),
+      startedAt: Date.now(),
+      text,
+    });
+  } else {
+    await recordExchange(exchange, {
+      action: "mcp.notification",
+      outcome: "OK",
+      method: message.method,
+      subject: subjectOf(message.method, message.params),
+      startedAt: Date.now(),
+      requestBody: text,
+      metadata: { direction: "upstream-to-agent", stream: context.request === null ? "get" : "post" },
+    });
+  }
+  await writeEvent(context, event.id, text, event.retry);
+  return false;
+}
+
+/** Is the credential still valid and the connection still allowed (open streams, A9)? */
+async function isStillAllowed(exchange: Exchange): Promise<boolean> {
+  try {
+    const { deps, principal } = exchange;
+    if (!(await exchange.authenticator.isStillValid({ db: deps.db(), principal, now: new Date() })))
+      return false;
+    await evaluateAccess({
+      db: deps.db(),
+      principal,
+      connection: await loadConnection(deps.db(), exchange.publicId),
+    });
+    if (exchange.sessionId !== null && (await deps.sessions.touch(exchange.sessionId)) === null) return false;
+    return true;
+  } catch {
+    return false; // fail closed: a check that cannot run ends the stream
+  }
+}
+
+/** Keep-alive comments and periodic re-authorization of an open stream. Returns a stop function. */
+function guardStream(exchange: Exchange, sink: StreamSink, onRevoked: () => void): () => void {
+  const keepAlive = setInterval(() => void sink.write(": keep-alive\n\n"), exchange.deps.keepAliveIntervalMs);
+  let checking = false;
+  const revalidate = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    void isStillAllowed(exchange).then((allowed) => {
+      checking = false;
+      if (!allowed) onRevoked();
+    });
+  }, exchange.deps.revalidateIntervalMs);
+  const unregister = exchange.deps.streams.register(
+    { userId: exchange.principal.userId, tokenId: exchange.principal.tokenId },
+    onRevoked,
+  );
+  return () => {
+    clearInterval(keepAlive);
+    clearInterval(revalidate);
+    unregister();
+  };
+}
+
+/**
+ * The upstream answers with an SSE stream: the agent gets one too, event by event as they arrive.
+ * If the agent goes away, the relay keeps reading until the final answer, so the call is neither
+ * cancelled (T16) nor left unaudited; the answer is then simply not delivered.
+ */
+export function streamAnswer(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  requestText: string,
+  upstream: UpstreamResponse,
+): McpHttpResponse {
+  return {
+    status: 200,
+    headers: { ...BASE_HEADERS, ...SSE_HEADERS },
+    body: async (sink) => {
+      const context: StreamContext = { exchange, sink, request: { message, text: requestText } };
+      let revoked = false;
+      const stop = guardStream(exchange, sink, () => {
+        revoked = true;
+        upstream.destroy();
+      });
+      const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
+      let answered = false;
+      let sawEventIds = false;
+      let failure: unknown = null;
+      try {
+        reading: for await (const chunk of upstream.body) {
+          for (const event of parser.push(chunk)) {
+            if (event.id !== undefined) sawEventIds = true;
+            if (await relayEvent(context, event)) {
+              answered = true;
+              break reading;
+            }
+          }
+        }
+      } catch (error) {
+        failure = error;
+      } finally {
+        stop();
+        upstream.destroy();
+      }
+      if (answered) return;
+      if (revoked) {
+        await endWithError(
+          context,
+          message,
+          RPC_ERROR.FORBIDDEN,
+          "The credential or the access behind this stream was revoked.",
+          "DENIED",
+        );
+        return;
+      }
+      if (failure !== null && isAuditFailure(failure)) {
+        await writeEvent(
+          context,
+          undefined,
+          serialize(errorResponse(message.id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)),
+        );
+        return;
+      }
+      if (failure === null && sawEventIds) {
+        // The upstream ended the stream before answering but offered resumption (ids): the agent
+        // resumes with GET + Last-Event-ID and the answer arrives there (2025-11-25 polling).
+        await rememberPending(exchange, "open", message.id, {
+          method: message.method,
+          subject: subjectOf(message.method, message.params),
+          startedAt: exchange.startedAt,
+          text: requestText,
+        });
+        await sink.write(`retry: ${RETRY_MS}\n\n`);
+        return;
+      }
+      const described =
+        failure === null
+          ? {
+              code: RPC_ERROR.UPSTREAM_ERROR,
+              outcome: "UPSTREAM_ERROR" as const,
+              message: "The upstream closed the stream without answering.",
+            }
+          : describeFailure(failure);
+      await endWithError(context, message, described.code, described.message, described.outcome);
+    },
+  };
+}
+
+/** Ends a POST stream with a JSON-RPC error for its request, audited first when the store allows. */
+async function endWithError(
+  context: StreamContext,
+  message: JsonRpcRequest,
+  code: number,
+  text: string,
+  outcome: "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR" | "DENIED",
+): Promise<void> {
+  const body = serialize(errorResponse(message.id, code, text));
+  try {
+    await recordExchange(context.exchange, {
+      action: "mcp.request",
+      outcome,
+      reason: text,
+      method: message.method,
+      subject: subjectOf(message.method, message.params),
+      startedAt: context.exchange.startedAt,
+      requestBody: context.request?.text ?? null,
+      responseBody: body,
+      metadata: { jsonRpcId: message.id },
+    });
+  } catch (error) {
+    if (!isAuditFailure(error)) throw error;
+    await writeEvent(
+      context,
+      undefined,
+      serialize(errorResponse(message.id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)),
+    );
+    return;
+  }
+  await writeEvent(context, undefined, body);
+}
+
+/**
+ * GET: the upstream's standalone stream (server-initiated messages outside any request, T12),
+ * relayed while the agent keeps it open; 405 when the upstream offers none. With Last-Event-ID the
+ * upstream replays from that event (T13): the id was checked to belong to this session.
+ */
+export async function relayGetStream(
+  exchange: Exchange,
+  upstreamLastEventId: string | undefined,
+): Promise<McpHttpResponse> {
+  exchange.deps.audit.assertAvailable();
+  const connector = new UpstreamConnector(exchange);
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  exchange.request.signal.addEventListener("abort", onClientGone, { once: true });
+  let upstream: UpstreamResponse;
+  try {
+    upstream = await connector.withRecovery(() => connector.get(upstreamLastEventId, abort.signal));
+  } catch (error) {
+    exchange.request.signal.removeEventListener("abort", onClientGone);
+    const failure = describeFailure(error);
+    return rpcErrorResponse(failure.outcome === "TIMEOUT" ? 504 : 502, null, failure.code, failure.message);
+  }
+  if (upstream.status === 405) {
+    upstream.destroy();
+    return rpcErrorResponse(
+      405,
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      "This server offers no stream for server-initiated messages (GET).",
+      {
+        headers: { allow: "POST, DELETE, OPTIONS" },
+      },
+    );
+  }
+  if (upstream.status !== 200 || upstream.mediaType !== "text/event-stream") {
+    upstream.destroy();
+    return rpcErrorResponse(
+      502,
+      null,
+      RPC_ERROR.UPSTREAM_ERROR,
+      `The upstream server answered the stream request with HTTP ${upstream.status}.`,
+    );
+  }
+  return {
+    status: 200,
+    headers: { ...BASE_HEADERS, ...SSE_HEADERS },
+    body: async (sink) => {
+      const context: StreamContext = { exchange, sink, request: null };
+      const close = () => upstream.destroy();
+      sink.signal.addEventListener("abort", close, { once: true });
+      const stop = guardStream(exchange, sink, close);
+      const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
+      try {
+        for await (const chunk of upstream.body)
+          for (const event of parser.push(chunk)) await relayEvent(context, event);
+      } catch (error) {
+        if (
+          !(error instanceof UpstreamFailure) &&
+          !isAuditFailure(error) &&
+          !(error instanceof SseEventTooLargeError)
+        )
+          logger().child({ component: "mcp" }).error({ err: error }, "GET stream relay failed");
+      } finally {
+        stop();
+        sink.signal.removeEventListener("abort", close);
+        exchange.request.signal.removeEventListener("abort", onClientGone);
+        upstream.destroy();
+      }
+      // A server-side close: tell the agent when to come back (T13).
+      if (!sink.isClosed) await sink.write(`retry: ${RETRY_MS}\n\n`);
+    },
+  };
+}

@@ -1,0 +1,342 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { keyIdOf, open } from "@/server/crypto/envelope";
+import { appKeyring } from "@/server/crypto/keyring";
+import { createDb, type Db, db } from "@/server/db";
+import { auditBodyContext } from "@/server/mcp/audit";
+import { type AuditRow, type AuditSink, AuditWriter } from "@/server/mcp/audit-writer";
+import { freePort } from "../fixtures/everything-server";
+import {
+  connectedUser,
+  type GatewayPath,
+  INITIALIZE,
+  messagesOf,
+  openSession,
+  postHeaders,
+  ROUTE_CLIENT_IP,
+  routeHandlerPath,
+  startFastPath,
+  useHandler,
+} from "../fixtures/mcp-gateway";
+import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
+
+/**
+ * Audit of every exchange (issue 5): the exact row of a call, sealed bodies that open with the
+ * keyring under the row's own id only, notifications and server-initiated pairs, denials, the
+ * commit happening before the agent gets the answer, group commits, and failing closed when the
+ * audit store is down.
+ */
+vi.mock("next", () => ({
+  default: () => ({
+    prepare: async () => undefined,
+    getRequestHandler: () => (_req: unknown, res: { statusCode: number; end: (body: string) => void }) => {
+      res.statusCode = 404;
+      res.end("not an MCP path");
+    },
+    close: async () => undefined,
+  }),
+}));
+
+/** Counts the INSERTs the writer makes and how many rows each carries. */
+const inserts: number[] = [];
+const countingDb = {
+  auditEvent: {
+    createMany: (args: { data: AuditRow[] }) => {
+      inserts.push(args.data.length);
+      return db().auditEvent.createMany(args);
+    },
+  },
+} as unknown as Db;
+
+const closedPort = await freePort();
+const deadDb = createDb(`postgresql://nobody@127.0.0.1:${closedPort}/none`, { max: 1 });
+
+/** Switchable audit store: the real one (slowed down on demand), or one whose database is gone. */
+const working = new AuditWriter({ db: () => countingDb });
+let broken = new AuditWriter({ db: () => deadDb, coolDownMs: 60_000 });
+const commits = new Map<string, number>();
+const store = { isBroken: false, delayMs: 0 };
+const sink: AuditSink = {
+  assertAvailable: () => (store.isBroken ? broken : working).assertAvailable(),
+  write: async (row) => {
+    if (store.isBroken) return broken.write(row);
+    if (store.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, store.delayMs));
+    await working.write(row);
+    commits.set(row.id as string, Date.now());
+  },
+};
+
+let fixture: McpFixture;
+let jsonFixture: McpFixture;
+const gateways: Record<string, GatewayPath> = {};
+
+beforeAll(async () => {
+  useHandler({ audit: sink });
+  [fixture, jsonFixture] = await Promise.all([startMcpFixture(), startMcpFixture({ jsonResponse: true })]);
+  gateways["fast path"] = await startFastPath();
+  gateways["route handler"] = await routeHandlerPath();
+});
+
+afterAll(async () => {
+  for (const gateway of Object.values(gateways)) await gateway.close();
+  await Promise.all([fixture?.stop(), jsonFixture?.stop()]);
+  await deadDb.$disconnect();
+});
+
+function openBody(
+  envelope: Uint8Array | null,
+  eventId: string,
+  column: "request" | "response",
+): string | null {
+  return envelope === null
+    ? null
+    : open(appKeyring(), envelope, auditBodyContext(eventId, column)).toString("utf8");
+}
+
+describe.each(["fast path", "route handler"])("audit through the %s", (pathName) => {
+  const gateway = () => gateways[pathName] as GatewayPath;
+
+  it("writes one exact row per call, with bodies sealed to that row", async () => {
+    const world = await connectedUser({ upstreamUrl: fixture.url, allowedTools: ["echo"] });
+    const sessionId = await openSession(gateway(), world.publicId, world.token);
+    const request = {
+      jsonrpc: "2.0",
+      id: 200,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: "audited" } },
+    };
+    const response = await gateway().fetch(gateway().urlFor(world.publicId), {
+      method: "POST",
+      headers: postHeaders(world.token, { "mcp-session-id": sessionId, "user-agent": "audit-agent/2.0" }),
+      body: JSON.stringify(request),
+    });
+    const delivered = (await messagesOf(response)).at(-1);
+    expect(delivered).toMatchObject({
+      id: 200,
+      result: { content: [{ type: "text", text: "echo: audited" }] },
+    });
+
+    const rows = await db().auditEvent.findMany({
+      where: { connectionId: world.connectionId, method: "tools/call" },
+    });
+    expect(rows).toHaveLength(1);
+    const row = rows[0] as (typeof rows)[number];
+    expect(row).toMatchObject({
+      action: "mcp.request",
+      outcome: "OK",
+      reason: null,
+      actorUserId: world.user.id,
+      actorTokenId: world.tokenId,
+      actorClient: "raw-test/1.0.0",
+      serverId: world.server.id,
+      connectionId: world.connectionId,
+      sessionId,
+      subject: "echo",
+      requestBytes: Buffer.byteLength(JSON.stringify(request)),
+      responseBytes: Buffer.byteLength(JSON.stringify(delivered)),
+      clientIp: pathName === "fast path" ? "127.0.0.1" : ROUTE_CLIENT_IP,
+      userAgent: "audit-agent/2.0",
+      keyId: keyIdOf(appKeyring().current),
+      metadata: { jsonRpcId: 200 },
+    });
+    expect(row.latencyMs).toBeGreaterThanOrEqual(0);
+    if (pathName === "fast path") expect(row.requestId).toBe(response.headers.get("x-request-id"));
+    else expect(row.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(openBody(row.requestBody, row.id, "request")).toBe(JSON.stringify(request));
+    expect(openBody(row.responseBody, row.id, "response")).toBe(JSON.stringify(delivered));
+    // Bound to the row and the column: another id or the other column does not open it.
+    expect(() => openBody(row.requestBody, "00000000-0000-7000-8000-000000000000", "request")).toThrow();
+    expect(() => openBody(row.requestBody, row.id, "response")).toThrow();
+
+    // The session's rows: initialize, notifications/initialized, the call. The token is in none of them.
+    const all = await db().auditEvent.findMany({
+      where: { connectionId: world.connectionId },
+      orderBy: { occurredAt: "asc" },
+    });
+    expect(all.map((entry) => [entry.action, entry.method])).toEqual([
+      ["mcp.request", "initialize"],
+      ["mcp.notification", "notifications/initialized"],
+      ["mcp.request", "tools/call"],
+    ]);
+    for (const entry of all) {
+      const text = [
+        openBody(entry.requestBody, entry.id, "request"),
+        openBody(entry.responseBody, entry.id, "response"),
+        JSON.stringify(entry.metadata),
+      ].join(" ");
+      expect(text).not.toContain(world.token);
+    }
+  });
+
+  it("records notifications from the upstream, and a server-initiated request with the agent's answer as one pair", async () => {
+    const world = await connectedUser({ upstreamUrl: fixture.url });
+    const client = new Client({ name: "pair-agent", version: "3.1.4" }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      model: "m",
+      role: "assistant",
+      content: { type: "text", text: "forty-two" },
+    }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(gateway().urlFor(world.publicId)), {
+        requestInit: { headers: { authorization: `Bearer ${world.token}` } },
+        fetch: gateway().fetch,
+      }),
+    );
+    await client.callTool({ name: "progress", arguments: { steps: 2 } }, undefined, {
+      onprogress: () => undefined,
+    });
+    await client.callTool({ name: "sample", arguments: { prompt: "the answer?" } });
+    await client.close();
+
+    const rows = await db().auditEvent.findMany({ where: { connectionId: world.connectionId } });
+    const progress = rows.filter((row) => row.method === "notifications/progress");
+    expect(progress).toHaveLength(2);
+    expect(progress[0]).toMatchObject({
+      action: "mcp.notification",
+      outcome: "OK",
+      actorClient: "pair-agent/3.1.4",
+      metadata: { direction: "upstream-to-agent", stream: "post" },
+    });
+    const logs = rows.filter((row) => row.method === "notifications/message");
+    expect(logs).toHaveLength(2);
+
+    const pair = rows.find((row) => row.method === "sampling/createMessage");
+    expect(pair).toMatchObject({
+      action: "mcp.request",
+      outcome: "OK",
+      metadata: { direction: "upstream-to-agent" },
+    });
+    const asked = JSON.parse(openBody(pair?.requestBody ?? null, pair?.id ?? "", "request") ?? "{}");
+    const answered = JSON.parse(openBody(pair?.responseBody ?? null, pair?.id ?? "", "response") ?? "{}");
+    expect(asked).toMatchObject({
+      method: "sampling/createMessage",
+      params: { messages: [{ content: { text: "the answer?" } }] },
+    });
+    expect(answered).toMatchObject({ id: asked.id, result: { content: { text: "forty-two" } } });
+  });
+
+  it("audits denials: a scope that does not admit the connection, a tool outside the allow-list", async () => {
+    const world = await connectedUser({ upstreamUrl: fixture.url, allowedTools: ["echo"], scopes: () => [] });
+    const refused = await gateway().fetch(gateway().urlFor(world.publicId), {
+      method: "POST",
+      headers: postHeaders(world.token),
+      body: JSON.stringify(INITIALIZE),
+    });
+    expect(refused.status).toBe(403);
+    const row = await db().auditEvent.findFirstOrThrow({
+      where: { actorUserId: world.user.id, outcome: "DENIED" },
+    });
+    expect(row).toMatchObject({
+      action: "mcp.request",
+      reason: "insufficient_scope",
+      method: "initialize",
+      actorTokenId: world.tokenId,
+      connectionId: world.connectionId,
+      metadata: { httpStatus: 403 },
+    });
+    expect(openBody(row.requestBody, row.id, "request")).toBe(JSON.stringify(INITIALIZE));
+  });
+
+  it("commits the row before the agent gets the answer (JSON and SSE answers)", async () => {
+    for (const upstream of [jsonFixture, fixture]) {
+      const world = await connectedUser({ upstreamUrl: upstream.url });
+      const sessionId = await openSession(gateway(), world.publicId, world.token);
+      store.delayMs = 300;
+      let arrivedAt = 0;
+      let rowAtArrival: unknown = null;
+      try {
+        const started = Date.now();
+        const response = await gateway().fetch(gateway().urlFor(world.publicId), {
+          method: "POST",
+          headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 300,
+            method: "tools/call",
+            params: { name: "add", arguments: { a: 1, b: 2 } },
+          }),
+        });
+        const messages = await messagesOf(response);
+        arrivedAt = Date.now();
+        rowAtArrival = await db().auditEvent.findFirst({
+          where: { connectionId: world.connectionId, method: "tools/call" },
+        });
+        expect(messages.at(-1)).toMatchObject({ id: 300, result: { content: [{ text: "3" }] } });
+        expect(arrivedAt - started).toBeGreaterThanOrEqual(300);
+      } finally {
+        store.delayMs = 0;
+      }
+      expect(rowAtArrival).not.toBeNull();
+      const committedAt = commits.get((rowAtArrival as { id: string }).id) as number;
+      expect(committedAt).toBeLessThanOrEqual(arrivedAt);
+    }
+  });
+
+  it("fails closed when the audit store is down: no answer without its record, then no upstream call at all", async () => {
+    const world = await connectedUser({ upstreamUrl: fixture.url });
+    const sessionId = await openSession(gateway(), world.publicId, world.token);
+    const send = (id: number) =>
+      gateway().fetch(gateway().urlFor(world.publicId), {
+        method: "POST",
+        headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: { name: "echo", arguments: { message: "lost" } },
+        }),
+      });
+    // a fresh one per path: the previous one is still cooling down
+    broken = new AuditWriter({ db: () => deadDb, coolDownMs: 60_000 });
+    store.isBroken = true;
+    try {
+      const callsBefore = fixture.toolCalls("echo");
+      const first = await messagesOf(await send(401));
+      expect(first.at(-1)).toEqual({
+        jsonrpc: "2.0",
+        id: 401,
+        error: { code: -32050, message: expect.stringContaining("audit log cannot be written") },
+      });
+      expect(JSON.stringify(first)).not.toContain("echo: lost");
+      expect(fixture.toolCalls("echo")).toBe(callsBefore + 1);
+
+      const second = await send(402);
+      expect(second.status).toBe(503);
+      expect(await second.json()).toMatchObject({ id: 402, error: { code: -32050 } });
+      expect(fixture.toolCalls("echo")).toBe(callsBefore + 1);
+    } finally {
+      store.isBroken = false;
+    }
+    const recovered = await messagesOf(await send(403));
+    expect(recovered.at(-1)).toMatchObject({ id: 403, result: { content: [{ text: "echo: lost" }] } });
+  });
+});
+
+describe("group commit", () => {
+  it("concurrent calls share INSERTs, and every row is written", async () => {
+    const gateway = gateways["fast path"] as GatewayPath;
+    const world = await connectedUser({ upstreamUrl: jsonFixture.url });
+    const sessionId = await openSession(gateway, world.publicId, world.token);
+    inserts.length = 0;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        gateway
+          .fetch(gateway.urlFor(world.publicId), {
+            method: "POST",
+            headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+            body: JSON.stringify({ jsonrpc: "2.0", id: 500 + index, method: "ping" }),
+          })
+          .then((response) => response.json()),
+      ),
+    );
+    expect(answers.map((answer) => answer.id).sort()).toEqual(
+      Array.from({ length: 30 }, (_, index) => 500 + index),
+    );
+    const rows = await db().auditEvent.count({ where: { connectionId: world.connectionId, method: "ping" } });
+    expect(rows).toBe(30);
+    expect(inserts.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(30);
+    expect(inserts.length).toBeLessThan(30);
+  });
+});
