@@ -1,8 +1,8 @@
 "use client";
 
 import { Check, Copy } from "lucide-react";
-import { useEffect, useState } from "react";
 import { toast } from "sonner";
+import { useCopy } from "@/components/lib/use-copy";
 import { cn } from "@/components/lib/utils";
 import { Button } from "@/components/ui/button";
 
@@ -19,32 +19,18 @@ export function CopyButton({
   className?: string;
   testId?: string;
 }) {
-  const [isCopied, setIsCopied] = useState(false);
-
-  useEffect(() => {
-    if (!isCopied) return;
-    const timer = setTimeout(() => setIsCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [isCopied]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-      setIsCopied(true);
-      toast.success(`${label} copied`);
-    } catch {
-      toast.info("Couldn't reach the clipboard", {
-        description: "Select the text and press Ctrl+C (or ⌘C).",
-      });
-    }
-  }
+  const { isCopied, copy } = useCopy(label, () =>
+    toast.info("Couldn't reach the clipboard", {
+      description: "Select the text and press Ctrl+C (or ⌘C).",
+    }),
+  );
 
   return (
     <Button
       variant="outline"
       size="sm"
       className={cn("bg-background", className)}
-      onClick={() => void copy()}
+      onClick={() => void copy(value)}
       aria-label={`Copy ${label.toLowerCase()}`}
       data-testid={testId}
     >

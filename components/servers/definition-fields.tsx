@@ -5,6 +5,7 @@ import { useId } from "react";
 import { cn } from "@/components/lib/utils";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { describedBy, Field } from "@/components/ui/field";
 import { FieldError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -19,7 +20,7 @@ import {
   withTransport,
 } from "./definition-draft";
 import { type FieldErrors, firstError } from "./field-errors";
-import { ChoiceCards, describedBy, Field, FormSection } from "./form-parts";
+import { ChoiceCards, FormSection } from "./form-parts";
 import {
   type CommandTemplate,
   type ConfigTarget,

@@ -5,7 +5,6 @@ import { type KeyboardEvent, type ReactNode, useId, useState } from "react";
 import { cn } from "@/components/lib/utils";
 import { Card } from "@/components/ui/card";
 import { FieldError } from "@/components/ui/field-error";
-import { Label } from "@/components/ui/label";
 import { Markdown } from "@/components/ui/markdown";
 import { Textarea } from "@/components/ui/textarea";
 
@@ -49,47 +48,6 @@ export function FormSection({
       </section>
     </Card>
   );
-}
-
-/** A label, the control, a hint and the server's message for it, wired with aria-describedby. */
-export function Field({
-  id,
-  label,
-  optional,
-  hint,
-  error,
-  children,
-  className,
-}: {
-  id: string;
-  label: ReactNode;
-  optional?: boolean;
-  hint?: ReactNode;
-  error?: string;
-  children: ReactNode;
-  className?: string;
-}) {
-  return (
-    <div className={cn("space-y-2", className)}>
-      <Label htmlFor={id}>
-        {label}
-        {optional && <span className="font-normal text-muted-foreground"> (optional)</span>}
-      </Label>
-      {children}
-      {hint && (
-        <p id={`${id}-hint`} className="text-xs text-muted-foreground">
-          {hint}
-        </p>
-      )}
-      <FieldError id={`${id}-error`}>{error}</FieldError>
-    </div>
-  );
-}
-
-/** The aria props a control inside <Field> needs. */
-export function describedBy(id: string, hasHint: boolean, error: string | undefined) {
-  const ids = [hasHint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
-  return { "aria-invalid": error ? true : undefined, "aria-describedby": ids || undefined } as const;
 }
 
 export type Choice<T extends string> = {

@@ -1,8 +1,9 @@
 "use client";
 
+import { describedBy, Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { type FieldErrors, firstError } from "./field-errors";
-import { describedBy, Field, MarkdownField, TagInput } from "./form-parts";
+import { MarkdownField, TagInput } from "./form-parts";
 
 /** The catalog entry's own details: what people see in the catalog. */
 export type MetadataDraft = {

@@ -9,13 +9,14 @@ import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { ErrorState } from "@/components/ui/error-state";
+import { describedBy, Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { type DefinitionDraft, definitionInput, emptyDefinition } from "./definition-draft";
 import { DefinitionSections } from "./definition-fields";
 import { fieldErrorsOf, firstError } from "./field-errors";
 import { FormErrorSummary } from "./form-error-summary";
-import { ChoiceCards, describedBy, Field, FormSection } from "./form-parts";
+import { ChoiceCards, FormSection } from "./form-parts";
 import type { ManagedServer, ServerScope } from "./labels";
 import { EMPTY_METADATA, type MetadataDraft, MetadataFields, metadataInput } from "./metadata-fields";
 

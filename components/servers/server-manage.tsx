@@ -3,7 +3,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Archive,
-  ArrowLeft,
   Clock,
   ExternalLink,
   GitBranchPlus,
@@ -22,9 +21,11 @@ import { toast } from "sonner";
 import { isNotFound } from "@/components/lib/errors";
 import { formatLatency } from "@/components/lib/format";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BackLink } from "@/components/ui/back-link";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { DetailRow } from "@/components/ui/detail-row";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -50,17 +51,6 @@ import { VersionDialog, type VersionDialogMode } from "./version-dialog";
 
 const POLL_MS = 3000;
 const REFRESH_WATCH_MS = 90_000;
-
-function BackLink() {
-  return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href="/servers">
-        <ArrowLeft aria-hidden="true" />
-        My servers
-      </Link>
-    </Button>
-  );
-}
 
 export function ServerManageSkeleton() {
   return (
@@ -190,7 +180,7 @@ export function ServerManageView({ serverId }: { serverId: string }) {
     if (isNotFound(query.error)) return <ServerMissing />;
     return (
       <div className="space-y-6">
-        <BackLink />
+        <BackLink href="/servers">My servers</BackLink>
         <ErrorState
           title="Couldn't load this server"
           message={query.error.message}
@@ -222,7 +212,7 @@ export function ServerManageView({ serverId }: { serverId: string }) {
 
   return (
     <div className="space-y-6" data-testid="server-manage" data-status={server.status}>
-      <BackLink />
+      <BackLink href="/servers">My servers</BackLink>
       <div className="flex flex-col gap-4 sm:flex-row sm:items-start">
         <div className="flex min-w-0 flex-1 items-start gap-4">
           <ServerIcon name={server.name} iconUrl={server.iconUrl} size="lg" />
@@ -590,15 +580,6 @@ function AboutCard({ server, onEdit }: { server: ManagedServer; onEdit?: () => v
         )}
       </CardContent>
     </Card>
-  );
-}
-
-function DetailRow({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="flex items-baseline justify-between gap-4 py-2 text-sm">
-      <dt className="shrink-0 text-muted-foreground">{label}</dt>
-      <dd className="min-w-0 text-right break-words">{children}</dd>
-    </div>
   );
 }
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { FileJson, Plus, Search, SearchX, ServerCog } from "lucide-react";
+import { FileJson, Plus, SearchX, ServerCog } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { pluralize } from "@/components/lib/format";
@@ -13,9 +13,9 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { ServerIcon } from "@/components/ui/server-icon";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
@@ -268,22 +268,15 @@ export function ServersList({ isAdmin, currentUserId }: { isAdmin: boolean; curr
           )}
           {showToolbar && (
             <>
-              <div className="relative w-full sm:max-w-sm">
-                <Search
-                  className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-                  aria-hidden="true"
-                />
-                <Input
-                  type="search"
-                  value={searchText}
-                  onChange={(event) => setSearchText(event.target.value)}
-                  placeholder="Search by name, slug or tag"
-                  aria-label="Search servers"
-                  className="pl-8"
-                  maxLength={200}
-                  data-testid="servers-search"
-                />
-              </div>
+              <SearchInput
+                wrapperClassName="w-full sm:max-w-sm"
+                value={searchText}
+                onChange={(event) => setSearchText(event.target.value)}
+                placeholder="Search by name, slug or tag"
+                aria-label="Search servers"
+                maxLength={200}
+                data-testid="servers-search"
+              />
               <NativeSelect
                 aria-label="Filter by status"
                 value={status}

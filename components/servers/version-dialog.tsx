@@ -13,12 +13,12 @@ import {
   DialogHeader,
   DialogTitle,
 } from "@/components/ui/dialog";
+import { describedBy, Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { type DefinitionDraft, definitionInput, draftFromVersion, emptyDefinition } from "./definition-draft";
 import { DefinitionSections } from "./definition-fields";
 import { fieldErrorsOf, firstError } from "./field-errors";
 import { FormErrorSummary } from "./form-error-summary";
-import { describedBy, Field } from "./form-parts";
 import type { CommandTemplate, ManagedServer, ManagedVersion } from "./labels";
 import { publishWording } from "./publish-form";
 

@@ -1,8 +1,9 @@
 "use client";
 
 import { Check, Copy } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
+import { useRef } from "react";
 import { toast } from "sonner";
+import { useCopy } from "@/components/lib/use-copy";
 import { cn } from "@/components/lib/utils";
 import { Button } from "./button";
 
@@ -24,26 +25,12 @@ export function CopyField({
   isSecret?: boolean;
   className?: string;
 }) {
-  const [isCopied, setIsCopied] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (!isCopied) return;
-    const timer = setTimeout(() => setIsCopied(false), 2000);
-    return () => clearTimeout(timer);
-  }, [isCopied]);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(value);
-      setIsCopied(true);
-      toast.success(`${label} copied`);
-    } catch {
-      // No clipboard access (an insecure origin, a denied permission): select it for Ctrl+C instead.
-      inputRef.current?.select();
-      toast.info("Press Ctrl+C (or ⌘C) to copy", { description: "The text is selected." });
-    }
-  }
+  const { isCopied, copy } = useCopy(label, () => {
+    // No clipboard access: select it for Ctrl+C instead.
+    inputRef.current?.select();
+    toast.info("Press Ctrl+C (or ⌘C) to copy", { description: "The text is selected." });
+  });
 
   return (
     <div className={cn("flex items-center gap-2", className)}>
@@ -59,7 +46,7 @@ export function CopyField({
           isSecret && "tracking-wide",
         )}
       />
-      <Button variant="outline" onClick={() => void copy()} aria-label={`Copy ${label.toLowerCase()}`}>
+      <Button variant="outline" onClick={() => void copy(value)} aria-label={`Copy ${label.toLowerCase()}`}>
         {isCopied ? <Check className="text-success" aria-hidden="true" /> : <Copy aria-hidden="true" />}
         {isCopied ? "Copied" : "Copy"}
       </Button>

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { AuditContext } from "../audit/record";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { normalizeEmail } from "../services/auth/password-sign-in";
@@ -10,6 +9,7 @@ import { listRegistries } from "../services/registries/list-registries";
 import { canonicalRegistrySlug, type RegistryActor } from "../services/registries/registry-row";
 import { updateAllowedTools } from "../services/registries/update-allowed-tools";
 import { OPERATOR } from "../services/users/lock-users";
+import { CLI_CONTEXT, parseTools } from "./common";
 import { withConnections } from "./with-connections";
 
 /**
@@ -17,7 +17,6 @@ import { withConnections } from "./with-connections";
  * runs the CLI holds the database and the secrets, so they act with an Owner's authority). Audit
  * events have no actor user and the user agent "gatehouse-cli".
  */
-const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: "gatehouse-cli", clientIp: null };
 const OPERATOR_ACTOR: RegistryActor = { id: OPERATOR, role: "OWNER", isAuditor: false, status: "ACTIVE" };
 const SERVER_SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -63,16 +62,6 @@ async function teamBySlugOrName(value: string): Promise<{ id: string; name: stri
   });
   if (!team) throw new AppError("NOT_FOUND", `no team with slug or name "${value}"`);
   return team;
-}
-
-function parseTools(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const tools = value
-    .split(",")
-    .map((tool) => tool.trim())
-    .filter(Boolean);
-  if (tools.length === 0) throw new AppError("BAD_REQUEST", "--tools needs at least one tool name");
-  return tools;
 }
 
 export function registerRegistryCommands(program: Command): void {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { AuditContext } from "../audit/record";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { normalizeEmail } from "../services/auth/password-sign-in";
@@ -9,6 +8,7 @@ import { reviewServer } from "../services/servers/review-server";
 import { OPERATOR_SERVER_ACTOR } from "../services/servers/server-actor";
 import { canonicalServerSlug } from "../services/servers/server-metadata";
 import type { ServerTransport } from "../services/servers/version-definition";
+import { CLI_CONTEXT, collect } from "./common";
 import { withConnections } from "./with-connections";
 
 /**
@@ -16,16 +16,11 @@ import { withConnections } from "./with-connections";
  * services (and rules: SSRF guard, command-template allow-list) as the pages. The operator acts
  * with an Owner's authority; audit rows have no actor user and say `via: "cli"`.
  */
-const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: "gatehouse-cli", clientIp: null };
 
 const TRANSPORTS: Record<string, ServerTransport> = {
   "streamable-http": "STREAMABLE_HTTP",
   sse: "SSE",
 };
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /** Field errors as "field: message" lines, so a refusal says what to fix. */
 function explain(error: unknown): never {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { AuditContext } from "../audit/record";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { normalizeEmail } from "../services/auth/password-sign-in";
@@ -10,6 +9,7 @@ import { revokeApiToken, type TokenActor } from "../services/tokens/revoke-api-t
 import { parseExpiresIn } from "../services/tokens/token-expiry";
 import { displayPrefix, type TokenRow, type TokenScopeView } from "../services/tokens/token-row";
 import { OPERATOR } from "../services/users/lock-users";
+import { CLI_CONTEXT, collect, parseTools } from "./common";
 import { withConnections } from "./with-connections";
 
 /**
@@ -17,12 +17,7 @@ import { withConnections } from "./with-connections";
  * uses. The operator issues a token for a user (as that user could themselves) and may revoke
  * anyone's; audit events have no actor user and the user agent "gatehouse-cli".
  */
-const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: "gatehouse-cli", clientIp: null };
 const OPERATOR_ACTOR: TokenActor = { id: OPERATOR, role: "OWNER", isAuditor: false, status: "ACTIVE" };
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 async function userByEmail(email: string): Promise<{ id: string; email: string; status: string }> {
   const user = await db().user.findUnique({
@@ -31,16 +26,6 @@ async function userByEmail(email: string): Promise<{ id: string; email: string; 
   });
   if (!user) throw new AppError("NOT_FOUND", `no user with email ${email}`);
   return user;
-}
-
-function parseTools(value: string | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const tools = value
-    .split(",")
-    .map((tool) => tool.trim())
-    .filter(Boolean);
-  if (tools.length === 0) throw new AppError("BAD_REQUEST", "--tools needs at least one tool name");
-  return tools;
 }
 
 function scopeText(scope: TokenScopeView): string {

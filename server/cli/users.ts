@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import type { AuditContext } from "../audit/record";
 import { hashPassword } from "../crypto/password";
 import { generatePassword } from "../crypto/random";
 import { db } from "../db";
@@ -14,13 +13,13 @@ import { createTeam } from "../services/teams/create-team";
 import { deactivateUser } from "../services/users/deactivate-user";
 import { OPERATOR } from "../services/users/lock-users";
 import { setUserRole } from "../services/users/set-user-role";
+import { CLI_CONTEXT } from "./common";
 import { withConnections } from "./with-connections";
 
 /**
  * `gatehouse user …` and `gatehouse team …`: the same services the admin pages use, acting as the
  * operator (see OPERATOR), each change audited with `via: "cli"`.
  */
-const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: "gatehouse-cli", clientIp: null };
 const ROLE = z.enum(PLATFORM_ROLES);
 
 function parseRole(value: string): PlatformRole {

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
-import { openDb } from "./db";
-import { expect, test } from "./fixtures";
+import { demoUpstreamUrl } from "./demo";
+import { expect, test, watchConsole } from "./fixtures";
 import { signInAs } from "./sign-in-as";
-import { readState } from "./state";
 
 /**
  * The self-serve journeys of issue 4, end to end on the demo data, each by the people who do them:
@@ -18,30 +17,6 @@ const DANA = "dana.data@gatehouse.local"; // Power user
 const PAT = "pat.publisher@gatehouse.local"; // Power user+
 const ARI = "ari.admin@gatehouse.local"; // Admin
 const SAM = "sam.support@gatehouse.local"; // Basic user, team Support
-
-async function demoUpstreamUrl(): Promise<string> {
-  const db = openDb(readState());
-  try {
-    const url = await db.value<string>(
-      `SELECT v.url AS value FROM "Server" s JOIN "ServerVersion" v ON v.id = s."approvedVersionId"
-       WHERE s.slug = 'everything'`,
-    );
-    if (!url) throw new Error("the demo server 'everything' has no approved URL");
-    return url;
-  } finally {
-    await db.end();
-  }
-}
-
-function consoleOf(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning")
-      problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 async function publish(
   page: Page,
@@ -83,7 +58,7 @@ test("a Power user publishes a personal server and connects it", async ({ browse
   const name = `Dana lab ${SUFFIX}`;
   const slug = `dana-lab-${SUFFIX}`;
   const dana = await signInAs(browser, baseURL, DANA);
-  const problems = consoleOf(dana.page);
+  const problems = watchConsole(dana.page);
   try {
     await publish(dana.page, { name, url: upstream, shared: false, expectedButton: "Publish" });
     await expect(dana.page.getByTestId("server-manage")).toHaveAttribute("data-status", "APPROVED");
@@ -121,7 +96,7 @@ test("a Power user+ shares a server with a team through a registry, an Admin app
   const pat = await signInAs(browser, baseURL, PAT);
   const ari = await signInAs(browser, baseURL, ARI);
   const sam = await signInAs(browser, baseURL, SAM);
-  const problems = [...[pat, ari, sam].map((user) => consoleOf(user.page))];
+  const problems = [...[pat, ari, sam].map((user) => watchConsole(user.page))];
   try {
     // Sam does not see it before it is shared.
     await sam.page.goto(`/catalog/${slug}`);

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Locator, Page } from "@playwright/test";
-import { openDb } from "./db";
-import { expect, test } from "./fixtures";
+import { demoUpstreamUrl } from "./demo";
+import { expect, test, watchConsole } from "./fixtures";
 import { signInAs } from "./sign-in-as";
-import { readState } from "./state";
 
 /**
  * Publishing, from the people who do it: a Power user publishes a personal server (usable at once,
@@ -18,32 +17,6 @@ const DANA = "dana.data@gatehouse.local";
 const PAT = "pat.publisher@gatehouse.local";
 const ARI = "ari.admin@gatehouse.local";
 const BAD_REQUEST = "error: Failed to load resource: the server responded with a status of 400 (Bad Request)";
-
-/** The demo upstream (server-everything on this machine), which the demo's outbound policy allows. */
-async function demoUpstreamUrl(): Promise<string> {
-  const db = openDb(readState());
-  try {
-    const url = await db.value<string>(
-      `SELECT v.url AS value FROM "Server" s JOIN "ServerVersion" v ON v.id = s."approvedVersionId"
-       WHERE s.slug = 'everything'`,
-    );
-    if (!url) throw new Error("the demo server 'everything' has no approved URL");
-    return url;
-  } finally {
-    await db.end();
-  }
-}
-
-/** Console errors and page errors of a page the fixture does not watch (another user's context). */
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning")
-      problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 /** A full-page screenshot without sticky bars repeated mid-page: the viewport grows to the page. */
 async function fullPageShot(page: Page, path: string) {

@@ -1,31 +1,10 @@
-import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createServer, createTeam, createUser, uniqueSuffix } from "@/prisma/seed/factories";
 import { db, disconnectDb } from "@/server/db";
 import { listVisibleServers } from "@/server/services/catalog/visible-servers";
-import { ROOT } from "./helpers/gatehouse-process";
+import { gatehouse } from "./helpers/gatehouse-cli";
 
 /** `gatehouse registry create|list|grant` against the test database, as an operator would run them. */
-function gatehouse(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(ROOT, "server/cli/bin.mjs"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      NODE_ENV: "test",
-      DATABASE_URL: inject("databaseUrl"),
-      REDIS_URL: inject("redisUrl"),
-      REDIS_KEY_PREFIX: inject("redisKeyPrefix"),
-      AUTH_SECRET: process.env.AUTH_SECRET,
-      GATEHOUSE_ENCRYPTION_KEY: process.env.GATEHOUSE_ENCRYPTION_KEY,
-      GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
-      LOG_LEVEL: "warn",
-    },
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
 
 afterAll(async () => {
   await disconnectDb();

@@ -1,35 +1,13 @@
-import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createUser, uniqueSuffix } from "@/prisma/seed/factories";
 import { db, disconnectDb } from "@/server/db";
 import { closeQueues } from "@/server/queue/queues";
 import { createServer } from "@/server/services/servers/create-server";
 import { actorFromUser } from "@/server/services/servers/server-actor";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
+import { gatehouse } from "./helpers/gatehouse-cli";
 
 /** `gatehouse server add|approve|list` against the test database, as an operator would run them. */
-const root = path.resolve(import.meta.dirname, "../..");
-
-function gatehouse(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(root, "server/cli/bin.mjs"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      NODE_ENV: "test",
-      DATABASE_URL: inject("databaseUrl"),
-      REDIS_URL: inject("redisUrl"),
-      REDIS_KEY_PREFIX: inject("redisKeyPrefix"),
-      AUTH_SECRET: process.env.AUTH_SECRET,
-      GATEHOUSE_ENCRYPTION_KEY: process.env.GATEHOUSE_ENCRYPTION_KEY,
-      GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
-      LOG_LEVEL: "warn",
-    },
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
 
 afterAll(async () => {
   await closeQueues();

@@ -7,6 +7,7 @@ import { closeQueues } from "@/server/queue/queues";
 import { importServer } from "@/server/services/servers/import-server";
 import { actorFromUser } from "@/server/services/servers/server-actor";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
+import { weatherServerJson } from "../fixtures/server-json";
 import { type Caller, callerFor, expectTrpcError } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
 
@@ -43,48 +44,12 @@ afterAll(async () => {
   await disconnectDb();
 });
 
-/** A realistic document (adapted from the registry's reference examples) with remotes and packages. */
-function serverJson(namespace = `io.github.acme-${uniqueSuffix()}`) {
-  return {
-    $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
-    name: `${namespace}/weather`,
-    title: "Acme Weather",
+/** The shared example under a fresh namespace (imports are unique by registry name), in Markdown. */
+function serverJson() {
+  return weatherServerJson({
+    name: `io.github.acme-${uniqueSuffix()}/weather`,
     description: "MCP server providing weather data and forecasts.\n\nUse **metric** units.",
-    version: "2.1.0",
-    websiteUrl: "https://acme.example/weather",
-    repository: { url: "https://github.com/acme/weather-mcp", source: "github", subfolder: "src/weather" },
-    icons: [{ src: "https://acme.example/icon.png", mimeType: "image/png", sizes: ["48x48"] }],
-    remotes: [
-      {
-        type: "streamable-http",
-        url: "https://{region}.api.acme.example/mcp",
-        headers: [
-          { name: "Authorization", description: "Bearer token", isSecret: true, isRequired: true },
-          { name: "X-Client", value: "gatehouse" },
-        ],
-        variables: {
-          region: { description: "API region", default: "eu", choices: ["eu", "us"], isRequired: true },
-        },
-      },
-      { type: "sse", url: "https://api.acme.example/sse" },
-    ],
-    packages: [
-      {
-        registryType: "npm",
-        registryBaseUrl: "https://registry.npmjs.org",
-        identifier: "@acme/weather-mcp",
-        version: "2.1.0",
-        runtimeHint: "npx",
-        transport: { type: "stdio" },
-        packageArguments: [{ type: "named", name: "--units", value: "metric" }],
-        environmentVariables: [
-          { name: "WEATHER_API_KEY", description: "Your API key", isSecret: true, isRequired: true },
-          { name: "LOG_LEVEL", default: "info", choices: ["debug", "info"] },
-        ],
-      },
-      { registryType: "pypi", identifier: "acme-weather", version: "2.1.0", transport: { type: "stdio" } },
-    ],
-  };
+  });
 }
 
 describe("import round trip", () => {
@@ -108,7 +73,7 @@ describe("import round trip", () => {
     expect(preview.server.versions.map((v) => [v.transport, v.url ?? v.args.join(" ")])).toEqual([
       ["STREAMABLE_HTTP", "https://{region}.api.acme.example/mcp"],
       ["SSE", "https://api.acme.example/sse"],
-      ["STDIO", "-y @acme/weather-mcp@2.1.0 --units metric"],
+      ["STDIO", "-y @acme/weather-mcp@2.1.0 --units metric serve"],
     ]);
     expect(preview.server.warnings).toContain("packages[1]: pypi packages are not supported yet; skipped");
     expect(await db().server.count({ where: { registryName: doc.name } })).toBe(0);
@@ -185,7 +150,7 @@ describe("import round trip", () => {
     expect(imported.versions[0]).toMatchObject({
       transport: "STDIO",
       command: "npx",
-      args: ["-y", "@acme/weather-mcp@2.1.0", "--units", "metric"],
+      args: ["-y", "@acme/weather-mcp@2.1.0", "--units", "metric", "serve"],
     });
     expect(imported.versions[0]?.configSchema.map((f) => [f.name, f.target, f.secret, f.perUser])).toEqual([
       ["WEATHER_API_KEY", "env", true, true],

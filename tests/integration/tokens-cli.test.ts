@@ -1,33 +1,11 @@
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistry, createServer, createUser, uniqueSuffix } from "@/prisma/seed/factories";
 import { db, disconnectDb } from "@/server/db";
 import { authenticateApiToken } from "@/server/services/tokens/authenticate-api-token";
+import { gatehouse } from "./helpers/gatehouse-cli";
 
 /** `gatehouse token …` against the test database, as an operator would run it. */
-const root = path.resolve(import.meta.dirname, "../..");
-
-function gatehouse(...args: string[]) {
-  const result = spawnSync(process.execPath, [path.join(root, "server/cli/bin.mjs"), ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      NODE_ENV: "test",
-      DATABASE_URL: inject("databaseUrl"),
-      REDIS_URL: inject("redisUrl"),
-      REDIS_KEY_PREFIX: inject("redisKeyPrefix"),
-      AUTH_SECRET: process.env.AUTH_SECRET,
-      GATEHOUSE_ENCRYPTION_KEY: process.env.GATEHOUSE_ENCRYPTION_KEY,
-      GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
-      LOG_LEVEL: "warn",
-    },
-  });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
 
 const SUFFIX = uniqueSuffix();
 let user: { id: string; email: string };

@@ -4,53 +4,9 @@ import {
   parseServerJson,
   slugFromServerName,
 } from "@/server/services/catalog/parse-server-json";
+import { weatherServerJson } from "../fixtures/server-json";
 
-// Adapted from the registry's reference examples (docs/reference/server-json, schema 2025-12-11).
-const example = () => ({
-  $schema: "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
-  name: "io.github.acme/weather",
-  title: "Acme Weather",
-  description: "MCP server providing weather data and forecasts.",
-  version: "2.1.0",
-  websiteUrl: "https://acme.example/weather",
-  repository: { url: "https://github.com/acme/weather-mcp", source: "github", subfolder: "src/weather" },
-  icons: [{ src: "https://acme.example/icon.png", mimeType: "image/png", sizes: ["48x48"] }],
-  _meta: { "io.modelcontextprotocol.registry/publisher-provided": { tool: "custom" } },
-  remotes: [
-    {
-      type: "streamable-http",
-      url: "https://{region}.api.acme.example/mcp",
-      headers: [
-        { name: "Authorization", description: "Bearer token", isSecret: true, isRequired: true },
-        { name: "X-Client", value: "gatehouse" },
-      ],
-      variables: {
-        region: { description: "API region", default: "eu", choices: ["eu", "us"], isRequired: true },
-      },
-    },
-    { type: "sse", url: "https://api.acme.example/sse" },
-  ],
-  packages: [
-    {
-      registryType: "npm",
-      registryBaseUrl: "https://registry.npmjs.org",
-      identifier: "@acme/weather-mcp",
-      version: "2.1.0",
-      runtimeHint: "npx",
-      transport: { type: "stdio" },
-      packageArguments: [
-        { type: "positional", valueHint: "config_path" },
-        { type: "named", name: "--units", value: "metric" },
-        { type: "positional", value: "serve" },
-      ],
-      environmentVariables: [
-        { name: "WEATHER_API_KEY", description: "Your API key", isSecret: true, isRequired: true },
-        { name: "LOG_LEVEL", default: "info", choices: ["debug", "info"], format: "string" },
-      ],
-    },
-    { registryType: "pypi", identifier: "acme-weather", version: "2.1.0", transport: { type: "stdio" } },
-  ],
-});
+const example = () => weatherServerJson();
 
 function ok(input: unknown): ImportedServer {
   const result = parseServerJson(input);

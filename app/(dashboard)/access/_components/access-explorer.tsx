@@ -5,9 +5,9 @@ import { Server, UserRound } from "lucide-react";
 import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
 import { useDebouncedValue } from "@/components/lib/use-debounced-value";
-import { cn } from "@/components/lib/utils";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Badge } from "@/components/ui/badge";
+import { type PageTab, PageTabs } from "@/components/ui/page-tabs";
 import { ROLE_LABELS } from "@/server/policy/permissions";
 import { SCOPE_LABELS, SERVER_STATUS_LABELS } from "./labels";
 import { Picker } from "./picker";
@@ -16,7 +16,7 @@ import { WhoCanReachPanel } from "./who-can-reach-panel";
 
 type Tab = "server" | "user";
 
-const TABS: { id: Tab; label: string; icon: typeof Server }[] = [
+const TABS: PageTab<Tab>[] = [
   { id: "server", label: "Who can reach a server?", icon: Server },
   { id: "user", label: "What can a user reach?", icon: UserRound },
 ];
@@ -75,30 +75,14 @@ export function AccessExplorer({
 
   return (
     <div className="space-y-6">
-      <div
-        role="tablist"
-        aria-label="Question"
-        className="inline-flex w-full flex-wrap gap-1 rounded-lg border bg-muted/40 p-1 sm:w-auto"
-      >
-        {TABS.map(({ id, label, icon: Icon }) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            id={`access-tab-${id}`}
-            aria-selected={tab === id}
-            aria-controls={`access-panel-${id}`}
-            onClick={() => show({ tab: id })}
-            className={cn(
-              "inline-flex flex-1 items-center justify-center gap-2 rounded-md px-3 py-1.5 text-sm font-medium text-muted-foreground outline-none transition-colors hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50 sm:flex-none",
-              tab === id && "bg-background text-foreground shadow-xs dark:bg-input/40",
-            )}
-          >
-            <Icon className="size-4" aria-hidden="true" />
-            {label}
-          </button>
-        ))}
-      </div>
+      <PageTabs
+        idPrefix="access"
+        label="Question"
+        tabs={TABS}
+        selected={tab}
+        onSelect={(id) => show({ tab: id })}
+        className="flex-wrap"
+      />
 
       {tab === "server" ? (
         <div

@@ -1,11 +1,10 @@
 "use client";
 
-import { Search } from "lucide-react";
 import type { ReactNode } from "react";
 import { cn } from "@/components/lib/utils";
 import { Card } from "@/components/ui/card";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 
 /** A searchable list to pick one item from (a server, a person); the chosen one stays highlighted. */
@@ -87,20 +86,12 @@ export function Picker<T extends { id: string }>({
   return (
     <Card className="overflow-hidden" data-testid={testId}>
       <div className="border-b p-3">
-        <div className="relative">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => onSearch(event.target.value)}
-            placeholder={placeholder}
-            aria-label={label}
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          value={search}
+          onChange={(event) => onSearch(event.target.value)}
+          placeholder={placeholder}
+          aria-label={label}
+        />
       </div>
       {body}
     </Card>

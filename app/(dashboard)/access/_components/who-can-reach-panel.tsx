@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { Globe, Search, Server, ShieldCheck, TriangleAlert } from "lucide-react";
+import { Globe, Server, ShieldCheck, TriangleAlert } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { isNotFound } from "@/components/lib/errors";
@@ -11,7 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { ROLE_LABELS } from "@/server/policy/permissions";
@@ -213,20 +213,14 @@ export function WhoCanReachPanel({
                   : "Active users only: deactivated people reach nothing."}
               </CardDescription>
             </div>
-            <div className="relative w-full sm:w-64">
-              <Search
-                className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-                aria-hidden="true"
-              />
-              <Input
-                type="search"
-                value={filter}
-                onChange={(event) => setFilter(event.target.value)}
-                placeholder="Filter people"
-                aria-label="Filter people"
-                className="h-8 pl-8"
-              />
-            </div>
+            <SearchInput
+              wrapperClassName="w-full sm:w-64"
+              value={filter}
+              onChange={(event) => setFilter(event.target.value)}
+              placeholder="Filter people"
+              aria-label="Filter people"
+              className="h-8"
+            />
           </CardHeader>
           <div className="border-t">
             <Table data-testid="reach-users">

@@ -8,7 +8,6 @@ import {
   Lock,
   MessageSquareText,
   Radar,
-  Search,
   SlidersHorizontal,
   Wrench,
 } from "lucide-react";
@@ -17,7 +16,7 @@ import { pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 
 /**
@@ -107,20 +106,13 @@ export function ToolsPanel({ server }: { server: CatalogServer }) {
     <div className="space-y-4">
       {hiddenNotice}
       {server.tools.length > TOOL_FILTER_THRESHOLD && (
-        <div className="relative max-w-sm">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={filter}
-            onChange={(event) => setFilter(event.target.value)}
-            placeholder={`Filter ${server.tools.length} tools`}
-            aria-label="Filter tools"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          wrapperClassName="max-w-sm"
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+          placeholder={`Filter ${server.tools.length} tools`}
+          aria-label="Filter tools"
+        />
       )}
       {tools.length === 0 ? (
         <p className="py-6 text-center text-sm text-muted-foreground">No tool matches "{filter.trim()}".</p>

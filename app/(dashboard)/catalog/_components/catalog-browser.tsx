@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Check, LibraryBig, Search, SearchX, X } from "lucide-react";
+import { Check, LibraryBig, SearchX, X } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useEffect, useState } from "react";
 import { pluralize } from "@/components/lib/format";
@@ -12,7 +12,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { CatalogCard } from "./catalog-card";
 import { type CatalogFilters, filtersToQuery, isTagSelected, listInput } from "./catalog-filters";
@@ -178,22 +178,15 @@ export function CatalogBrowser({
     <div className="space-y-5">
       <div className="space-y-3">
         <div className="flex flex-col gap-3 sm:flex-row sm:items-center">
-          <div className="relative w-full sm:max-w-md">
-            <Search
-              className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-              aria-hidden="true"
-            />
-            <Input
-              type="search"
-              value={searchText}
-              onChange={(event) => setSearchText(event.target.value)}
-              placeholder="Search by name, description or tag"
-              aria-label="Search the catalog"
-              className="pl-8"
-              maxLength={200}
-              data-testid="catalog-search"
-            />
-          </div>
+          <SearchInput
+            wrapperClassName="w-full sm:max-w-md"
+            value={searchText}
+            onChange={(event) => setSearchText(event.target.value)}
+            placeholder="Search by name, description or tag"
+            aria-label="Search the catalog"
+            maxLength={200}
+            data-testid="catalog-search"
+          />
           {catalog.data && catalog.data.total > 0 && (
             <p className="text-sm text-muted-foreground sm:ml-auto" role="status" data-testid="catalog-count">
               {hasFilters

@@ -1,16 +1,18 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { ArrowLeft, Cable, ChevronRight, PencilRuler, Plug, TriangleAlert } from "lucide-react";
+import { Cable, ChevronRight, PencilRuler, Plug, TriangleAlert } from "lucide-react";
 import Link from "next/link";
-import { type KeyboardEvent, type ReactNode, useId, useState } from "react";
+import { type KeyboardEvent, useId, useState } from "react";
 import { isNotFound } from "@/components/lib/errors";
 import { formatLatency } from "@/components/lib/format";
 import { cn } from "@/components/lib/utils";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BackLink } from "@/components/ui/back-link";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { DetailRow } from "@/components/ui/detail-row";
 import { ErrorState } from "@/components/ui/error-state";
 import { Markdown } from "@/components/ui/markdown";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -27,17 +29,6 @@ import {
 } from "./capability-panels";
 import { CONNECTION_STATUS, HEALTH_LABELS, TRANSPORT_LABELS } from "./labels";
 import { ServerMissing } from "./server-missing";
-
-function BackLink() {
-  return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href="/catalog">
-        <ArrowLeft aria-hidden="true" />
-        Catalog
-      </Link>
-    </Button>
-  );
-}
 
 export function ServerDetailSkeleton() {
   return (
@@ -89,7 +80,7 @@ export function ServerDetailView({ slug }: { slug: string }) {
     if (isNotFound(query.error)) return <ServerMissing />;
     return (
       <div className="space-y-6">
-        <BackLink />
+        <BackLink href="/catalog">Catalog</BackLink>
         <ErrorState
           title="Couldn't load this server"
           message={query.error.message}
@@ -103,7 +94,7 @@ export function ServerDetailView({ slug }: { slug: string }) {
 
   return (
     <div className="space-y-6" data-testid="catalog-server" data-slug={server.slug}>
-      <BackLink />
+      <BackLink href="/catalog">Catalog</BackLink>
       <Header server={server} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0 space-y-6">
@@ -266,15 +257,6 @@ function YourConnections({ server }: { server: CatalogServer }) {
         </ul>
       </CardContent>
     </Card>
-  );
-}
-
-function DetailRow({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="flex items-baseline justify-between gap-4 py-2 text-sm">
-      <dt className="shrink-0 text-muted-foreground">{label}</dt>
-      <dd className="min-w-0 text-right break-words">{children}</dd>
-    </div>
   );
 }
 

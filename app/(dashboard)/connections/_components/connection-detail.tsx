@@ -2,7 +2,6 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
-  ArrowLeft,
   ArrowUpCircle,
   CircleAlert,
   CircleCheck,
@@ -22,6 +21,7 @@ import { pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { cn } from "@/components/lib/utils";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BackLink } from "@/components/ui/back-link";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
@@ -41,17 +41,6 @@ const TRANSPORT_LABELS = {
   SSE: "Remote (SSE)",
   STDIO: "Run by Gatehouse",
 } as const;
-
-function BackLink() {
-  return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href="/connections">
-        <ArrowLeft aria-hidden="true" />
-        All connections
-      </Link>
-    </Button>
-  );
-}
 
 function DetailSkeleton() {
   return (
@@ -228,7 +217,7 @@ export function ConnectionDetailView({ connectionId }: { connectionId: string })
     if (isNotFound(connection.error)) return <ConnectionMissing />;
     return (
       <div className="space-y-6">
-        <BackLink />
+        <BackLink href="/connections">All connections</BackLink>
         <ErrorState
           title="Couldn't load the connection"
           message={connection.error.message}
@@ -249,7 +238,7 @@ export function ConnectionDetailView({ connectionId }: { connectionId: string })
 
   return (
     <div className="space-y-6" data-testid="connection-detail">
-      <BackLink />
+      <BackLink href="/connections">All connections</BackLink>
       <div className="flex items-start gap-4">
         <ServerIcon
           name={detail.server.name}

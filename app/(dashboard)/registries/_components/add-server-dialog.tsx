@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { ArrowLeft, Check, Search, Server } from "lucide-react";
+import { ArrowLeft, Check, Server } from "lucide-react";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { pluralize } from "@/components/lib/format";
@@ -20,7 +20,7 @@ import {
 } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { FormError } from "@/components/ui/field-error";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { RegistryDetail } from "./registry-detail";
 import { isSelectionValid, ToolAllowList, type ToolSelection, toAllowedTools } from "./tool-allow-list";
@@ -121,20 +121,12 @@ export function AddServerDialog({
           </div>
         ) : (
           <div className="space-y-3">
-            <div className="relative">
-              <Search
-                className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-                aria-hidden="true"
-              />
-              <Input
-                type="search"
-                value={search}
-                onChange={(event) => setSearch(event.target.value)}
-                placeholder="Search servers"
-                aria-label="Search servers"
-                className="pl-8"
-              />
-            </div>
+            <SearchInput
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder="Search servers"
+              aria-label="Search servers"
+            />
             <div className="-mx-2 min-h-48">
               {servers.isPending ? (
                 <div className="space-y-3 px-2 py-1">

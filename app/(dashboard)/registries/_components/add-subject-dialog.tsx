@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { Check, Search } from "lucide-react";
+import { Check } from "lucide-react";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { pluralize } from "@/components/lib/format";
@@ -18,7 +18,7 @@ import {
   DialogTitle,
 } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { RegistryDetail } from "./registry-detail";
 
@@ -109,20 +109,12 @@ export function AddSubjectDialog({
               : `Search teams by name. Everyone in the team, now and later, can reach ${registry.name}'s servers.`}
           </DialogDescription>
         </DialogHeader>
-        <div className="relative">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder={kind === "USER" ? "Name or email" : "Team name"}
-            aria-label={kind === "USER" ? "Search people" : "Search teams"}
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder={kind === "USER" ? "Name or email" : "Team name"}
+          aria-label={kind === "USER" ? "Search people" : "Search teams"}
+        />
         <div className="-mx-2 min-h-48">
           {!isQueryLongEnough ? (
             <p className="px-2 py-8 text-center text-sm text-muted-foreground">

@@ -17,9 +17,9 @@ import {
   DialogTitle,
   DialogTrigger,
 } from "@/components/ui/dialog";
-import { FieldError, FormError } from "@/components/ui/field-error";
+import { describedBy, Field } from "@/components/ui/field";
+import { FormError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/textarea";
 import { suggestSlug } from "./slug";
 
@@ -96,8 +96,7 @@ export function CreateRegistryDialog({
           </DialogDescription>
         </DialogHeader>
         <form id={formId} onSubmit={submit} className="space-y-4">
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-name`}>Name</Label>
+          <Field id={`${formId}-name`} label="Name" error={nameError}>
             <Input
               id={`${formId}-name`}
               required
@@ -108,13 +107,15 @@ export function CreateRegistryDialog({
                 setName(event.target.value);
                 if (!isSlugEdited) setSlug(suggestSlug(event.target.value));
               }}
-              aria-invalid={Boolean(nameError) || undefined}
-              aria-describedby={nameError ? `${formId}-name-error` : undefined}
+              {...describedBy(`${formId}-name`, false, nameError)}
             />
-            <FieldError id={`${formId}-name-error`}>{nameError}</FieldError>
-          </div>
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-slug`}>Slug</Label>
+          </Field>
+          <Field
+            id={`${formId}-slug`}
+            label="Slug"
+            hint="Lowercase letters, digits and dashes. Operators use it on the command line; it cannot be changed later."
+            error={slugError}
+          >
             <Input
               id={`${formId}-slug`}
               required
@@ -126,19 +127,10 @@ export function CreateRegistryDialog({
                 setSlug(event.target.value);
                 setIsSlugEdited(true);
               }}
-              aria-invalid={Boolean(slugError) || undefined}
-              aria-describedby={`${formId}-slug-hint${slugError ? ` ${formId}-slug-error` : ""}`}
+              {...describedBy(`${formId}-slug`, true, slugError)}
             />
-            <p id={`${formId}-slug-hint`} className="text-xs text-muted-foreground">
-              Lowercase letters, digits and dashes. Operators use it on the command line; it cannot be changed
-              later.
-            </p>
-            <FieldError id={`${formId}-slug-error`}>{slugError}</FieldError>
-          </div>
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-description`}>
-              Description <span className="font-normal text-muted-foreground">(optional)</span>
-            </Label>
+          </Field>
+          <Field id={`${formId}-description`} label="Description" optional error={descriptionError}>
             <Textarea
               id={`${formId}-description`}
               rows={2}
@@ -146,11 +138,9 @@ export function CreateRegistryDialog({
               placeholder="Who it is for and why"
               value={description}
               onChange={(event) => setDescription(event.target.value)}
-              aria-invalid={Boolean(descriptionError) || undefined}
-              aria-describedby={descriptionError ? `${formId}-description-error` : undefined}
+              {...describedBy(`${formId}-description`, false, descriptionError)}
             />
-            <FieldError id={`${formId}-description-error`}>{descriptionError}</FieldError>
-          </div>
+          </Field>
           {otherError && <FormError>{otherError}</FormError>}
         </form>
         <DialogFooter>

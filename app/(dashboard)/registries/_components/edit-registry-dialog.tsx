@@ -16,9 +16,9 @@ import {
   DialogTitle,
   DialogTrigger,
 } from "@/components/ui/dialog";
-import { FieldError, FormError } from "@/components/ui/field-error";
+import { describedBy, Field } from "@/components/ui/field";
+import { FormError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/textarea";
 import type { RegistryDetail } from "./registry-detail";
 
@@ -78,23 +78,17 @@ export function EditRegistryDialog({
           <DialogDescription>Rename the registry or change its description.</DialogDescription>
         </DialogHeader>
         <form id={formId} onSubmit={submit} className="space-y-4">
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-name`}>Name</Label>
+          <Field id={`${formId}-name`} label="Name" error={nameError}>
             <Input
               id={`${formId}-name`}
               required
               maxLength={100}
               value={name}
               onChange={(event) => setName(event.target.value)}
-              aria-invalid={Boolean(nameError) || undefined}
-              aria-describedby={nameError ? `${formId}-name-error` : undefined}
+              {...describedBy(`${formId}-name`, false, nameError)}
             />
-            <FieldError id={`${formId}-name-error`}>{nameError}</FieldError>
-          </div>
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-description`}>
-              Description <span className="font-normal text-muted-foreground">(optional)</span>
-            </Label>
+          </Field>
+          <Field id={`${formId}-description`} label="Description" optional>
             <Textarea
               id={`${formId}-description`}
               rows={3}
@@ -102,7 +96,7 @@ export function EditRegistryDialog({
               value={description}
               onChange={(event) => setDescription(event.target.value)}
             />
-          </div>
+          </Field>
           {otherError && <FormError>{otherError}</FormError>}
         </form>
         <DialogFooter>

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { BookMarked, Globe, Search, SearchX, Server, UsersRound } from "lucide-react";
+import { BookMarked, Globe, SearchX, Server, UsersRound } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { pluralize } from "@/components/lib/format";
@@ -14,8 +14,8 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { CreateRegistryDialog } from "./create-registry-dialog";
 
@@ -229,20 +229,13 @@ export function RegistriesList({
   return (
     <div className="space-y-4" data-testid="registries">
       {hasAny && (
-        <div className="relative max-w-md">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Search registries"
-            aria-label="Search registries"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          wrapperClassName="max-w-md"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Search registries"
+          aria-label="Search registries"
+        />
       )}
       {body}
     </div>

@@ -2,7 +2,6 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
-  ArrowLeft,
   ChevronDown,
   Globe,
   ListFilter,
@@ -22,6 +21,7 @@ import { isNotFound } from "@/components/lib/errors";
 import { pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BackLink } from "@/components/ui/back-link";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -60,17 +60,6 @@ function subjectName(subject: RegistrySubject): string {
   if (subject.kind === "EVERYONE") return "Everyone";
   if (subject.kind === "TEAM") return subject.team.name;
   return subject.user.name?.trim() || subject.user.email;
-}
-
-function BackLink() {
-  return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href="/registries">
-        <ArrowLeft aria-hidden="true" />
-        All registries
-      </Link>
-    </Button>
-  );
 }
 
 function DetailSkeleton() {
@@ -232,7 +221,7 @@ export function RegistryDetailView({
     if (isNotFound(registry.error) || registry.error.data?.code === "BAD_REQUEST") return <RegistryMissing />;
     return (
       <div className="space-y-6">
-        <BackLink />
+        <BackLink href="/registries">All registries</BackLink>
         <ErrorState
           title="Couldn't load the registry"
           message={registry.error.message}
@@ -428,7 +417,7 @@ export function RegistryDetailView({
 
   return (
     <div className="space-y-6" data-testid="registry-detail">
-      <BackLink />
+      <BackLink href="/registries">All registries</BackLink>
       <PageHeader
         title={detail.name}
         description={detail.description || undefined}

@@ -1,9 +1,10 @@
 "use client";
 
-import { Info, Search } from "lucide-react";
+import { Info } from "lucide-react";
 import { useId, useState } from "react";
 import { cn } from "@/components/lib/utils";
 import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 
 export type KnownTool = { name: string; description: string | null };
 export type ToolSelection = { mode: "all" | "only"; tools: string[] };
@@ -151,20 +152,13 @@ export function ToolAllowList({
               </div>
             </div>
             {knownTools.length > FILTER_THRESHOLD && (
-              <div className="relative">
-                <Search
-                  className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-                  aria-hidden="true"
-                />
-                <Input
-                  type="search"
-                  value={filter}
-                  onChange={(event) => setFilter(event.target.value)}
-                  placeholder="Filter tools"
-                  aria-label="Filter tools"
-                  className="h-8 pl-8"
-                />
-              </div>
+              <SearchInput
+                value={filter}
+                onChange={(event) => setFilter(event.target.value)}
+                placeholder="Filter tools"
+                aria-label="Filter tools"
+                className="h-8"
+              />
             )}
             <ul className="max-h-64 divide-y overflow-y-auto rounded-lg border" aria-label="Tools">
               {shown.map((tool) => {

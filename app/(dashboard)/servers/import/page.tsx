@@ -1,8 +1,6 @@
-import { ArrowLeft } from "lucide-react";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ImportFlow } from "@/components/servers/import-flow";
-import { Button } from "@/components/ui/button";
+import { BackLink } from "@/components/ui/back-link";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePermission } from "@/server/auth/current";
 import { can } from "@/server/policy/permissions";
@@ -13,12 +11,7 @@ export default async function ImportServerPage() {
   const { user } = await requirePermission("server.publish_personal");
   return (
     <div className="mx-auto max-w-4xl space-y-6">
-      <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-        <Link href="/servers">
-          <ArrowLeft aria-hidden="true" />
-          My servers
-        </Link>
-      </Button>
+      <BackLink href="/servers">My servers</BackLink>
       <PageHeader
         title="Import server.json"
         description="Bring in a server described in the official MCP Registry format. The import lands as a draft: you review it, then publish it (shared servers go to an admin for approval)."

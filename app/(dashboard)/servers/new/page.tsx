@@ -1,8 +1,7 @@
-import { ArrowLeft } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PublishForm } from "@/components/servers/publish-form";
-import { Button } from "@/components/ui/button";
+import { BackLink } from "@/components/ui/back-link";
 import { PageHeader } from "@/components/ui/page-header";
 import { requirePermission } from "@/server/auth/current";
 import { can } from "@/server/policy/permissions";
@@ -13,12 +12,7 @@ export default async function NewServerPage() {
   const { user } = await requirePermission("server.publish_personal");
   return (
     <div className="mx-auto max-w-4xl space-y-6">
-      <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-        <Link href="/servers">
-          <ArrowLeft aria-hidden="true" />
-          My servers
-        </Link>
-      </Button>
+      <BackLink href="/servers">My servers</BackLink>
       <PageHeader
         title="Publish a server"
         description={

@@ -19,9 +19,9 @@ import {
 } from "@/components/ui/dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { FieldError, FormError } from "@/components/ui/field-error";
+import { describedBy, Field } from "@/components/ui/field";
+import { FormError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
 
 type Template = { id: string; label: string; command: string; args: string[] };
@@ -311,10 +311,7 @@ function TemplateForm({
 
   const field = (name: keyof TemplateErrors) => ({
     id: `${formId}-${name}`,
-    "aria-invalid": errors[name] ? true : undefined,
-    "aria-describedby": [`${formId}-${name}-hint`, errors[name] ? `${formId}-${name}-error` : ""]
-      .filter(Boolean)
-      .join(" "),
+    ...describedBy(`${formId}-${name}`, true, errors[name]),
   });
 
   return (
@@ -331,8 +328,12 @@ function TemplateForm({
       </DialogHeader>
       <form id={formId} onSubmit={submit} noValidate className="space-y-4">
         <div className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_10rem]">
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-label`}>Label</Label>
+          <Field
+            id={`${formId}-label`}
+            label="Label"
+            hint="What publishers choose from."
+            error={errors.label}
+          >
             <Input
               {...field("label")}
               value={draft.label}
@@ -343,13 +344,8 @@ function TemplateForm({
                 setDraft((d) => (d.isIdEdited ? { ...d, label } : { ...d, label, id: suggestId(label) }));
               }}
             />
-            <p id={`${formId}-label-hint`} className="text-xs text-muted-foreground">
-              What publishers choose from.
-            </p>
-            <FieldError id={`${formId}-label-error`}>{errors.label}</FieldError>
-          </div>
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-id`}>Id</Label>
+          </Field>
+          <Field id={`${formId}-id`} label="Id" hint="Lowercase, unique." error={errors.id}>
             <Input
               {...field("id")}
               value={draft.id}
@@ -358,15 +354,15 @@ function TemplateForm({
               className="font-mono"
               onChange={(event) => setDraft((d) => ({ ...d, id: event.target.value, isIdEdited: true }))}
             />
-            <p id={`${formId}-id-hint`} className="text-xs text-muted-foreground">
-              Lowercase, unique.
-            </p>
-            <FieldError id={`${formId}-id-error`}>{errors.id}</FieldError>
-          </div>
+          </Field>
         </div>
         <div className="grid gap-4 sm:grid-cols-[10rem_minmax(0,1fr)]">
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-command`}>Command</Label>
+          <Field
+            id={`${formId}-command`}
+            label="Command"
+            hint="Found on the gateway's PATH."
+            error={errors.command}
+          >
             <Input
               {...field("command")}
               value={draft.command}
@@ -376,13 +372,20 @@ function TemplateForm({
               spellCheck={false}
               onChange={(event) => setDraft((d) => ({ ...d, command: event.target.value }))}
             />
-            <p id={`${formId}-command-hint`} className="text-xs text-muted-foreground">
-              Found on the gateway's PATH.
-            </p>
-            <FieldError id={`${formId}-command-error`}>{errors.command}</FieldError>
-          </div>
-          <div className="space-y-2">
-            <Label htmlFor={`${formId}-args`}>Arguments</Label>
+          </Field>
+          <Field
+            id={`${formId}-args`}
+            label="Arguments"
+            hint={
+              <>
+                Runs as{" "}
+                <code className="font-mono">
+                  {formatCommandLine(draft.command.trim() || "command", args)}
+                </code>
+              </>
+            }
+            error={errors.args}
+          >
             <Input
               {...field("args")}
               value={draft.args}
@@ -391,12 +394,7 @@ function TemplateForm({
               spellCheck={false}
               onChange={(event) => setDraft((d) => ({ ...d, args: event.target.value }))}
             />
-            <p id={`${formId}-args-hint`} className="text-xs text-muted-foreground">
-              Runs as{" "}
-              <code className="font-mono">{formatCommandLine(draft.command.trim() || "command", args)}</code>
-            </p>
-            <FieldError id={`${formId}-args-error`}>{errors.args}</FieldError>
-          </div>
+          </Field>
         </div>
         {server.other.length > 0 && <FormError>{server.other.join(" ")}</FormError>}
       </form>

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { Check, Search } from "lucide-react";
+import { Check } from "lucide-react";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { useDebouncedValue } from "@/components/lib/use-debounced-value";
@@ -17,7 +17,7 @@ import {
   DialogTitle,
 } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ROLE_LABELS } from "@/server/policy/permissions";
 import type { TeamDetail } from "./team-detail";
@@ -77,20 +77,12 @@ export function AddMemberDialog({
           <DialogTitle>Add members to {team.name}</DialogTitle>
           <DialogDescription>Search for active users by name or email address.</DialogDescription>
         </DialogHeader>
-        <div className="relative">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Search by name or email"
-            aria-label="Search users to add"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Search by name or email"
+          aria-label="Search users to add"
+        />
         <div className="-mx-2 min-h-48">
           {users.isPending ? (
             <div className="space-y-3 px-2 py-1">

@@ -1,8 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Info, Trash2, UserMinus, UserPlus, UsersRound } from "lucide-react";
-import Link from "next/link";
+import { Info, Trash2, UserMinus, UserPlus, UsersRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
@@ -10,6 +9,7 @@ import { isNotFound } from "@/components/lib/errors";
 import { pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { useTRPC } from "@/components/providers/trpc-provider";
+import { BackLink } from "@/components/ui/back-link";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -31,17 +31,6 @@ type Member = TeamDetail["members"][number];
 
 function memberName(member: { name: string | null; email: string }): string {
   return member.name?.trim() || member.email;
-}
-
-function BackLink() {
-  return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href="/teams">
-        <ArrowLeft aria-hidden="true" />
-        All teams
-      </Link>
-    </Button>
-  );
 }
 
 function AddMemberButton({
@@ -139,7 +128,7 @@ export function TeamDetailView({
     if (isNotFound(team.error) || team.error.data?.code === "BAD_REQUEST") return <TeamMissing />;
     return (
       <div className="space-y-6">
-        <BackLink />
+        <BackLink href="/teams">All teams</BackLink>
         <ErrorState
           title="Couldn't load the team"
           message={team.error.message}
@@ -234,7 +223,7 @@ export function TeamDetailView({
 
   return (
     <div className="space-y-6" data-testid="team-detail" data-source={detail.source.toLowerCase()}>
-      <BackLink />
+      <BackLink href="/teams">All teams</BackLink>
       <PageHeader
         title={detail.name}
         description={detail.description || undefined}

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Search, SearchX, UsersRound } from "lucide-react";
+import { SearchX, UsersRound } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { formatNumber } from "@/components/lib/format";
@@ -12,8 +12,8 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { CreateTeamDialog } from "./create-team-dialog";
@@ -143,20 +143,13 @@ export function TeamsList({ canManage }: { canManage: boolean }) {
   return (
     <Card data-testid="teams">
       <div className="p-4">
-        <div className="relative max-w-md">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Search teams"
-            aria-label="Search teams"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          wrapperClassName="max-w-md"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Search teams"
+          aria-label="Search teams"
+        />
       </div>
       {body}
     </Card>

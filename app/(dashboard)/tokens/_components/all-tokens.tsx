@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { KeyRound, Search, SearchX } from "lucide-react";
+import { KeyRound, SearchX } from "lucide-react";
 import { useState } from "react";
 import { formatNumber, pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
@@ -13,8 +13,8 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { type RevocableToken, RevokeTokenDialog } from "./revoke-token-dialog";
@@ -82,20 +82,13 @@ export function AllTokens() {
           Active tokens of every user. Revoking one stops it on its next request; its owner sees it as
           revoked.
         </p>
-        <div className="relative w-full sm:w-72">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Filter by owner name or email"
-            aria-label="Filter by owner name or email"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          wrapperClassName="w-full sm:w-72"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Filter by owner name or email"
+          aria-label="Filter by owner name or email"
+        />
       </div>
 
       {tokens.isError && !tokens.data ? (

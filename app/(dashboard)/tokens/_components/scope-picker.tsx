@@ -1,6 +1,6 @@
 "use client";
 
-import { ChevronDown, Info, LibraryBig, Search } from "lucide-react";
+import { ChevronDown, Info, LibraryBig } from "lucide-react";
 import Link from "next/link";
 import { useId, useState } from "react";
 import { pluralize } from "@/components/lib/format";
@@ -9,6 +9,7 @@ import { cn } from "@/components/lib/utils";
 import { Button } from "@/components/ui/button";
 import { ErrorState } from "@/components/ui/error-state";
 import { Input } from "@/components/ui/input";
+import { SearchInput } from "@/components/ui/search-input";
 import { ServerIcon } from "@/components/ui/server-icon";
 import { Skeleton } from "@/components/ui/skeleton";
 
@@ -326,20 +327,12 @@ export function ScopePicker({
   return (
     <div className="space-y-2" aria-describedby={describedBy}>
       {options.servers.length > FILTER_THRESHOLD && (
-        <div className="relative">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={filter}
-            onChange={(event) => setFilter(event.target.value)}
-            placeholder="Filter servers and connections"
-            aria-label="Filter servers and connections"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          value={filter}
+          onChange={(event) => setFilter(event.target.value)}
+          placeholder="Filter servers and connections"
+          aria-label="Filter servers and connections"
+        />
       )}
       <div className="max-h-[22rem] divide-y overflow-y-auto rounded-lg border" data-testid="scope-picker">
         {connected.map((server) => (

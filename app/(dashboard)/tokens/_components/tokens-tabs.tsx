@@ -3,13 +3,13 @@
 import { KeyRound, UsersRound } from "lucide-react";
 import { usePathname, useRouter } from "next/navigation";
 import { useState } from "react";
-import { cn } from "@/components/lib/utils";
+import { type PageTab, PageTabs } from "@/components/ui/page-tabs";
 import { AllTokens } from "./all-tokens";
 import { MyTokens } from "./my-tokens";
 
 type View = "mine" | "all";
 
-const TABS: { id: View; label: string; icon: typeof KeyRound }[] = [
+const TABS: PageTab<View>[] = [
   { id: "mine", label: "My tokens", icon: KeyRound },
   { id: "all", label: "All tokens", icon: UsersRound },
 ];
@@ -27,30 +27,7 @@ export function TokensTabs({ initialView }: { initialView: View }) {
 
   return (
     <div className="space-y-6">
-      <div
-        role="tablist"
-        aria-label="Whose tokens"
-        className="inline-flex w-full gap-1 rounded-lg border bg-muted/40 p-1 sm:w-auto"
-      >
-        {TABS.map(({ id, label, icon: Icon }) => (
-          <button
-            key={id}
-            type="button"
-            role="tab"
-            id={`tokens-tab-${id}`}
-            aria-selected={view === id}
-            aria-controls={`tokens-panel-${id}`}
-            onClick={() => show(id)}
-            className={cn(
-              "inline-flex flex-1 items-center justify-center gap-2 rounded-md px-3 py-1.5 text-sm font-medium text-muted-foreground outline-none transition-colors hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50 sm:flex-none",
-              view === id && "bg-background text-foreground shadow-xs dark:bg-input/40",
-            )}
-          >
-            <Icon className="size-4" aria-hidden="true" />
-            {label}
-          </button>
-        ))}
-      </div>
+      <PageTabs idPrefix="tokens" label="Whose tokens" tabs={TABS} selected={view} onSelect={show} />
       <div role="tabpanel" id={`tokens-panel-${view}`} aria-labelledby={`tokens-tab-${view}`}>
         {view === "all" ? <AllTokens /> : <MyTokens />}
       </div>

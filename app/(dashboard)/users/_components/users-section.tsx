@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQueries } from "@tanstack/react-query";
-import { KeyRound, MoreHorizontal, Search, SearchX, UserCheck, UserX } from "lucide-react";
+import { KeyRound, MoreHorizontal, SearchX, UserCheck, UserX } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
@@ -25,9 +25,9 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
-import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { StatusDot } from "@/components/ui/status-dot";
 import { Switch } from "@/components/ui/switch";
@@ -490,20 +490,13 @@ export function UsersSection({
   return (
     <Card data-testid="users">
       <div className="flex flex-col gap-3 p-4 sm:flex-row sm:items-center">
-        <div className="relative flex-1">
-          <Search
-            className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground"
-            aria-hidden="true"
-          />
-          <Input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Search by name or email"
-            aria-label="Search users"
-            className="pl-8"
-          />
-        </div>
+        <SearchInput
+          wrapperClassName="flex-1"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Search by name or email"
+          aria-label="Search users"
+        />
         <div className="flex gap-3">
           <NativeSelect
             wrapperClassName="sm:w-40"

@@ -1,15 +1,14 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Code2, KeyRound, Link2, LockKeyhole, Sparkles } from "lucide-react";
-import Link from "next/link";
+import { Code2, KeyRound, Link2, LockKeyhole, Sparkles } from "lucide-react";
 import { useRouter } from "next/navigation";
 import type { ReactNode } from "react";
 import { toast } from "sonner";
 import { ConfigurationForm } from "@/components/connections/configuration-form";
 import { isNotFound } from "@/components/lib/errors";
 import { useTRPC } from "@/components/providers/trpc-provider";
-import { Button } from "@/components/ui/button";
+import { BackLink } from "@/components/ui/back-link";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { ErrorState } from "@/components/ui/error-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -23,14 +22,11 @@ const TRANSPORT_LABELS = {
   STDIO: "Run by Gatehouse",
 } as const;
 
-function BackLink({ slug, name }: { slug: string; name?: string }) {
+function BackToServer({ slug, name }: { slug: string; name?: string }) {
   return (
-    <Button variant="ghost" size="sm" className="-ml-2 text-muted-foreground" asChild>
-      <Link href={`/catalog/${encodeURIComponent(slug)}`}>
-        <ArrowLeft aria-hidden="true" />
-        {name ? `Back to ${name}` : "Back to the server"}
-      </Link>
-    </Button>
+    <BackLink href={`/catalog/${encodeURIComponent(slug)}`}>
+      {name ? `Back to ${name}` : "Back to the server"}
+    </BackLink>
   );
 }
 
@@ -100,7 +96,7 @@ export function ConnectView({ slug }: { slug: string }) {
     if (isNotFound(form.error)) return <ConnectUnavailable />;
     return (
       <div className="space-y-6">
-        <BackLink slug={slug} />
+        <BackToServer slug={slug} />
         <ErrorState
           title="Couldn't load the connect form"
           message={form.error.message}
@@ -117,7 +113,7 @@ export function ConnectView({ slug }: { slug: string }) {
 
   return (
     <div className="space-y-6" data-testid="connect-page">
-      <BackLink slug={server.slug} name={server.name} />
+      <BackToServer slug={server.slug} name={server.name} />
       <div className="flex items-start gap-4">
         <ServerIcon name={server.name} iconUrl={server.iconUrl} size="lg" className="hidden sm:flex" />
         <PageHeader
