@@ -48,6 +48,10 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_TRUSTED_PROXIES: csv.default([]),
   GATEHOUSE_METRICS_TOKEN: z.string().min(16).optional(),
   GATEHOUSE_HEALTHCHECK_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** MCP calls per minute per API token, shared by every instance (0 = no limit) */
+  GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** MCP calls per minute per user over all their tokens, shared by every instance (0 = no limit) */
+  GATEHOUSE_MCP_RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   GATEHOUSE_DEMO: booleanish.optional(),
   GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

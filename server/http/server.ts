@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
+import { db } from "../db";
 import type { Env } from "../env";
 import { logger } from "../logger";
 import { isMcpPath, serveMcpNode } from "../mcp/adapters/node";
 import { metrics, routeGroup } from "../ops/metrics";
+import { tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
 import { resolveClientIp, trustedProxyList } from "./client-ip";
 import { contentSecurityPolicy, securityHeaders } from "./security-headers";
 
@@ -165,6 +167,12 @@ export async function startGatehouseServer(
       // In-flight requests get a grace period, then their sockets are cut.
       setTimeout(() => server.closeAllConnections(), 10_000).unref();
     });
+    // API-token uses counted since the last periodic flush would otherwise be lost.
+    await tokenUsageBuffer(db)
+      .flush()
+      .catch((error: unknown) =>
+        logger().warn({ err: error }, "could not write the last token usage counts"),
+      );
     await app.close?.();
   };
 

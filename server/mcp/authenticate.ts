@@ -2,7 +2,11 @@ import type { Db } from "../db";
 import { AppError, isAppError } from "../errors";
 import type { PlatformRole } from "../policy/permissions";
 import { API_TOKEN_PREFIX, bearerToken } from "../services/tokens/api-token-format";
-import { type ApiTokenScopeEntry, authenticateApiToken } from "../services/tokens/authenticate-api-token";
+import {
+  type ApiTokenScopeEntry,
+  tokenUsageBuffer,
+  verifyApiToken,
+} from "../services/tokens/authenticate-api-token";
 
 /**
  * Who is calling (DESIGN "How a tool call flows", step 2). Every request is authenticated again
@@ -22,6 +26,10 @@ export type McpPrincipal = {
   tokenId: string;
   user: { id: string; role: PlatformRole; isAuditor: boolean; status: "ACTIVE" | "DEACTIVATED" };
   scopes: CredentialScope[];
+  /** when the credential stops being valid (the policy cache checks it on every use) */
+  expiresAt?: Date | null;
+  /** addresses the credential may be used from (empty = any); checked on every use */
+  ipAllowList?: readonly string[];
 };
 
 export type Authenticator = {
@@ -52,13 +60,18 @@ export const apiTokenAuthenticator: Authenticator = {
   async authenticate({ db, bearer, clientIp }) {
     if (!bearer.startsWith(API_TOKEN_PREFIX)) return null;
     try {
-      const token = await authenticateApiToken({ db, token: bearer, clientIp });
+      const now = new Date();
+      const token = await verifyApiToken({ db, token: bearer, clientIp, now });
+      // Counted in memory and written every few seconds, not once per call (see TokenUsageBuffer).
+      tokenUsageBuffer(() => db).record(token.tokenId, now);
       return {
         kind: "api_token",
         userId: token.user.id,
         tokenId: token.tokenId,
         user: token.user,
         scopes: token.scopes,
+        expiresAt: token.expiresAt,
+        ipAllowList: token.ipAllowList,
       };
     } catch (error) {
       if (isAppError(error) && error.code === "UNAUTHORIZED") throw new AuthenticationError(true);

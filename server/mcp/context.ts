@@ -9,7 +9,10 @@ import type { Authenticator, McpPrincipal } from "./authenticate";
 import type { McpHttpRequest } from "./http-types";
 import type { StreamRegistry } from "./open-streams";
 import type { ConnectionAccess } from "./policy";
+import type { PolicyCache } from "./policy-cache";
+import type { RateLimits } from "./rate-limit";
 import type { SessionState, SessionStore } from "./session-store";
+import type { StdioSettings } from "./stdio/supervisor";
 import type { UpstreamLimits } from "./upstream/http-client";
 import type { UpstreamTarget } from "./upstream/target";
 
@@ -38,6 +41,14 @@ export type McpDeps = {
   streams: StreamRegistry;
   /** a comment line on idle SSE streams, so intermediaries keep them open */
   keepAliveIntervalMs: number;
+  /** this instance's cache of credentials and policy decisions, validated by access epochs (policy-cache.ts) */
+  policyCache?: PolicyCache;
+  /** per-token and per-user requests per minute, shared by every instance (none when absent) */
+  rateLimits?: RateLimits;
+  /** stdio runner settings (server/mcp/stdio/supervisor.ts); defaults when absent */
+  stdio?: Partial<StdioSettings>;
+  /** stdio processes and legacy SSE streams unused this long are closed (default 10 min) */
+  channelIdleMs?: number;
 };
 
 /** One authenticated, authorized HTTP request on a connection, and the session it belongs to. */

@@ -9,7 +9,9 @@ import type { McpDeps } from "./context";
 import { createMcpHandler } from "./handler";
 import type { McpHttpRequest, McpHttpResponse } from "./http-types";
 import { createStreamRegistry } from "./open-streams";
+import { createPolicyCache } from "./policy-cache";
 import { redisSessionStore } from "./session-store";
+import { startSessionSweeper } from "./session-sweeper";
 import { DEFAULT_UPSTREAM_LIMITS } from "./upstream/http-client";
 
 /**
@@ -40,6 +42,11 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
     revalidateIntervalMs: 15_000,
     streams: createStreamRegistry(),
     keepAliveIntervalMs: 25_000,
+    policyCache: createPolicyCache(),
+    rateLimits: {
+      perToken: config.GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN,
+      perUser: config.GATEHOUSE_MCP_RATE_LIMIT_PER_USER,
+    },
     ...overrides,
   };
 }
@@ -51,7 +58,12 @@ type GlobalWithHandler = typeof globalThis & {
 
 export function mcpHandler(): (request: McpHttpRequest) => Promise<McpHttpResponse> {
   const holder = globalThis as GlobalWithHandler;
-  holder[GLOBAL_KEY] ??= createMcpHandler(defaultMcpDeps());
+  if (!holder[GLOBAL_KEY]) {
+    const deps = defaultMcpDeps();
+    holder[GLOBAL_KEY] = createMcpHandler(deps);
+    // Idle sessions' upstream sides (HTTP session, SSE stream, stdio process) are closed by a sweeper.
+    startSessionSweeper(deps);
+  }
   return holder[GLOBAL_KEY];
 }
 

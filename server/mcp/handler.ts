@@ -1,21 +1,15 @@
 import { isAppError, normalizeError } from "../errors";
 import { logger } from "../logger";
 import { isConnectionPublicId } from "../services/connections/connection-url";
-import { getOutboundPolicy } from "../services/settings/outbound-policy";
 import { type AuditScope, buildAuditRow, subjectOf } from "./audit";
-import { AuthenticationError, authenticateRequest, type McpPrincipal, wwwAuthenticate } from "./authenticate";
+import { AuthenticationError, type McpPrincipal, wwwAuthenticate } from "./authenticate";
 import { readBody } from "./body";
 import type { Exchange, McpDeps } from "./context";
 import { parseLastEventId } from "./event-ids";
 import type { McpHttpRequest, McpHttpResponse } from "./http-types";
 import { type JsonRpcMessage, parseMessage, type RequestId, serialize } from "./jsonrpc";
-import {
-  type ConnectionAccess,
-  type ConnectionRow,
-  evaluateAccess,
-  loadConnection,
-  PolicyDenied,
-} from "./policy";
+import { type ConnectionAccess, type ConnectionRow, PolicyDenied } from "./policy";
+import { accessCached, authenticateCached, rateLimited } from "./policy-cache";
 import {
   ALLOWED_HTTP_METHODS,
   isSupportedVersion,
@@ -37,6 +31,8 @@ import { BASE_HEADERS, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
 import { relayGetStream } from "./streams";
 import { buildTarget } from "./upstream/target";
+
+const RELAYED_TRANSPORTS: ReadonlySet<string> = new Set(["STREAMABLE_HTTP", "SSE", "STDIO"]);
 
 /**
  * The MCP endpoint at each connection URL (`/mcp/<publicId>`), behind one transport-neutral
@@ -143,30 +139,37 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
   let message: JsonRpcMessage | null = null;
   let connection: ConnectionRow | null = null;
   try {
-    const authenticated = await authenticateRequest({
-      db: deps.db(),
-      authenticators: deps.authenticators,
+    // Credential, access epochs and rate-limit counters: one Redis round trip when cached (policy-cache.ts).
+    const authenticated = await authenticateCached(deps, {
       authorization: request.header("authorization"),
       clientIp: request.clientIp,
       resource: connectionResourceUrl(deps.publicUrl, publicId),
     });
     principal = authenticated.principal;
+    if (authenticated.limited) throw rateLimited(authenticated.limited);
     const signedIn = principal;
 
-    // The policy's database reads, the session lookup, the outbound allow-list and the body's
-    // upload overlap; each result is used only after the policy has admitted the request.
+    // The policy (cached, or the database's reads), the session lookup, the outbound allow-list and
+    // the body's upload overlap; each result is used only after the policy has admitted the request.
     const sessionLookup = sessionId === undefined ? Promise.resolve(null) : deps.sessions.touch(sessionId);
-    const outboundPolicy = getOutboundPolicy(deps.db());
+    const accessing = accessCached(deps, {
+      principal: signedIn,
+      publicId,
+      epochs: authenticated.epochs,
+      onConnection: (row) => {
+        connection = row;
+      },
+    });
+    const outboundPolicy = accessing.then((result) => result.outboundPolicy);
     // Observed here so an early answer (a denial) leaves no unhandled rejection behind.
     sessionLookup.catch(() => undefined);
     outboundPolicy.catch(() => undefined);
-    const accessing = loadConnection(deps.db(), publicId).then((row) => {
-      connection = row;
-      return evaluateAccess({ db: deps.db(), principal: signedIn, connection: row });
-    });
     const reading =
       method === "POST" ? readBody(request.body, request.contentLength, deps.maxRequestBytes) : null;
-    const [accessResult, bodyResult] = await Promise.allSettled([accessing, reading]);
+    const [accessResult, bodyResult] = await Promise.allSettled([
+      accessing.then((result) => result.access),
+      reading,
+    ]);
 
     let parseFailure: McpHttpResponse | null = null;
     // An upload that broke off (the client went away) is not our failure: nothing to log.
@@ -202,12 +205,13 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
     const access = accessResult.value;
 
     const requestId: RequestId | null = message?.kind === "request" ? message.id : null;
-    if (access.version.transport !== "STREAMABLE_HTTP")
+    // Streamable HTTP, legacy HTTP+SSE and stdio are relayed (upstream/select.ts); anything else is not.
+    if (!RELAYED_TRANSPORTS.has(access.version.transport))
       return rpcErrorResponse(
         501,
         requestId,
         RPC_ERROR.TRANSPORT_UNSUPPORTED,
-        `This server is reached over ${access.version.transport === "SSE" ? "the legacy HTTP+SSE transport" : "stdio"}, which the proxy does not relay yet.`,
+        "This server's transport is not relayed by the proxy.",
       );
     const target = buildTarget(access.connection);
     if (target === null)
@@ -370,7 +374,9 @@ async function failureResponse(
               error: "insufficient_scope",
             }),
           }
-        : {};
+        : error.retryAfterSeconds !== undefined
+          ? { "retry-after": String(error.retryAfterSeconds) }
+          : {};
     return rpcErrorResponse(
       error.status,
       id,

@@ -8,7 +8,8 @@ import type { McpPrincipal } from "./authenticate";
  * URL, owned by the credential's user; the credential's scope admits it; the server is still
  * visible to the user (approved and granted by a registry, or their own personal server); the
  * connection is configured. The tool allow-list is the registry grant's narrowed by the token's.
- * Nothing is cached: a revoked grant or a changed scope applies to the very next request.
+ * The handler reaches these through policy-cache.ts, which reuses a decision only while the access
+ * epochs are unchanged: a revoked grant or a changed scope still applies to the very next request.
  */
 
 export const CONNECTION_ACCESS_SELECT = {
@@ -46,13 +47,16 @@ export type DenialReason =
   | "tool_not_allowed"
   | "method_not_found"
   | "notification_not_relayed"
-  | "session_not_found";
+  | "session_not_found"
+  | "rate_limited";
 
 export class PolicyDenied extends Error {
   constructor(
     readonly reason: DenialReason,
-    readonly status: 403 | 404,
+    readonly status: 403 | 404 | 429,
     message: string,
+    /** for 429: seconds until the window resets (Retry-After) */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "PolicyDenied";

@@ -34,8 +34,9 @@ import {
 import { acceptedResponse, BASE_HEADERS, jsonResponse, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
 import { streamAnswer } from "./streams";
-import { UpstreamConnector } from "./upstream/connector";
+import type { UpstreamConnector } from "./upstream/connector";
 import { readAll, UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
+import { connectorFor } from "./upstream/select";
 
 /**
  * The relay (DESIGN "How a tool call flows", steps 4–5): one agent message in, the upstream's
@@ -95,7 +96,7 @@ export async function relayInitialize(exchange: Exchange, message: JsonRpcReques
     });
 
   exchange.deps.audit.assertAvailable();
-  const connector = new UpstreamConnector(exchange);
+  const connector = connectorFor(exchange);
   let init: Awaited<ReturnType<UpstreamConnector["initialize"]>>;
   try {
     init = await connector.initialize(message.id, { ...params, protocolVersion: version });
@@ -222,7 +223,7 @@ export async function relayRequest(exchange: Exchange, message: JsonRpcRequest):
 
   exchange.deps.audit.assertAvailable();
   const requestText = serialize(message);
-  const connector = new UpstreamConnector(exchange);
+  const connector = connectorFor(exchange);
   let upstream: UpstreamResponse;
   try {
     upstream = await connector.withRecovery(() => connector.post(requestText));
@@ -380,7 +381,7 @@ export async function relayNotification(
       return acceptedResponse();
     }
     exchange.deps.audit.assertAvailable();
-    const connector = new UpstreamConnector(exchange);
+    const connector = connectorFor(exchange);
     let status: number;
     try {
       const upstream = await connector.withRecovery(() => connector.post(text));
@@ -417,7 +418,7 @@ export async function relayAgentResponse(
   try {
     exchange.deps.audit.assertAvailable();
     const pending = await takePending(exchange, "server", message.id);
-    const connector = new UpstreamConnector(exchange);
+    const connector = connectorFor(exchange);
     let status: number | null = null;
     let failure: Failure | null = null;
     try {
@@ -467,7 +468,7 @@ export async function closeSession(exchange: Exchange): Promise<McpHttpResponse>
   if (state === null) return rpcErrorResponse(404, null, RPC_ERROR.NOT_FOUND, "Session not found.");
   let upstreamStatus: number | null = null;
   if (state.upstreamSessionId !== null)
-    upstreamStatus = await new UpstreamConnector(exchange).delete(
+    upstreamStatus = await connectorFor(exchange).delete(
       state.upstreamSessionId,
       state.upstreamProtocolVersion,
     );

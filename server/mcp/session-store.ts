@@ -84,21 +84,55 @@ export function sessionKeyHash(sessionId: string): string {
   return createHash("sha256").update(sessionId).digest("base64url");
 }
 
+/**
+ * For the idle sweeper (session-sweeper.ts): a sorted set of session hashes by last use, and what
+ * it takes to close each one's upstream session once the session itself has expired.
+ */
+export const sessionIndexKey = (key: (...parts: string[]) => string) => key("mcp", "session-index");
+export const sessionUpstreamKey = (key: (...parts: string[]) => string) => key("mcp", "session-upstream");
+
+export type SessionUpstream = Pick<
+  SessionState,
+  "userId" | "connectionId" | "serverId" | "upstreamSessionId" | "upstreamProtocolVersion"
+>;
+
+function upstreamOf(state: SessionState): SessionUpstream {
+  const { userId, connectionId, serverId, upstreamSessionId, upstreamProtocolVersion } = state;
+  return { userId, connectionId, serverId, upstreamSessionId, upstreamProtocolVersion };
+}
+
 export function redisSessionStore(options: {
   redis: () => Redis;
   key: (...parts: string[]) => string;
   idleTtlMs: number;
 }): SessionStore {
   const keyOf = (sessionId: string) => options.key("mcp", "session", sessionKeyHash(sessionId));
+  const indexKey = sessionIndexKey(options.key);
+  const upstreamKey = sessionUpstreamKey(options.key);
   const ttl = String(options.idleTtlMs);
   return {
     async create(state) {
       const sessionId = newSessionId();
-      await options.redis().set(keyOf(sessionId), JSON.stringify(state), "PX", ttl);
+      const hash = sessionKeyHash(sessionId);
+      await options
+        .redis()
+        .multi()
+        .set(keyOf(sessionId), JSON.stringify(state), "PX", ttl)
+        .zadd(indexKey, Date.now(), hash)
+        .hset(upstreamKey, hash, JSON.stringify(upstreamOf(state)))
+        .exec();
       return sessionId;
     },
     async touch(sessionId) {
-      return parseState(await options.redis().getex(keyOf(sessionId), "PX", ttl));
+      // One round trip: the state with its expiry refreshed, and its last use for the sweeper.
+      const results = await options
+        .redis()
+        .multi()
+        .getex(keyOf(sessionId), "PX", ttl)
+        .zadd(indexKey, "XX", Date.now(), sessionKeyHash(sessionId))
+        .exec();
+      const raw = results?.[0]?.[1];
+      return parseState(typeof raw === "string" ? raw : null);
     },
     async replaceUpstream(sessionId, expected, next) {
       const key = keyOf(sessionId);
@@ -111,10 +145,23 @@ export function redisSessionStore(options: {
         number,
         string | null,
       ];
+      if (result[0] === 1)
+        await options
+          .redis()
+          .hset(upstreamKey, sessionKeyHash(sessionId), JSON.stringify(upstreamOf(updated)));
       return { state: parseState(result[1]), replaced: result[0] === 1 };
     },
     async remove(sessionId) {
-      return parseState(await options.redis().getdel(keyOf(sessionId)));
+      const hash = sessionKeyHash(sessionId);
+      const results = await options
+        .redis()
+        .multi()
+        .getdel(keyOf(sessionId))
+        .zrem(indexKey, hash)
+        .hdel(upstreamKey, hash)
+        .exec();
+      const raw = results?.[0]?.[1];
+      return parseState(typeof raw === "string" ? raw : null);
     },
   };
 }

@@ -12,8 +12,8 @@ import { evaluateAccess, loadConnection } from "./policy";
 import { RPC_ERROR } from "./protocol";
 import { BASE_HEADERS, rpcErrorResponse } from "./responses";
 import { formatSseEvent, SSE_HEADERS, type SseEvent, SseEventTooLargeError, SseParser } from "./sse";
-import { UpstreamConnector } from "./upstream/connector";
 import { UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
+import { connectorFor } from "./upstream/select";
 
 /**
  * SSE relaying: an upstream's answer stream to one POST, and the upstream's standalone GET stream,
@@ -297,7 +297,7 @@ export async function relayGetStream(
   upstreamLastEventId: string | undefined,
 ): Promise<McpHttpResponse> {
   exchange.deps.audit.assertAvailable();
-  const connector = new UpstreamConnector(exchange);
+  const connector = connectorFor(exchange);
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
   exchange.request.signal.addEventListener("abort", onClientGone, { once: true });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createUser } from "@/prisma/seed/factories";
 import { db } from "@/server/db";
 import { env } from "@/server/env";
+import { bumpGlobalAccessEpoch } from "@/server/services/access/access-epochs";
 import { revokeApiToken } from "@/server/services/tokens/revoke-api-token";
 import { deactivateUser } from "@/server/services/users/deactivate-user";
 import {
@@ -810,6 +811,8 @@ describe.each(["fast path", "route handler"])("the MCP endpoint on the %s", (pat
       const ungranted = await connectedUser({ upstreamUrl: fixture.url });
       const ungrantedSession = await openSession(gateway(), ungranted.publicId, ungranted.token);
       await db().registryServer.deleteMany({ where: { serverId: ungranted.server.id } });
+      // Written behind the services' back: bump the access epoch as revokeRegistryServer does.
+      await bumpGlobalAccessEpoch();
       const denied = await post(
         list,
         { "mcp-session-id": ungrantedSession },

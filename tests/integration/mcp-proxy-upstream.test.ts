@@ -7,6 +7,7 @@ import { createMcpHandler } from "@/server/mcp/handler";
 import { redisSessionStore } from "@/server/mcp/session-store";
 import { redisKey } from "@/server/redis";
 import type { Resolver } from "@/server/security/outbound-url";
+import { bumpGlobalAccessEpoch } from "@/server/services/access/access-epochs";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { revokeApiToken } from "@/server/services/tokens/revoke-api-token";
 import { freePort } from "../fixtures/everything-server";
@@ -262,6 +263,8 @@ describe.each(["fast path", "route handler"])("upstream behaviour through the %s
       where: { id: own.server.versionId },
       data: { url: "http://169.254.169.254/mcp" },
     });
+    // Written behind the services' back: bump the access epoch as updateVersion does.
+    await bumpGlobalAccessEpoch();
     const answer = (await messagesOf(await callTool(10, "echo", { message: "x" }, own, ownSession))).at(-1);
     expect(answer).toMatchObject({
       id: 10,
@@ -300,7 +303,14 @@ describe.each(["fast path", "route handler"])("upstream behaviour through the %s
     rebindAnswers = [];
   });
 
-  it("answers 501 with a clear error for upstream transports this slice does not relay", async () => {
+  it("relays SSE and stdio upstreams too: a misconfigured one gets a clear JSON-RPC error, not 501", async () => {
+    // (mcp-upstream-sse.test.ts and mcp-stdio.test.ts cover the working transports.)
+    const expected = {
+      // a streamable-HTTP URL answers the legacy GET /sse with 405
+      SSE: "SSE stream request with HTTP",
+      // the factory's stdio command does not fit the allow-list, re-checked at spawn (X2)
+      STDIO: "command is no longer allowed",
+    } as const;
     for (const transport of ["SSE", "STDIO"] as const) {
       const own = await connectedUser({ upstreamUrl: fixture.url, transport });
       const response = await gateway().fetch(gateway().urlFor(own.publicId), {
@@ -308,10 +318,10 @@ describe.each(["fast path", "route handler"])("upstream behaviour through the %s
         headers: postHeaders(own.token),
         body: JSON.stringify(INITIALIZE),
       });
-      expect(response.status).toBe(501);
+      expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({
         id: 0,
-        error: { code: -32054, message: expect.stringContaining(transport === "SSE" ? "HTTP+SSE" : "stdio") },
+        error: { code: -32051, message: expect.stringContaining(expected[transport]) },
       });
     }
   });

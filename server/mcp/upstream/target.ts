@@ -5,7 +5,9 @@ import {
 } from "../../services/connections/connection-config";
 import {
   type ConfigValues,
+  envDenialReason,
   headerDenialReason,
+  isNamedArgument,
   openSecrets,
   readConfigSchema,
   secretContext,
@@ -18,19 +20,46 @@ import type { ConnectionRow } from "../policy";
  * is the URL dialled now), and the header fields as request headers. Secrets are opened here, on the
  * request path only, and never leave the outbound request.
  */
-export type UpstreamTarget = { url: string; headers: Record<string, string> };
+export type UpstreamTarget = {
+  /** "" for stdio servers */
+  url: string;
+  headers: Record<string, string>;
+  /** stdio: the env fields (name → value), added to the process's scrubbed environment */
+  env: Record<string, string>;
+  /** stdio: the argument fields, appended to the version's argv ("--flag value" or positional) */
+  args: string[];
+};
 
 const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
   const version = connection.serverVersion;
-  if (!version.url) return null;
   const fields = readConfigSchema(version.configSchema);
   const perUser: ConfigValues = {
     ...readStoredValues(connection.config),
     ...openSecrets(connection.secrets, secretContext.connection(connection.id)),
   };
   const shared = sharedValuesOf(version, fields);
+  const fieldValue = (field: (typeof fields)[number]) => {
+    const source = field.perUser ? perUser : shared;
+    return (Object.hasOwn(source, field.name) ? source[field.name] : undefined) ?? field.default;
+  };
+  if (version.transport === "STDIO") {
+    const env: Record<string, string> = {};
+    const args: string[] = [];
+    for (const field of fields) {
+      const value = fieldValue(field);
+      if (value === undefined || value === null || value === "") continue;
+      // Re-checked here too: a stored row can never set PATH, LD_PRELOAD, NODE_OPTIONS, …
+      if (field.target === "env" && envDenialReason(field.name) === null) env[field.name] = value;
+      if (field.target === "argument") {
+        if (isNamedArgument(field)) args.push(field.name, value);
+        else args.push(value);
+      }
+    }
+    return { url: "", headers: {}, env, args };
+  }
+  if (!version.url) return null;
   const url = buildUpstreamUrl({ template: version.url, fields, perUser, shared });
   if (url === null) return null;
   const headers: Record<string, string> = {};
@@ -39,10 +68,9 @@ export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
     // Checked when the version was saved; checked again so a stored row can never set Host,
     // Cookie, Mcp-Session-Id or a forwarding header on the outbound request.
     if (headerDenialReason(field.name) !== null) continue;
-    const source = field.perUser ? perUser : shared;
-    const value = (Object.hasOwn(source, field.name) ? source[field.name] : undefined) ?? field.default;
+    const value = fieldValue(field);
     if (value === undefined || value === null || value === "" || !HEADER_VALUE_RE.test(value)) continue;
     headers[field.name.toLowerCase()] = value;
   }
-  return { url, headers };
+  return { url, headers, env: {}, args: [] };
 }

@@ -1,5 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { createAdmittedUser, decideAdmission } from "./admit-user";
 import { normalizeEmail } from "./password-sign-in";
 
@@ -76,6 +77,8 @@ export async function externalSignIn(options: {
     if (identity.groups) await syncIdpTeams(tx, { userId, groups: identity.groups, context });
     return { ok: true, userId, created: true };
   });
+  // After the commit: IdP team sync may have changed memberships, hence access (MCP policy caches).
+  if (result.ok && identity.groups) await bumpGlobalAccessEpoch();
   if (!result.ok) {
     await recordAudit(db, context, {
       action: "auth.signin.failed",

@@ -55,35 +55,37 @@ async function loadVisibleServers(
   userId: string,
   slug: string | undefined,
 ): Promise<VisibleServer[]> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: { status: true } });
-  if (user?.status !== "ACTIVE") return [];
-
   const slugFilter = slug === undefined ? {} : { slug };
-  const personal = await db.server.findMany({
-    where: { ownerId: userId, scope: "PERSONAL", status: { not: "RETIRED" }, ...slugFilter },
-    select: SERVER_SELECT,
-  });
-  const grants = await db.registryServer.findMany({
-    where: {
-      server: { scope: "SHARED", status: "APPROVED", ...slugFilter },
-      registry: {
-        subjects: {
-          some: {
-            OR: [
-              { kind: "EVERYONE" },
-              { kind: "USER", userId },
-              { kind: "TEAM", team: { members: { some: { userId } } } },
-            ],
+  // The three reads are independent: issued together, they cost one round trip of latency.
+  const [user, personal, grants] = await Promise.all([
+    db.user.findUnique({ where: { id: userId }, select: { status: true } }),
+    db.server.findMany({
+      where: { ownerId: userId, scope: "PERSONAL", status: { not: "RETIRED" }, ...slugFilter },
+      select: SERVER_SELECT,
+    }),
+    db.registryServer.findMany({
+      where: {
+        server: { scope: "SHARED", status: "APPROVED", ...slugFilter },
+        registry: {
+          subjects: {
+            some: {
+              OR: [
+                { kind: "EVERYONE" },
+                { kind: "USER", userId },
+                { kind: "TEAM", team: { members: { some: { userId } } } },
+              ],
+            },
           },
         },
       },
-    },
-    select: {
-      allowedTools: true,
-      registry: { select: { id: true, name: true } },
-      server: { select: SERVER_SELECT },
-    },
-  });
+      select: {
+        allowedTools: true,
+        registry: { select: { id: true, name: true } },
+        server: { select: SERVER_SELECT },
+      },
+    }),
+  ]);
+  if (user?.status !== "ACTIVE") return [];
 
   const visible = new Map<string, VisibleServer>();
   for (const server of personal) {

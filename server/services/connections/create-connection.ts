@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import type { Resolver } from "../../security/outbound-url";
+import { bumpUserAccessEpochs } from "../access/access-epochs";
 import { checkConfigValues, readConfigSchema, sealSecrets, secretContext } from "../servers/config-fields";
 import {
   assertUpstreamReachable,
@@ -42,7 +43,7 @@ export async function createConnection(options: {
   // The id is chosen here so the secrets can be sealed to this very row (the AEAD context).
   const id = randomUUID();
   const publicId = newConnectionPublicId();
-  return db.$transaction(async (tx) => {
+  const committed = await db.$transaction(async (tx) => {
     const name = options.name?.trim() || (await uniqueConnectionName(tx, userId, server.name));
     await tx.connection.create({
       data: {
@@ -75,4 +76,7 @@ export async function createConnection(options: {
     });
     return { id, name, status, url: connectionUrl(publicId) };
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpUserAccessEpochs(userId);
+  return committed;
 }

@@ -1,5 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
+import { bumpUserAccessEpochs } from "../access/access-epochs";
 import { connectionNotFound, isConnectionId } from "./connection-config";
 
 /**
@@ -13,7 +14,7 @@ export async function deleteConnection(options: {
   context: AuditContext;
 }): Promise<{ id: string }> {
   if (!isConnectionId(options.connectionId)) throw connectionNotFound();
-  return options.db.$transaction(async (tx) => {
+  const committed = await options.db.$transaction(async (tx) => {
     const connection = await tx.connection.findFirst({
       where: { id: options.connectionId, userId: options.userId },
       select: {
@@ -40,4 +41,7 @@ export async function deleteConnection(options: {
     });
     return { id: connection.id };
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpUserAccessEpochs(options.userId);
+  return committed;
 }

@@ -2,6 +2,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
+import { bumpUserAccessEpochs } from "../access/access-epochs";
 import { findVisibleServer } from "../catalog/visible-servers";
 import {
   type ConfigField,
@@ -97,7 +98,7 @@ export async function moveConnectionToLatest(options: {
   const droppedFields = [...plain.dropped, ...secrets.dropped].sort();
   const missingFields = missingPerUserFields(fields, perUser);
 
-  return db.$transaction(async (tx) => {
+  const committed = await db.$transaction(async (tx) => {
     const updated = await tx.connection.updateMany({
       // Only from the version we read: a concurrent move makes this one a no-op, not a double move.
       where: { id: connection.id, userId, serverVersionId: connection.serverVersion.id },
@@ -127,4 +128,7 @@ export async function moveConnectionToLatest(options: {
     });
     return { id: connection.id, status, version: target.version, droppedFields, missingFields };
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpUserAccessEpochs(userId);
+  return committed;
 }

@@ -2,6 +2,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
+import { bumpUserAccessEpochs } from "../access/access-epochs";
 import {
   type ConfigValues,
   checkConfigValues,
@@ -99,7 +100,7 @@ export async function updateConnection(options: {
     return { id: connection.id, name, status };
   }
 
-  return db.$transaction(async (tx) => {
+  const committed = await db.$transaction(async (tx) => {
     const updated = await tx.connection.updateMany({
       where: { id: connection.id, userId },
       data: { name, status, config: plain, secrets: sealSecrets(secrets, context) },
@@ -121,4 +122,7 @@ export async function updateConnection(options: {
     });
     return { id: connection.id, name, status };
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpUserAccessEpochs(userId);
+  return committed;
 }

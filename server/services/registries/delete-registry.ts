@@ -1,5 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { lockManagedRegistry, type RegistryActor, subjectLabel } from "./registry-row";
 
 /**
@@ -12,7 +13,7 @@ export async function deleteRegistry(options: {
   registryId: string;
   context: AuditContext;
 }): Promise<{ deleted: true }> {
-  return options.db.$transaction(async (tx) => {
+  const committed = await options.db.$transaction(async (tx) => {
     const registry = await lockManagedRegistry(tx, options.actor, options.registryId);
     // One after the other: a transaction's connection runs one query at a time.
     const subjects = await tx.registrySubject.findMany({
@@ -56,4 +57,7 @@ export async function deleteRegistry(options: {
     });
     return { deleted: true as const };
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
+  return committed;
 }

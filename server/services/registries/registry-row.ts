@@ -1,6 +1,7 @@
 import type { Db, Prisma, Tx } from "../../db";
 import { AppError } from "../../errors";
 import { type Actor, can, PermissionDeniedError } from "../../policy/permissions";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { byName } from "../teams/team-row";
 
 /**
@@ -321,5 +322,7 @@ export async function changeRegistry(
   change: (tx: Tx) => Promise<string>,
 ): Promise<RegistryDetail> {
   const registryId = await db.$transaction(change);
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return findRegistryDetail(db, actor, registryId);
 }

@@ -21,6 +21,7 @@ import {
   type CheckedDefinition,
   checkVersionDefinition,
   checkVersionString,
+  definitionColumns,
   type VersionDefinitionInput,
 } from "./version-definition";
 
@@ -191,14 +192,7 @@ async function insertServer(
       id: options.versionId,
       serverId: server.id,
       version: options.version,
-      transport: definition.transport,
-      url: definition.url,
-      command: definition.command,
-      args: definition.args,
-      configSchema: definition.configSchema as unknown as Prisma.InputJsonValue,
-      sharedConfig: definition.sharedConfig,
-      sharedSecrets: definition.sharedSecrets,
-      upstreamAuth: definition.upstreamAuth,
+      ...definitionColumns(definition),
       status: "DRAFT",
       createdById: actor.userId,
     },

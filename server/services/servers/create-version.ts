@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
-import type { Prisma } from "../../db/generated/client";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { type ConfigValues, openSecrets, secretContext } from "./config-fields";
 import { definitionForAudit, isUniqueViolation, type PublishIntent, SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
@@ -15,6 +15,7 @@ import type { ManagedServerDetail } from "./server-views";
 import {
   checkVersionDefinition,
   checkVersionString,
+  definitionColumns,
   type VersionDefinitionInput,
 } from "./version-definition";
 
@@ -87,14 +88,7 @@ export async function createVersion(options: {
           id: versionId,
           serverId: server.id,
           version,
-          transport: definition.transport,
-          url: definition.url,
-          command: definition.command,
-          args: definition.args,
-          configSchema: definition.configSchema as unknown as Prisma.InputJsonValue,
-          sharedConfig: definition.sharedConfig,
-          sharedSecrets: definition.sharedSecrets,
-          upstreamAuth: definition.upstreamAuth,
+          ...definitionColumns(definition),
           status: "DRAFT",
           createdById: actor.userId,
         },
@@ -123,5 +117,7 @@ export async function createVersion(options: {
       throw isUniqueViolation(error, "version") ? versionTaken(version) : error;
     });
   if (status !== "DRAFT") await requestDiscovery(current.id, versionId);
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId: current.id });
 }

@@ -1,5 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { getManagedServer } from "./get-managed-server";
 import { lockManagedServer } from "./server-access";
 import { type ServerActor, viaOf } from "./server-actor";
@@ -40,5 +41,7 @@ export async function retireServer(options: {
     });
     return server.id;
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId });
 }

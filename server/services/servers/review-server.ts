@@ -1,6 +1,7 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { cleanDescription } from "../catalog/parse-server-json";
 import { createNotification } from "../notifications/create-notification";
 import { getManagedServer } from "./get-managed-server";
@@ -124,5 +125,7 @@ export async function reviewServer(options: {
     return server.id;
   });
   if (decision === "approve") await requestDiscovery(serverId, versionId);
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId });
 }

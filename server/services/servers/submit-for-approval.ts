@@ -1,6 +1,7 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { readConfigSchema } from "./config-fields";
 import { SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
@@ -84,5 +85,7 @@ export async function submitForApproval(options: {
     return { serverId: server.id, versionId: version.id };
   });
   await requestDiscovery(result.serverId, result.versionId);
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId: result.serverId });
 }

@@ -1,5 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { isUniqueViolation } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
 import { assertNotRetired, lockManagedServer } from "./server-access";
@@ -54,5 +55,7 @@ export async function updateServer(options: {
     .catch((error: unknown) => {
       throw isUniqueViolation(error, "slug") && patch.slug ? slugTaken(patch.slug) : error;
     });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId });
 }

@@ -3,13 +3,14 @@ import type { Db } from "../../db";
 import { Prisma } from "../../db/generated/client";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { openSecrets, secretContext } from "./config-fields";
 import { definitionForAudit, SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
 import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
 import type { ManagedServerDetail } from "./server-views";
-import { checkVersionDefinition, type VersionDefinitionInput } from "./version-definition";
+import { checkVersionDefinition, definitionColumns, type VersionDefinitionInput } from "./version-definition";
 
 /**
  * Edits what a DRAFT or REJECTED version runs (an import's draft needs its shared values before it
@@ -66,14 +67,7 @@ export async function updateVersion(options: {
     await tx.serverVersion.update({
       where: { id: version.id },
       data: {
-        transport: definition.transport,
-        url: definition.url,
-        command: definition.command,
-        args: definition.args,
-        configSchema: definition.configSchema as unknown as Prisma.InputJsonValue,
-        sharedConfig: definition.sharedConfig,
-        sharedSecrets: definition.sharedSecrets,
-        upstreamAuth: definition.upstreamAuth,
+        ...definitionColumns(definition),
         // What was discovered belonged to the old definition.
         capabilities: Prisma.DbNull,
         discoveredAt: null,
@@ -98,5 +92,7 @@ export async function updateVersion(options: {
       },
     });
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId: server.id });
 }

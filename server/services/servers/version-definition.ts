@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db, Tx } from "../../db";
+import type { Prisma } from "../../db/generated/client";
 import { AppError, isAppError } from "../../errors";
 import { checkOutboundUrl, type Resolver } from "../../security/outbound-url";
 import { getCommandTemplates, matchCommandTemplate } from "../settings/command-templates";
@@ -68,6 +69,20 @@ export type CheckedDefinition = {
   /** names of the shared secret fields that have a value (never the values) */
   sharedSecretNames: string[];
 };
+
+/** The ServerVersion columns a checked definition is stored in, for a new version and an edit alike. */
+export function definitionColumns(definition: CheckedDefinition) {
+  return {
+    transport: definition.transport,
+    url: definition.url,
+    command: definition.command,
+    args: definition.args,
+    configSchema: definition.configSchema as unknown as Prisma.InputJsonValue,
+    sharedConfig: definition.sharedConfig,
+    sharedSecrets: definition.sharedSecrets,
+    upstreamAuth: definition.upstreamAuth,
+  };
+}
 
 type FieldErrors = Record<string, string[]>;
 

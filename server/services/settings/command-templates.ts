@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
 import { AppError } from "../../errors";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 
 /**
  * The admin-managed allow-list of commands a stdio catalog entry may run (PROTOCOL X2). A template
@@ -74,7 +75,7 @@ export async function setCommandTemplates(options: {
     );
   }
   const templates = parsed.data;
-  return options.db.$transaction(async (tx) => {
+  const committed = await options.db.$transaction(async (tx) => {
     const before = await getCommandTemplates(tx);
     await tx.setting.upsert({
       where: { key: COMMAND_TEMPLATES_SETTING },
@@ -89,6 +90,9 @@ export async function setCommandTemplates(options: {
     });
     return templates;
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
+  return committed;
 }
 
 export type TemplateMatch = {

@@ -3,6 +3,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
 import { AppError } from "../../errors";
 import type { OutboundPolicy } from "../../security/outbound-url";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 
 /**
  * Hosts an admin allowed Gatehouse to reach even though they are internal (the SSRF guard refuses
@@ -27,6 +28,7 @@ export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<
     create: { key: ALLOWED_HOSTS_SETTING, value: next },
     update: { value: next },
   });
+  await bumpGlobalAccessEpoch();
 }
 
 /** "host" or "host:port": a DNS name, IPv4 address or bracketed IPv6 address, lowercase. */
@@ -54,7 +56,7 @@ export async function setAllowedHosts(options: {
     });
   }
   const hosts = [...new Set(options.hosts.map((host) => normalizeHostEntry(host) as string))].sort();
-  return options.db.$transaction(async (tx) => {
+  const committed = await options.db.$transaction(async (tx) => {
     const before = (await getOutboundPolicy(tx)).allowedHosts;
     await tx.setting.upsert({
       where: { key: ALLOWED_HOSTS_SETTING },
@@ -69,4 +71,7 @@ export async function setAllowedHosts(options: {
     });
     return hosts;
   });
+  // After the commit: cached MCP policy decisions are recomputed on their next request.
+  await bumpGlobalAccessEpoch();
+  return committed;
 }

@@ -95,12 +95,110 @@ export function isIpAllowed(allowList: readonly string[], clientIp: string | nul
   });
 }
 
-export async function authenticateApiToken(options: {
+/** The stored row authenticateApiToken reads; the MCP proxy caches what it needs of it. */
+export type AuthenticatedApiTokenRow = AuthenticatedApiToken & {
+  expiresAt: Date | null;
+  ipAllowList: string[];
+};
+
+/**
+ * Counts uses of tokens in memory and writes them in one go (DESIGN "API token": the token list
+ * shows the last use and the count). The MCP proxy records here instead of writing a row per call;
+ * a timer flushes every FLUSH_INTERVAL_MS, so the token list lags by at most that (plus the flush).
+ * Counts not yet flushed when the process dies are lost; the audit log keeps every call anyway.
+ */
+export class TokenUsageBuffer {
+  static readonly FLUSH_INTERVAL_MS = 10_000;
+  private pending = new Map<string, { count: number; lastUsedAt: Date }>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: () => Db) {}
+
+  record(tokenId: string, now: Date): void {
+    const entry = this.pending.get(tokenId);
+    if (entry) {
+      entry.count += 1;
+      if (now > entry.lastUsedAt) entry.lastUsedAt = now;
+    } else this.pending.set(tokenId, { count: 1, lastUsedAt: now });
+    if (this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, TokenUsageBuffer.FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is pending (one UPDATE per token, atomic increments). Never throws; failures are retried. */
+  flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    const run = this.flushing.then(() => this.write(batch));
+    this.flushing = run;
+    return run;
+  }
+
+  private async write(batch: Map<string, { count: number; lastUsedAt: Date }>): Promise<void> {
+    if (batch.size === 0) return;
+    const results = await Promise.allSettled(
+      [...batch].map(([id, use]) =>
+        // updateMany: a token deleted in the meantime is not an error. lastUsedAt never moves back.
+        this.db()
+          .apiToken.updateMany({
+            where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: use.lastUsedAt } }] },
+            data: { lastUsedAt: use.lastUsedAt, usageCount: { increment: use.count } },
+          })
+          .then(async (updated) => {
+            if (updated.count === 0)
+              await this.db().apiToken.updateMany({
+                where: { id },
+                data: { usageCount: { increment: use.count } },
+              });
+          }),
+      ),
+    );
+    let failed = 0;
+    for (const [index, result] of results.entries()) {
+      if (result.status === "fulfilled") continue;
+      failed += 1;
+      const [id, use] = [...batch][index] as [string, { count: number; lastUsedAt: Date }];
+      const entry = this.pending.get(id);
+      if (entry) {
+        entry.count += use.count;
+        if (use.lastUsedAt > entry.lastUsedAt) entry.lastUsedAt = use.lastUsedAt;
+      } else this.pending.set(id, use);
+    }
+    if (failed > 0 && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flush();
+      }, TokenUsageBuffer.FLUSH_INTERVAL_MS);
+      this.timer.unref();
+    }
+  }
+}
+
+const USAGE_KEY = Symbol.for("gatehouse.token-usage");
+type GlobalWithUsage = typeof globalThis & { [USAGE_KEY]?: TokenUsageBuffer };
+
+/** The process's usage buffer (shared by the fast path and Next's separately bundled routes). */
+export function tokenUsageBuffer(db: () => Db): TokenUsageBuffer {
+  const holder = globalThis as GlobalWithUsage;
+  holder[USAGE_KEY] ??= new TokenUsageBuffer(db);
+  return holder[USAGE_KEY];
+}
+
+/**
+ * Authenticates without counting the use: the caller counts it (the MCP proxy through
+ * TokenUsageBuffer). Returns the row's expiry and IP allow-list too, for the proxy's cache.
+ */
+export async function verifyApiToken(options: {
   db: Db;
   token: string;
   clientIp: string | null | undefined;
   now?: Date;
-}): Promise<AuthenticatedApiToken> {
+}): Promise<AuthenticatedApiTokenRow> {
   const now = options.now ?? new Date();
   const parsed = parseApiToken(options.token);
   if (parsed === null) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
@@ -127,13 +225,31 @@ export async function authenticateApiToken(options: {
     throw new AppError("FORBIDDEN", "This API token may not be used from your network address.");
   }
 
+  return {
+    tokenId: row.id,
+    keyId: row.keyId,
+    user: row.user,
+    scopes: parseTokenScopes(row.scopes),
+    expiresAt: row.expiresAt,
+    ipAllowList: row.ipAllowList,
+  };
+}
+
+/** Authenticates and counts the use at once (the Registry API: few calls, counted exactly). */
+export async function authenticateApiToken(options: {
+  db: Db;
+  token: string;
+  clientIp: string | null | undefined;
+  now?: Date;
+}): Promise<AuthenticatedApiToken> {
+  const now = options.now ?? new Date();
+  const token = await verifyApiToken({ ...options, now });
   // One UPDATE with an atomic increment: no read-modify-write, no lost counts under concurrency.
   // A token deleted in the meantime must not turn a served request into an error.
   await options.db.apiToken
-    .update({ where: { id: row.id }, data: { lastUsedAt: now, usageCount: { increment: 1 } } })
+    .update({ where: { id: token.tokenId }, data: { lastUsedAt: now, usageCount: { increment: 1 } } })
     .catch((error: unknown) => {
       if ((error as { code?: unknown }).code !== "P2025") throw error;
     });
-
-  return { tokenId: row.id, keyId: row.keyId, user: row.user, scopes: parseTokenScopes(row.scopes) };
+  return { tokenId: token.tokenId, keyId: token.keyId, user: token.user, scopes: token.scopes };
 }

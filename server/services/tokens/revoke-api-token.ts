@@ -3,6 +3,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { type Actor, assertCan, can } from "../../policy/permissions";
+import { bumpUserAccessEpochs } from "../access/access-epochs";
 import { API_TOKEN_PREFIX, isKeyId } from "./api-token-format";
 import { publishTokenRevoked, type TokenRevokedMessage } from "./token-revocation-events";
 
@@ -118,6 +119,8 @@ export async function revokeApiToken(options: {
     return { ...base, revokedAt: now, isNewlyRevoked: true };
   });
 
+  // After the commit: the proxy's cached credential is verified again on its next request.
+  if (result.isNewlyRevoked) await bumpUserAccessEpochs(result.ownerId);
   if (!result.isNewlyRevoked) return { ...result, isBroadcast: true };
   const publish = options.publish ?? publishTokenRevoked;
   const isBroadcast = await publish({

@@ -1,6 +1,7 @@
 import { type AuditContext, type AuditInput, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
 import { AppError } from "../../errors";
+import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 
 /**
  * A change refused by a rule about who may do it to whom (an Admin granting Owner, deactivating
@@ -30,7 +31,11 @@ export async function runAuditedChange<T>(options: {
   change: (tx: Tx) => Promise<T>;
 }): Promise<T> {
   try {
-    return await options.db.$transaction((tx) => options.change(tx));
+    const committed = await options.db.$transaction((tx) => options.change(tx));
+    // After the commit (users' status and role, teams and memberships): cached MCP policy
+    // decisions are recomputed on their next request.
+    await bumpGlobalAccessEpoch();
+    return committed;
   } catch (error) {
     if (error instanceof RefusedChange) {
       await recordAudit(options.db, options.context, {

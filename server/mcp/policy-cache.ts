@@ -1,0 +1,286 @@
+import { createHash, randomInt } from "node:crypto";
+import { AppError } from "../errors";
+import type { OutboundPolicy } from "../security/outbound-url";
+import { accessEpochKeys } from "../services/access/access-epochs";
+import { getOutboundPolicy } from "../services/settings/outbound-policy";
+import { bearerToken } from "../services/tokens/api-token-format";
+import { isIpAllowed, tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
+import {
+  AuthenticationError,
+  type Authenticator,
+  authenticateRequest,
+  type McpPrincipal,
+} from "./authenticate";
+import type { McpDeps } from "./context";
+import {
+  type ConnectionAccess,
+  type ConnectionRow,
+  evaluateAccess,
+  loadConnection,
+  PolicyDenied,
+} from "./policy";
+import { type RateLimitExceeded, type RateLimits, rateLimitCheck } from "./rate-limit";
+
+/**
+ * The proxy's hot path without database round trips (DESIGN "How a tool call flows", steps 2–3).
+ * Each instance keeps, in memory, the credentials it has verified and the policy decisions it has
+ * computed (connection, visibility, allow-lists, outbound allow-list). A cached entry is reused only
+ * while the access epochs it was computed under are unchanged (server/services/access/
+ * access-epochs.ts): every service that changes access bumps them after its commit, and every
+ * request reads them from Redis in one pipelined round trip, together with its rate-limit counters.
+ * So a revoked token, a deactivated user, a removed grant, a narrowed allow-list or a deleted
+ * connection applies to the very next request, on every instance. If Redis cannot be read, the
+ * request is refused (503): a decision is never reused unvalidated.
+ *
+ * Epochs are read **before** the database, so an entry is never stored under an epoch newer than
+ * the data it was computed from. A credential seen for the first time is stored without epochs and
+ * verified again (under read epochs) by its next request. Entries also expire after
+ * POLICY_CACHE_MAX_AGE_MS, a backstop for a bump that could not be written.
+ */
+
+export const POLICY_CACHE_MAX_AGE_MS = 5 * 60_000;
+const MAX_ENTRIES = 10_000;
+
+type Epochs = { global: string; user: string };
+
+type AuthEntry = {
+  principal: McpPrincipal;
+  authenticator: Authenticator;
+  expiresAt: Date | null;
+  ipAllowList: readonly string[];
+  /** null: verified before the epochs were read; the next request verifies again */
+  epochs: Epochs | null;
+  storedAt: number;
+};
+
+type AccessEntry = {
+  access: ConnectionAccess;
+  outboundPolicy: OutboundPolicy;
+  epochs: Epochs;
+  storedAt: number;
+};
+
+/** Insertion-ordered map that forgets its oldest entries beyond `max`. */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done) break;
+      this.map.delete(oldest.value);
+    }
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export type PolicyCache = {
+  auth: BoundedMap<AuthEntry>;
+  access: BoundedMap<AccessEntry>;
+  maxAgeMs: number;
+};
+
+export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: number } = {}): PolicyCache {
+  const max = options.maxEntries ?? MAX_ENTRIES;
+  return {
+    auth: new BoundedMap(max),
+    access: new BoundedMap(max),
+    maxAgeMs: options.maxAgeMs ?? POLICY_CACHE_MAX_AGE_MS,
+  };
+}
+
+// Handlers built without one (tests constructing deps by hand) get their own, one per deps object.
+const fallbackCaches = new WeakMap<McpDeps, PolicyCache>();
+function cacheOf(deps: McpDeps): PolicyCache {
+  if (deps.policyCache) return deps.policyCache;
+  let cache = fallbackCaches.get(deps);
+  if (!cache) {
+    cache = createPolicyCache();
+    fallbackCaches.set(deps, cache);
+  }
+  return cache;
+}
+
+const NO_LIMITS: RateLimits = { perToken: 0, perUser: 0 };
+
+function bearerKey(bearer: string): string {
+  return createHash("sha256").update(bearer).digest("base64url");
+}
+
+function sameEpochs(a: Epochs | null, b: Epochs | null): boolean {
+  return a !== null && b !== null && a.global === b.global && a.user === b.user;
+}
+
+function unavailable(): AppError {
+  return new AppError("UNAVAILABLE", "Redis is unreachable right now. Try again shortly.");
+}
+
+/** The access epochs of `userId` and its rate-limit counters, in one round trip. Fails closed. */
+async function readEpochs(
+  deps: McpDeps,
+  principal: McpPrincipal,
+  now: number,
+): Promise<{ epochs: Epochs | null; limited: RateLimitExceeded | null }> {
+  const keys = accessEpochKeys(deps.redisKey);
+  const userKey = keys.user(principal.userId);
+  const limits = rateLimitCheck({
+    limits: deps.rateLimits ?? NO_LIMITS,
+    key: deps.redisKey,
+    tokenId: principal.tokenId,
+    userId: principal.userId,
+    now,
+  });
+  let replies: unknown[];
+  try {
+    const pipeline = deps.redis().pipeline().mget(keys.global, userKey);
+    limits.queue(pipeline);
+    const results = await pipeline.exec();
+    if (!results) throw unavailable();
+    replies = results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  } catch {
+    throw unavailable();
+  }
+  const [global, user] = replies[0] as [string | null, string | null];
+  let limited: RateLimitExceeded | null;
+  try {
+    limited = limits.read(replies, 1);
+  } catch {
+    throw unavailable();
+  }
+  if (global === null || user === null) {
+    // An epoch that does not exist yet (or was lost with Redis's data) starts at a random value, so
+    // it never repeats one a cached entry may hold. Until it exists, nothing is cached under it.
+    const start = String(randomInt(1, 2 ** 47));
+    const client = deps.redis();
+    for (const key of [global === null ? keys.global : null, user === null ? userKey : null])
+      if (key !== null) client.set(key, start, "NX").catch(() => undefined);
+    return { epochs: null, limited };
+  }
+  return { epochs: { global, user }, limited };
+}
+
+export type CachedAuthentication = {
+  principal: McpPrincipal;
+  authenticator: Authenticator;
+  /** the epochs read for this request (null: nothing may be cached from it) */
+  epochs: Epochs | null;
+  /** set when the token or user is over its rate limit (the caller audits and answers 429) */
+  limited: RateLimitExceeded | null;
+};
+
+/**
+ * Authenticates the Authorization header (same answers as authenticateRequest), from the cache when
+ * the epochs allow, and reads the rate-limit counters. Counts the token's use (buffered).
+ */
+export async function authenticateCached(
+  deps: McpDeps,
+  input: { authorization: string | undefined; clientIp: string | null; resource: string },
+): Promise<CachedAuthentication> {
+  if (input.authorization === undefined || input.authorization.trim() === "")
+    throw new AuthenticationError(false);
+  const bearer = bearerToken(input.authorization);
+  if (bearer === null) throw new AuthenticationError(true);
+  const cache = cacheOf(deps);
+  const key = bearerKey(bearer);
+  const now = Date.now();
+
+  const cached = cache.auth.get(key);
+  let readBefore: { epochs: Epochs | null; limited: RateLimitExceeded | null } | null = null;
+  if (
+    cached &&
+    now - cached.storedAt < cache.maxAgeMs &&
+    (cached.expiresAt === null || cached.expiresAt.getTime() > now) &&
+    isIpAllowed(cached.ipAllowList, input.clientIp)
+  ) {
+    readBefore = await readEpochs(deps, cached.principal, now);
+    if (cached.epochs !== null && sameEpochs(readBefore.epochs, cached.epochs)) {
+      if (cached.principal.kind === "api_token")
+        tokenUsageBuffer(deps.db).record(cached.principal.tokenId, new Date(now));
+      return { principal: cached.principal, authenticator: cached.authenticator, ...readBefore };
+    }
+  }
+
+  cache.auth.delete(key);
+  const { principal, authenticator } = await authenticateRequest({
+    db: deps.db(),
+    authenticators: deps.authenticators,
+    authorization: input.authorization,
+    clientIp: input.clientIp,
+    resource: input.resource,
+  });
+  // Epochs read before this verification (same user) may label it; otherwise read them now and
+  // store the credential unlabelled, to be verified again under them by its next request.
+  const labelled = readBefore !== null && cached?.principal.userId === principal.userId;
+  const read = labelled && readBefore !== null ? readBefore : await readEpochs(deps, principal, now);
+  cache.auth.set(key, {
+    principal,
+    authenticator,
+    expiresAt: principal.expiresAt ?? null,
+    ipAllowList: principal.ipAllowList ?? [],
+    epochs: labelled ? read.epochs : null,
+    storedAt: now,
+  });
+  return { principal, authenticator, ...read };
+}
+
+/** 429 for a request over its limit (audited as DENIED rate_limited by the handler). */
+export function rateLimited(limited: RateLimitExceeded): PolicyDenied {
+  return new PolicyDenied(
+    "rate_limited",
+    429,
+    `Rate limit exceeded: at most ${limited.limit} requests per minute per ${limited.scope === "token" ? "API token" : "user"}. Retry in ${limited.retryAfterSeconds} s.`,
+    limited.retryAfterSeconds,
+  );
+}
+
+/**
+ * The connection's policy decision and the outbound allow-list, from the cache when the epochs
+ * read for this request match. `onConnection` learns the connection row (for denial audits).
+ */
+export async function accessCached(
+  deps: McpDeps,
+  input: {
+    principal: McpPrincipal;
+    publicId: string;
+    epochs: Epochs | null;
+    onConnection: (row: ConnectionRow | null) => void;
+  },
+): Promise<{ access: ConnectionAccess; outboundPolicy: Promise<OutboundPolicy> }> {
+  const cache = cacheOf(deps);
+  const key = `${input.principal.tokenId}/${input.publicId}`;
+  const now = Date.now();
+  const cached = cache.access.get(key);
+  if (cached && sameEpochs(cached.epochs, input.epochs) && now - cached.storedAt < cache.maxAgeMs) {
+    input.onConnection(cached.access.connection);
+    return { access: cached.access, outboundPolicy: Promise.resolve(cached.outboundPolicy) };
+  }
+  cache.access.delete(key);
+  const outboundPolicy = getOutboundPolicy(deps.db());
+  outboundPolicy.catch(() => undefined);
+  const row = await loadConnection(deps.db(), input.publicId);
+  input.onConnection(row);
+  const access = await evaluateAccess({ db: deps.db(), principal: input.principal, connection: row });
+  const epochs = input.epochs;
+  if (epochs !== null)
+    outboundPolicy.then(
+      (policy) => cache.access.set(key, { access, outboundPolicy: policy, epochs, storedAt: now }),
+      () => undefined,
+    );
+  return { access, outboundPolicy };
+}

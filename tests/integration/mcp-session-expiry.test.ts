@@ -1,0 +1,127 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/server/db";
+import type { McpDeps } from "@/server/mcp/context";
+import { sweepIdleSessions } from "@/server/mcp/session-sweeper";
+import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
+import {
+  connectedUser,
+  type GatewayPath,
+  openSession,
+  postHeaders,
+  routeHandlerPath,
+  useHandler,
+} from "../fixtures/mcp-gateway";
+import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
+
+/**
+ * Idle expiry of downstream sessions closes their upstream side (session-sweeper.ts): DELETE toward
+ * an HTTP upstream, the stdio process stopped. A session still in use is left alone, and a sweep
+ * takes each expired session once.
+ */
+const IDLE_MS = 800;
+const ENTRY = path.resolve(
+  import.meta.dirname,
+  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+);
+
+let fixture: McpFixture;
+let gateway: GatewayPath;
+let deps: McpDeps;
+
+beforeAll(async () => {
+  fixture = await startMcpFixture();
+  deps = useHandler({
+    sessionIdleTtlMs: IDLE_MS,
+    stdio: {
+      templates: async () => [
+        { id: "test-everything", label: "t", command: "node", args: [ENTRY, "{package}"] },
+      ],
+    },
+  });
+  gateway = await routeHandlerPath();
+});
+
+afterAll(async () => {
+  await Promise.all([...runningStdioProcesses()].map((p) => p.kill("test end")));
+  await fixture?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function upstreamSessionOf(fixtureRequests: McpFixture["received"], from: number): string {
+  const ids = new Set(
+    fixtureRequests
+      .slice(from)
+      .map((entry) => entry.headers["mcp-session-id"])
+      .filter((id): id is string => typeof id === "string"),
+  );
+  expect(ids.size).toBe(1);
+  return [...ids][0] as string;
+}
+
+async function ping(publicId: string, token: string, sessionId: string): Promise<number> {
+  const response = await gateway.fetch(gateway.urlFor(publicId), {
+    method: "POST",
+    headers: postHeaders(token, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "ping" }),
+  });
+  await response.text();
+  return response.status;
+}
+
+describe("idle session expiry", () => {
+  it("DELETEs the HTTP upstream session of an expired session, once, and leaves a used one alone", async () => {
+    const idle = await connectedUser({ upstreamUrl: fixture.url });
+    const before = fixture.received.length;
+    const idleSession = await openSession(gateway, idle.publicId, idle.token);
+    const idleUpstream = upstreamSessionOf(fixture.received, before);
+
+    const busy = await connectedUser({ upstreamUrl: fixture.url });
+    const busyStart = fixture.received.length;
+    const busySession = await openSession(gateway, busy.publicId, busy.token);
+    const busyUpstream = upstreamSessionOf(fixture.received, busyStart);
+
+    // nothing is swept while sessions are fresh
+    await sweepIdleSessions(deps);
+    expect(fixture.deletedSessions).not.toContain(idleUpstream);
+
+    for (let index = 0; index < 4; index += 1) {
+      await sleep(IDLE_MS / 3);
+      expect(await ping(busy.publicId, busy.token, busySession)).toBe(200);
+    }
+    await sleep(150);
+    await sweepIdleSessions(deps);
+    expect(fixture.deletedSessions).toContain(idleUpstream);
+    expect(fixture.deletedSessions).not.toContain(busyUpstream);
+    expect(await ping(idle.publicId, idle.token, idleSession)).toBe(404);
+    expect(await ping(busy.publicId, busy.token, busySession)).toBe(200);
+
+    // a second sweep does not close it again
+    await sweepIdleSessions(deps);
+    expect(fixture.deletedSessions.filter((id) => id === idleUpstream)).toHaveLength(1);
+    const audited = await db().auditEvent.findMany({
+      where: { action: "mcp.session.expire", connectionId: { in: [idle.connectionId, busy.connectionId] } },
+    });
+    expect(audited.map((row) => [row.connectionId, row.actorUserId, row.metadata])).toEqual([
+      [idle.connectionId, idle.user.id, { upstreamStatus: 200 }],
+    ]);
+  });
+
+  it("stops the stdio process of an expired session", async () => {
+    const world = await connectedUser({ upstreamUrl: "http://127.0.0.1:9/", transport: "STDIO" });
+    await db().serverVersion.update({
+      where: { id: world.server.versionId },
+      data: { command: "node", args: [ENTRY, "stdio"] },
+    });
+    await openSession(gateway, world.publicId, world.token);
+    const [pid] = [...runningStdioProcesses()]
+      .filter((p) => p.connectionId === world.connectionId)
+      .map((p) => p.pid);
+    expect(pid).toBeGreaterThan(0);
+    await sleep(IDLE_MS + 200);
+    await sweepIdleSessions(deps);
+    expect([...runningStdioProcesses()].filter((p) => p.connectionId === world.connectionId)).toEqual([]);
+    expect(() => process.kill(pid as number, 0)).toThrow();
+  });
+});
