@@ -234,7 +234,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       sessionId: null,
       state: null,
     };
-    return await dispatch(exchange, message, sessionId, sessionLookup, versionHeader);
+    return await dispatch(exchange, message, sessionId, sessionLookup);
   } catch (error) {
     return failureResponse(deps, request, error, {
       metadataUrl,
@@ -265,7 +265,6 @@ async function dispatch(
   message: JsonRpcMessage | null,
   sessionId: string | undefined,
   sessionLookup: Promise<SessionState | null>,
-  versionHeader: string | undefined,
 ): Promise<McpHttpResponse> {
   const { request } = exchange;
   const requestId = message?.kind === "request" ? message.id : null;
@@ -292,13 +291,9 @@ async function dispatch(
     );
   const state = await findSession(exchange, sessionLookup);
   if (state === null) return sessionNotFound(requestId);
-  if (versionHeader !== undefined && versionHeader !== state.protocolVersion)
-    return rpcErrorResponse(
-      400,
-      requestId,
-      RPC_ERROR.INVALID_REQUEST,
-      `MCP-Protocol-Version ${versionHeader} does not match the version negotiated for this session (${state.protocolVersion}).`,
-    );
+  // An unsupported version was refused above. A supported one that differs from the negotiated
+  // version is accepted, as the spec asks only for invalid or unsupported ones to be refused (the
+  // official conformance suite sends such requests); the session keeps its negotiated version.
   exchange.sessionId = sessionId;
   exchange.state = state;
 

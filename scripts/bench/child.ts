@@ -1,0 +1,130 @@
+/**
+ * A benchmark participant in its own process (so its CPU and memory are its own), reporting its
+ * port, and its cpuUsage / memoryUsage on request, over IPC. Modes:
+ *   upstream  raw node:http JSON-RPC MCP upstream (initialize, notifications, tools/call, GET SSE)
+ *   relay     bare node:http pass-through to TARGET_URL's origin (keep-alive agent, no logic)
+ *   fast      Gatehouse fast path (node adapter); env from the parent (database, Redis, keys)
+ *   route     Gatehouse route handler (app/mcp/[publicId]/route.ts via a node:http wrapper)
+ */
+import { randomUUID } from "node:crypto";
+import { Agent, request as httpRequest } from "node:http";
+import { type Listening, listen, startFastPath, startRouteHandlerPath } from "../lib/gatehouse";
+
+const mode = process.argv[2];
+let initializes = 0;
+let calls = 0;
+
+async function startUpstream(): Promise<Listening> {
+  const sessions = new Set<string>();
+  return listen((req, res) => {
+    if (req.method === "GET") {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+      res.write(": open\n\n");
+      return;
+    }
+    if (req.method === "DELETE") {
+      sessions.delete(String(req.headers["mcp-session-id"]));
+      res.writeHead(200).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        id?: number | string;
+        method?: string;
+        params?: { protocolVersion?: string; arguments?: unknown };
+      };
+      const sessionId = req.headers["mcp-session-id"];
+      if (message.method === "initialize") {
+        initializes += 1;
+        const id = randomUUID();
+        sessions.add(id);
+        res.writeHead(200, { "content-type": "application/json", "mcp-session-id": id });
+        res.end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: message.id,
+            result: {
+              protocolVersion: message.params?.protocolVersion ?? "2025-11-25",
+              capabilities: { tools: {} },
+              serverInfo: { name: "bench-upstream", version: "1.0.0" },
+            },
+          }),
+        );
+        return;
+      }
+      if (typeof sessionId !== "string" || !sessions.has(sessionId)) {
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end('{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}');
+        return;
+      }
+      if (message.id === undefined) {
+        res.writeHead(202).end();
+        return;
+      }
+      let result: unknown = {};
+      if (message.method === "tools/call") {
+        calls += 1;
+        result = { content: [{ type: "text", text: JSON.stringify(message.params?.arguments ?? {}) }] };
+      } else if (message.method === "tools/list")
+        result = { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }));
+    });
+  });
+}
+
+async function startRelay(target: URL): Promise<Listening> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const streams = new Agent({ keepAlive: false });
+  return listen((req, res) => {
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: target.pathname,
+        headers: { ...req.headers, host: target.host },
+        agent: req.method === "GET" ? streams : agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (req.method === "GET") res.flushHeaders();
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => {
+      if (!res.headersSent) res.writeHead(502).end();
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  });
+}
+
+async function main() {
+  const server =
+    mode === "upstream"
+      ? await startUpstream()
+      : mode === "relay"
+        ? await startRelay(new URL(process.env.TARGET_URL ?? ""))
+        : mode === "fast"
+          ? await startFastPath()
+          : await startRouteHandlerPath();
+  process.on("message", (message: { cmd: string }) => {
+    if (message.cmd === "usage") {
+      globalThis.gc?.();
+      globalThis.gc?.();
+      process.send?.({
+        cpu: process.cpuUsage(),
+        mem: process.memoryUsage(),
+        initializes,
+        calls,
+      });
+    } else if (message.cmd === "stop") void server.close().finally(() => process.exit(0));
+  });
+  process.send?.({ port: server.port });
+}
+
+void main();
