@@ -62,7 +62,9 @@ export function mcpHandler(): (request: McpHttpRequest) => Promise<McpHttpRespon
     const deps = defaultMcpDeps();
     holder[GLOBAL_KEY] = createMcpHandler(deps);
     // Idle sessions' upstream sides (HTTP session, SSE stream, stdio process) are closed by a sweeper.
-    startSessionSweeper(deps);
+    // Tests sweep explicitly (tests/integration/mcp-session-expiry.test.ts): a background sweeper in
+    // one test worker would claim the sessions another worker's test is about to expire.
+    if (env().NODE_ENV !== "test") startSessionSweeper(deps);
   }
   return holder[GLOBAL_KEY];
 }
