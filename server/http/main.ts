@@ -2,6 +2,7 @@ import path from "node:path";
 import { disconnectDb } from "../db";
 import { ConfigError, env } from "../env";
 import { logger } from "../logger";
+import { closeAuditPool } from "../mcp/audit-writer";
 import { fatalPostureProblems, formatPosture, securityPosture } from "../ops/posture";
 import { preflight } from "../ops/preflight";
 import { closeQueues } from "../queue/queues";
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     await closeQueues();
     await disconnectRedis();
     await disconnectDb();
+    await closeAuditPool();
     log.info("stopped");
     process.exit(0);
   };

@@ -1,4 +1,6 @@
-import type { Db, Prisma } from "../db";
+import { Pool } from "pg";
+import type { Prisma } from "../db";
+import { env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { metrics } from "../ops/metrics";
@@ -13,8 +15,190 @@ import { metrics } from "../ops/metrics";
  * Failing closed: a failed or slow INSERT rejects every row of its batch, and for a short cool-down
  * afterwards `assertAvailable()` refuses new calls before they reach the upstream, instead of letting
  * an upstream run a tool whose record cannot be kept.
+ *
+ * A batch is ONE parameterized multi-row INSERT sent through a plain `pg` pool, not Prisma: this is
+ * the hottest write of the proxy (one row per exchange), and Prisma's query compiler and result
+ * mapping cost more CPU than the INSERT itself. The SQL below must match prisma/schema.prisma's
+ * AuditEvent (column names, types, enum); tests/integration/mcp-proxy-audit.test.ts reads the rows
+ * back through Prisma to keep the two in step.
  */
-export type AuditRow = Prisma.AuditEventCreateManyInput;
+export type AuditRow = {
+  /** UUIDv7 made by the caller (the bodies are sealed to it) */
+  id: string;
+  occurredAt: Date;
+  action: string;
+  outcome: "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR";
+  actorUserId?: string | null;
+  actorTokenId?: string | null;
+  actorClient?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+  serverId?: string | null;
+  connectionId?: string | null;
+  sessionId?: string | null;
+  method?: string | null;
+  subject?: string | null;
+  reason?: string | null;
+  latencyMs?: number | null;
+  requestBytes?: number | null;
+  responseBytes?: number | null;
+  clientIp?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  metadata?: Prisma.InputJsonValue | null;
+  requestBody?: Uint8Array | null;
+  responseBody?: Uint8Array | null;
+  keyId?: string | null;
+};
+
+/** Runs one statement (a pg pool's `query`, or a wrapper around it in tests). */
+export type AuditQuery = (text: string, values: unknown[]) => Promise<unknown>;
+
+/**
+ * The columns of "AuditEvent" in the order of the VALUES tuples, each with the cast PostgreSQL
+ * needs for the text the pg driver sends. Timestamps go as ISO strings ending in "Z" cast to
+ * timestamp(3): the zone is dropped, leaving the UTC wall-clock time, which is what Prisma stores
+ * in a `timestamp without time zone` column whatever the session's TimeZone.
+ */
+const COLUMNS: ReadonlyArray<readonly [keyof AuditRow, string]> = [
+  ["id", "::uuid"],
+  ["occurredAt", "::timestamp(3)"],
+  ["action", "::text"],
+  ["outcome", '::"AuditOutcome"'],
+  ["actorUserId", "::uuid"],
+  ["actorTokenId", "::uuid"],
+  ["actorClient", "::text"],
+  ["targetType", "::text"],
+  ["targetId", "::text"],
+  ["serverId", "::uuid"],
+  ["connectionId", "::uuid"],
+  ["sessionId", "::text"],
+  ["method", "::text"],
+  ["subject", "::text"],
+  ["reason", "::text"],
+  ["latencyMs", "::integer"],
+  ["requestBytes", "::integer"],
+  ["responseBytes", "::integer"],
+  ["clientIp", "::text"],
+  ["userAgent", "::text"],
+  ["requestId", "::text"],
+  ["metadata", "::jsonb"],
+  ["requestBody", "::bytea"],
+  ["responseBody", "::bytea"],
+  ["keyId", "::text"],
+];
+
+export const AUDIT_COLUMN_COUNT = COLUMNS.length;
+
+const COLUMN_LIST = COLUMNS.map(([name]) => `"${name}"`).join(", ");
+
+/** PostgreSQL allows 65,535 parameters per statement. */
+const MAX_BATCH = Math.floor(65_535 / COLUMNS.length);
+
+const statements = new Map<number, string>();
+
+/** The INSERT text for `count` rows (kept for small batch sizes). */
+export function auditInsertSql(count: number): string {
+  let text = statements.get(count);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    for (let row = 0; row < count; row++) {
+      const base = row * COLUMNS.length;
+      tuples.push(`(${COLUMNS.map(([, cast], column) => `$${base + column + 1}${cast}`).join(", ")})`);
+    }
+    text = `INSERT INTO "AuditEvent" (${COLUMN_LIST}) VALUES ${tuples.join(", ")}`;
+    // Small batches are the common case; the text of a big one (up to ~150 KB) is not kept.
+    if (count <= 64) statements.set(count, text);
+  }
+  return text;
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, and one such value would fail the whole batch (and
+ * so every call in it, then everyone's for the cool-down). Agents choose some of these strings (a
+ * JSON-RPC id, a tool name), so U+0000 is stored as U+FFFD instead.
+ */
+function textOf(value: string): string {
+  return value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === "string") return textOf(value);
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [textOf(key), withoutNul(item)]));
+  return value;
+}
+
+function jsonOf(value: unknown): string {
+  const json = JSON.stringify(value);
+  // JSON.stringify writes U+0000 as the escape \u0000, so only then is the slow path needed.
+  return json.includes("\\u0000") ? JSON.stringify(withoutNul(value)) : json;
+}
+
+function parameterOf(row: AuditRow, column: keyof AuditRow): unknown {
+  const value = row[column];
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return textOf(value);
+  switch (column) {
+    case "occurredAt":
+      return (value as Date).toISOString();
+    case "metadata":
+      return jsonOf(value);
+    case "requestBody":
+    case "responseBody": {
+      const bytes = value as Uint8Array;
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    default:
+      return value;
+  }
+}
+
+/** The parameters of `auditInsertSql(rows.length)`, row after row. */
+export function auditInsertValues(rows: AuditRow[]): unknown[] {
+  const values: unknown[] = new Array(rows.length * COLUMNS.length);
+  let index = 0;
+  for (const row of rows) for (const [column] of COLUMNS) values[index++] = parameterOf(row, column);
+  return values;
+}
+
+/** A small pg pool of its own for the audit INSERTs (one batch is in flight at a time per writer). */
+export function createAuditPool(databaseUrl: string, options?: { max?: number }): Pool {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: options?.max ?? 4,
+    // Fail fast when PostgreSQL is unreachable: the batch fails and the calls fail closed.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Idle audit connections never keep a process from exiting.
+    allowExitOnIdle: true,
+  });
+  // An idle client losing its connection must not crash the process; the next batch reconnects.
+  pool.on("error", (error) =>
+    logger()
+      .child({ component: "mcp-audit" })
+      .warn({ err: { message: error.message } }, "idle audit connection failed"),
+  );
+  return pool;
+}
+
+const POOL_KEY = Symbol.for("gatehouse.mcp-audit-pool");
+type GlobalWithPool = typeof globalThis & { [POOL_KEY]?: Pool };
+
+/** The process-wide audit pool, on the installation's DATABASE_URL (the one Prisma uses). */
+export function auditPool(): Pool {
+  const holder = globalThis as GlobalWithPool;
+  holder[POOL_KEY] ??= createAuditPool(env().DATABASE_URL);
+  return holder[POOL_KEY];
+}
+
+export async function closeAuditPool(): Promise<void> {
+  const holder = globalThis as GlobalWithPool;
+  const pool = holder[POOL_KEY];
+  holder[POOL_KEY] = undefined;
+  await pool?.end();
+}
 
 export type AuditSink = {
   write: (row: AuditRow) => Promise<void>;
@@ -34,13 +218,14 @@ export class AuditWriter implements AuditSink {
 
   constructor(
     private readonly options: {
-      db: () => Db;
+      /** runs the INSERT; the process-wide audit pool by default */
+      query?: AuditQuery;
       maxBatch?: number;
       /** a batch that takes longer fails (its calls fail closed) */
       timeoutMs?: number;
       /** after a failure, new calls are refused this long without trying the store */
       coolDownMs?: number;
-    },
+    } = {},
   ) {}
 
   assertAvailable(): void {
@@ -61,7 +246,7 @@ export class AuditWriter implements AuditSink {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
+      const batch = this.queue.splice(0, Math.min(this.options.maxBatch ?? 500, MAX_BATCH));
       try {
         await this.insert(batch.map((pending) => pending.row));
         metrics().mcpAuditBatchRows.observe(batch.length);
@@ -84,10 +269,11 @@ export class AuditWriter implements AuditSink {
 
   private async insert(rows: AuditRow[]): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? 5_000;
+    const query: AuditQuery = this.options.query ?? ((text, values) => auditPool().query(text, values));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.options.db().auditEvent.createMany({ data: rows }),
+        query(auditInsertSql(rows.length), auditInsertValues(rows)),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`audit insert took longer than ${timeoutMs} ms`)),

@@ -65,13 +65,9 @@ function clip(value: string | null | undefined): string | null {
 export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring: Keyring): AuditRow {
   const id = uuidv7(record.startedAt);
   const requestBody =
-    record.requestBody == null
-      ? null
-      : new Uint8Array(seal(keyring, record.requestBody, auditBodyContext(id, "request")));
+    record.requestBody == null ? null : seal(keyring, record.requestBody, auditBodyContext(id, "request"));
   const responseBody =
-    record.responseBody == null
-      ? null
-      : new Uint8Array(seal(keyring, record.responseBody, auditBodyContext(id, "response")));
+    record.responseBody == null ? null : seal(keyring, record.responseBody, auditBodyContext(id, "response"));
   return {
     id,
     occurredAt: new Date(record.startedAt),

@@ -33,7 +33,7 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
     publicUrl,
     allowedOrigins: new Set([new URL(publicUrl).origin.toLowerCase()]),
     authenticators: [apiTokenAuthenticator],
-    audit: new AuditWriter({ db }),
+    audit: new AuditWriter(),
     keyring: appKeyring,
     sessions: redisSessionStore({ redis, key: redisKey, idleTtlMs: sessionIdleTtlMs }),
     sessionIdleTtlMs,

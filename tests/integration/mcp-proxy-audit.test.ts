@@ -1,12 +1,21 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { keyIdOf, open } from "@/server/crypto/envelope";
 import { appKeyring } from "@/server/crypto/keyring";
-import { createDb, type Db, db } from "@/server/db";
-import { auditBodyContext } from "@/server/mcp/audit";
-import { type AuditRow, type AuditSink, AuditWriter } from "@/server/mcp/audit-writer";
+import { db } from "@/server/db";
+import { env } from "@/server/env";
+import { auditBodyContext, uuidv7 } from "@/server/mcp/audit";
+import {
+  AUDIT_COLUMN_COUNT,
+  type AuditQuery,
+  type AuditRow,
+  type AuditSink,
+  AuditWriter,
+  createAuditPool,
+} from "@/server/mcp/audit-writer";
 import { freePort } from "../fixtures/everything-server";
 import {
   connectedUser,
@@ -41,21 +50,20 @@ vi.mock("next", () => ({
 
 /** Counts the INSERTs the writer makes and how many rows each carries. */
 const inserts: number[] = [];
-const countingDb = {
-  auditEvent: {
-    createMany: (args: { data: AuditRow[] }) => {
-      inserts.push(args.data.length);
-      return db().auditEvent.createMany(args);
-    },
-  },
-} as unknown as Db;
+const livePool = createAuditPool(env().DATABASE_URL, { max: 2 });
+const countingQuery: AuditQuery = (text, values) => {
+  expect(text).toMatch(/^INSERT INTO "AuditEvent" /);
+  inserts.push(values.length / AUDIT_COLUMN_COUNT);
+  return livePool.query(text, values);
+};
 
 const closedPort = await freePort();
-const deadDb = createDb(`postgresql://nobody@127.0.0.1:${closedPort}/none`, { max: 1 });
+const deadPool = createAuditPool(`postgresql://nobody@127.0.0.1:${closedPort}/none`, { max: 1 });
+const deadQuery: AuditQuery = (text, values) => deadPool.query(text, values);
 
 /** Switchable audit store: the real one (slowed down on demand), or one whose database is gone. */
-const working = new AuditWriter({ db: () => countingDb });
-let broken = new AuditWriter({ db: () => deadDb, coolDownMs: 60_000 });
+const working = new AuditWriter({ query: countingQuery });
+let broken = new AuditWriter({ query: deadQuery, coolDownMs: 60_000 });
 const commits = new Map<string, number>();
 const store = { isBroken: false, delayMs: 0 };
 const sink: AuditSink = {
@@ -82,7 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const gateway of Object.values(gateways)) await gateway.close();
   await Promise.all([fixture?.stop(), jsonFixture?.stop()]);
-  await deadDb.$disconnect();
+  await Promise.all([livePool.end(), deadPool.end()]);
 });
 
 function openBody(
@@ -99,6 +107,7 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
   const gateway = () => gateways[pathName] as GatewayPath;
 
   it("writes one exact row per call, with bodies sealed to that row", async () => {
+    const startedAt = Date.now();
     const world = await connectedUser({ upstreamUrl: fixture.url, allowedTools: ["echo"] });
     const sessionId = await openSession(gateway(), world.publicId, world.token);
     const request = {
@@ -142,6 +151,10 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
       metadata: { jsonRpcId: 200 },
     });
     expect(row.latencyMs).toBeGreaterThanOrEqual(0);
+    // occurredAt is the request's arrival in UTC, the same millisecond as the UUIDv7 id's timestamp.
+    expect(row.occurredAt.getTime()).toBe(Number.parseInt(row.id.replace(/-/g, "").slice(0, 12), 16));
+    expect(row.occurredAt.getTime()).toBeGreaterThanOrEqual(startedAt - 1);
+    expect(row.occurredAt.getTime()).toBeLessThanOrEqual(Date.now());
     if (pathName === "fast path") expect(row.requestId).toBe(response.headers.get("x-request-id"));
     else expect(row.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(openBody(row.requestBody, row.id, "request")).toBe(JSON.stringify(request));
@@ -289,7 +302,7 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
         }),
       });
     // a fresh one per path: the previous one is still cooling down
-    broken = new AuditWriter({ db: () => deadDb, coolDownMs: 60_000 });
+    broken = new AuditWriter({ query: deadQuery, coolDownMs: 60_000 });
     store.isBroken = true;
     try {
       const callsBefore = fixture.toolCalls("echo");
@@ -338,5 +351,101 @@ describe("group commit", () => {
     expect(rows).toBe(30);
     expect(inserts.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(30);
     expect(inserts.length).toBeLessThan(30);
+  });
+
+  it("writes every column as Prisma reads it back", async () => {
+    const [first, second] = [uuidv7(), uuidv7()];
+    const body = new Uint8Array([0, 1, 2, 250, 255]);
+    const rows: AuditRow[] = [
+      {
+        id: first,
+        occurredAt: new Date("2026-03-29T01:30:00.123Z"),
+        action: "mcp.request",
+        outcome: "UPSTREAM_ERROR",
+        actorUserId: null,
+        actorTokenId: uuidv7(),
+        actorClient: "agent/1 'quoted' \"too\"",
+        targetType: "connection",
+        targetId: "t-1",
+        serverId: uuidv7(),
+        connectionId: uuidv7(),
+        sessionId: "s-1",
+        method: "tools/call",
+        subject: "émoji ✓ \u0000",
+        reason: "upstream said no",
+        latencyMs: 42,
+        requestBytes: 5,
+        responseBytes: 0,
+        clientIp: "::1",
+        userAgent: "ua",
+        requestId: "r-1",
+        metadata: { nested: { list: [1, "two", null, true] }, "k\u0000": "a\u0000b" },
+        requestBody: body,
+        responseBody: Buffer.from("sealed"),
+        keyId: "k-1",
+      },
+      {
+        id: second,
+        occurredAt: new Date("2026-10-25T00:59:59.999Z"),
+        action: "mcp.notification",
+        outcome: "OK",
+      },
+    ];
+    // A session far from UTC: the timestamps must not depend on the connection's TimeZone.
+    const farPool = new Pool({
+      connectionString: env().DATABASE_URL,
+      max: 1,
+      options: "-c TimeZone=Pacific/Kiritimati",
+    });
+    const statements: number[] = [];
+    const writer = new AuditWriter({
+      query: (text, values) => {
+        statements.push(values.length / AUDIT_COLUMN_COUNT);
+        return farPool.query(text, values);
+      },
+    });
+    try {
+      await Promise.all(rows.map((row) => writer.write(row)));
+    } finally {
+      await farPool.end();
+    }
+    expect(statements).toEqual([2]);
+    const stored = await db().auditEvent.findMany({ where: { id: { in: [first, second] } } });
+    expect(stored).toHaveLength(2);
+    const byId = new Map(stored.map((row) => [row.id, row]));
+    expect([byId.get(first), byId.get(second)]).toEqual([
+      {
+        ...rows[0],
+        // PostgreSQL text cannot hold U+0000: it is stored as U+FFFD rather than failing the batch
+        subject: "émoji ✓ \uFFFD",
+        metadata: { nested: { list: [1, "two", null, true] }, "k\uFFFD": "a\uFFFDb" },
+        requestBody: new Uint8Array(body),
+        responseBody: new Uint8Array(Buffer.from("sealed")),
+      },
+      {
+        ...rows[1],
+        actorUserId: null,
+        actorTokenId: null,
+        actorClient: null,
+        targetType: null,
+        targetId: null,
+        serverId: null,
+        connectionId: null,
+        sessionId: null,
+        method: null,
+        subject: null,
+        reason: null,
+        latencyMs: null,
+        requestBytes: null,
+        responseBytes: null,
+        clientIp: null,
+        userAgent: null,
+        requestId: null,
+        metadata: null,
+        requestBody: null,
+        responseBody: null,
+        keyId: null,
+      },
+    ]);
   });
 });
