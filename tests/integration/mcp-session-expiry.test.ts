@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import type { McpDeps } from "@/server/mcp/context";
+import { redisSessionStore } from "@/server/mcp/session-store";
 import { sweepIdleSessions } from "@/server/mcp/session-sweeper";
 import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
+import { redis, redisKey } from "@/server/redis";
 import {
   connectedUser,
   type GatewayPath,
@@ -31,7 +34,14 @@ let deps: McpDeps;
 
 beforeAll(async () => {
   fixture = await startMcpFixture();
+  // This file's sessions get a Redis namespace of their own. The sweep looks at the oldest index
+  // entries first; in a full run the index also holds other files' live sessions (30-minute TTL)
+  // that are "old" by this file's short TTL and would fill the sweep's batch.
+  const namespace = `expiry-test-${randomBytes(4).toString("hex")}`;
+  const key = (...parts: string[]) => redisKey(namespace, ...parts);
   deps = useHandler({
+    redisKey: key,
+    sessions: redisSessionStore({ redis, key, idleTtlMs: IDLE_MS }),
     sessionIdleTtlMs: IDLE_MS,
     stdio: {
       templates: async () => [
