@@ -19,11 +19,16 @@ import { buildTarget } from "./upstream/target";
  */
 const SWEEP_BATCH = 100;
 
-// KEYS[1] index, KEYS[2] upstream hash; ARGV[1] cutoff score, ARGV[2] session key prefix, ARGV[3] batch
+// KEYS[1] index, KEYS[2] upstream hash; ARGV[1] cutoff score, ARGV[2] session key prefix, ARGV[3] batch.
+// Entries older than the cutoff whose session key still exists are live sessions with a longer idle
+// TTL (an instance configured differently); they are skipped, so up to ten batches' worth are looked
+// at and at most one batch is taken.
 const TAKE_EXPIRED = `
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local batch = tonumber(ARGV[3])
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, batch * 10)
 local taken = {}
 for _, member in ipairs(members) do
+  if #taken >= batch then break end
   if redis.call('EXISTS', ARGV[2] .. member) == 0 then
     redis.call('ZREM', KEYS[1], member)
     local upstream = redis.call('HGET', KEYS[2], member)
