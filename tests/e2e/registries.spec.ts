@@ -85,7 +85,7 @@ test("an Owner grants a team a server with a tool allow-list and the access expl
   // The access explorer: a Support member reaches the server through this registry, with echo only.
   await page.goto("/access");
   await expect(page.getByRole("heading", { level: 1, name: "Access explorer" })).toBeVisible();
-  await page.getByLabel("Servers").fill("sse");
+  await page.getByRole("searchbox", { name: "Servers" }).fill("sse");
   await page.getByTestId("server-picker-option").filter({ hasText: "Everything over SSE (demo)" }).click();
   await expect(page).toHaveURL(/\/access\?server=[0-9a-f-]{36}$/);
   const sam = page.getByTestId("reach-user").and(page.locator('[data-email="sam.support@gatehouse.local"]'));
