@@ -284,8 +284,9 @@ function ExtraArgs({
       {value.extraArgs.length > 0 && (
         <ol className="space-y-2">
           {value.extraArgs.map((arg, index) => (
-            // Rows have no identity beyond their position; editing keeps the order.
-            // biome-ignore lint/suspicious/noArrayIndexKey: positional list
+            // An argument is only its text at its position (two rows may hold the same text), and
+            // the inputs are controlled, so a removed row cannot leave a stale value behind.
+            // biome-ignore lint/suspicious/noArrayIndexKey: argv position is the row's identity
             <li key={index} className="flex items-center gap-2">
               <span className="w-5 shrink-0 text-right text-xs text-muted-foreground tabular-nums">
                 {index + 1}

@@ -341,8 +341,9 @@ function PreviewSection({
               const isChecked = variantIndex === index;
               return (
                 <label
-                  // Variants have no identity beyond their place in the document.
-                  // biome-ignore lint/suspicious/noArrayIndexKey: positional list
+                  // The preview's variants are fixed (never added, removed or reordered) and the
+                  // server identifies the chosen one by this same index (`variantIndex`).
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the index is the variant's identity
                   key={index}
                   htmlFor={id}
                   className={cn(
