@@ -52,6 +52,12 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** MCP calls per minute per user over all their tokens, shared by every instance (0 = no limit) */
   GATEHOUSE_MCP_RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  /** where this instance's stdio/SSE channel runner listens for other instances (server/mcp/runner) */
+  GATEHOUSE_RUNNER_HOST: z.string().min(1).default("127.0.0.1"),
+  /** 0 = any free port (fine when every instance runs on one host) */
+  GATEHOUSE_RUNNER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** how other instances reach this runner, e.g. http://10.0.0.5:3100 (default: http://HOST:PORT as bound) */
+  GATEHOUSE_RUNNER_URL: z.url({ protocol: /^http$/ }).optional(),
   GATEHOUSE_DEMO: booleanish.optional(),
   GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

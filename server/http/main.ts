@@ -3,6 +3,7 @@ import { disconnectDb } from "../db";
 import { ConfigError, env } from "../env";
 import { logger } from "../logger";
 import { closeAuditPool } from "../mcp/audit-writer";
+import { stopChannelRunner } from "../mcp/runner/channel-runner";
 import { fatalPostureProblems, formatPosture, securityPosture } from "../ops/posture";
 import { preflight } from "../ops/preflight";
 import { closeQueues } from "../queue/queues";
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await close();
+    await stopChannelRunner();
     await closeQueues();
     await disconnectRedis();
     await disconnectDb();

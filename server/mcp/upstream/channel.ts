@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { logger } from "../../logger";
 import type { Exchange } from "../context";
 import {
@@ -10,6 +9,14 @@ import {
   UPSTREAM_MAX_DEPTH,
 } from "../jsonrpc";
 import type { ProtocolVersion } from "../protocol";
+import {
+  callRunner,
+  ensureChannelRunner,
+  localRunnerId,
+  newChannelId,
+  type RunnerChannels,
+  runnerIdOf,
+} from "../runner/channel-runner";
 import { UpstreamConnector } from "./connector";
 import { UpstreamFailure, type UpstreamResponse } from "./http-client";
 
@@ -23,17 +30,17 @@ import { UpstreamFailure, type UpstreamResponse } from "./http-client";
  *   ending with its response (the relay streams it as it would an HTTP upstream's SSE answer);
  * - a notification or a response → `202`;
  * - GET → a stream of the messages no request claimed;
- * - a channel this process does not hold (closed, crashed, idle-reaped, or opened by another
- *   instance) → `404`, which the connector answers by re-initializing the upstream transparently.
+ * - a channel that is gone (closed, crashed, idle-reaped, or its instance ended) → `404`, which the
+ *   connector answers by re-initializing the upstream transparently.
  *
  * Routing of upstream messages (a channel does not say which request a message belongs to): a
  * response goes to the request with its id; `notifications/progress` to the request whose
  * `_meta.progressToken` it names; anything else to the most recent request in flight, else to the
  * open GET streams, else it is dropped (logged at debug).
  *
- * Channels live in the process that opened them (see the README: a runner pool reached by other
- * instances is the next step). The upstream session id the session store keeps is the channel's
- * id in this process's registry.
+ * Channels live in the process that opened them; that process is their runner, and any other
+ * instance reaches them through it (server/mcp/runner/channel-runner.ts). The upstream session id
+ * the session store keeps is the channel's id, which names its runner.
  */
 
 export type MessageChannel = {
@@ -111,7 +118,6 @@ type Route = { queue: MessageQueue; progressToken: string | number | null };
 
 /** One open channel and the routing of what it receives. */
 export class ChannelHub {
-  readonly id = `gh-ch-${randomBytes(16).toString("base64url")}`;
   private readonly inFlight = new Map<string, Route>();
   private readonly listeners = new Set<MessageQueue>();
   private closedReason: string | null = null;
@@ -121,6 +127,7 @@ export class ChannelHub {
   sessionId: string | null = null;
 
   constructor(
+    readonly id: string,
     readonly connectionId: string,
     private readonly maxMessageBytes: number,
   ) {}
@@ -350,6 +357,59 @@ function progressTokenOf(message: JsonRpcMessage): string | number | null {
   return typeof token === "string" || typeof token === "number" ? token : null;
 }
 
+/** The open channel `id` of `connectionId` held by this process, if any. */
+function localHub(id: string, connectionId: string): ChannelHub | null {
+  const hub = channelRegistry().get(id);
+  // A channel id is bound to its connection: another connection's id is simply unknown here.
+  return hub && hub.connectionId === connectionId && !hub.isClosed ? hub : null;
+}
+
+/** One message to a channel held here: 202 for a notification or response, else the request's stream. */
+async function postLocal(hub: ChannelHub, body: string, idleMs: number): Promise<UpstreamResponse> {
+  const parsed = parseMessage(body);
+  if (!parsed.ok) throw new UpstreamFailure("protocol", "The message could not be relayed.");
+  const message = parsed.message;
+  if (message.kind !== "request") {
+    await hub.send(body);
+    return synthetic(202);
+  }
+  const queue = await hub.request(message.id, body, progressTokenOf(message));
+  return synthetic(200, queue.drain(idleMs), () => hub.forget(message.id, queue));
+}
+
+/**
+ * A GET stream on a channel held here. Without the channel (reaped idle, crashed) the stream is held
+ * open silently and joins the session's next channel opened here: a GET never spawns a process or
+ * opens an upstream stream by itself (an agent's reconnecting GET would otherwise undo idle reaping).
+ */
+function listenLocal(hub: ChannelHub | null, sessionId: string, signal: AbortSignal): UpstreamResponse {
+  const { queue, stop } = hub === null ? parkNewListener(sessionId) : hub.listen();
+  signal.addEventListener("abort", stop, { once: true });
+  return synthetic(200, queue.drain(0), stop);
+}
+
+/** What this process's runner serves to other instances: its own channels, nothing else. */
+function runnerChannels(limits: { idleTimeoutMs: number }): RunnerChannels {
+  return {
+    post: async (channelId, connectionId, sessionId, body) => {
+      const hub = localHub(channelId, connectionId);
+      if (hub === null) return synthetic(404);
+      if (sessionId !== null) hub.bindSession(sessionId);
+      return postLocal(hub, body, limits.idleTimeoutMs);
+    },
+    listen: async (channelId, connectionId, sessionId, signal) => {
+      const hub = localHub(channelId, connectionId);
+      if (hub === null || sessionId === null) return synthetic(404);
+      hub.bindSession(sessionId);
+      return listenLocal(hub, sessionId, signal);
+    },
+    close: async (channelId, connectionId) => {
+      if (localHub(channelId, connectionId) === null) return false;
+      return closeLocalChannel(channelId, "session ended");
+    },
+  };
+}
+
 export class ChannelConnector extends UpstreamConnector {
   constructor(
     private readonly ex: Exchange,
@@ -358,35 +418,44 @@ export class ChannelConnector extends UpstreamConnector {
     super(ex);
   }
 
-  private hub(): ChannelHub | null {
+  /** Where the session's channel is: here, at another instance's runner, or nowhere. */
+  private locate(): { hub: ChannelHub } | { remote: string } | null {
     const id = this.ex.state?.upstreamSessionId ?? null;
     if (id === null) return null;
-    const hub = channelRegistry().get(id);
-    // A channel id is bound to its connection: another connection's id is simply unknown here.
-    if (!hub || hub.connectionId !== this.ex.access.connection.id || hub.isClosed) return null;
-    if (this.ex.sessionId !== null) hub.bindSession(this.ex.sessionId);
-    return hub;
+    const hub = localHub(id, this.ex.access.connection.id);
+    if (hub !== null) {
+      if (this.ex.sessionId !== null) hub.bindSession(this.ex.sessionId);
+      return { hub };
+    }
+    const runnerId = runnerIdOf(id);
+    return runnerId !== null && runnerId !== localRunnerId() ? { remote: id } : null;
+  }
+
+  private callRemote(
+    channelId: string,
+    method: "POST" | "GET" | "DELETE",
+    extra: { body?: string; signal?: AbortSignal } = {},
+  ): Promise<UpstreamResponse | null> {
+    return callRunner(this.ex.deps, {
+      method,
+      channelId,
+      connectionId: this.ex.access.connection.id,
+      sessionId: this.ex.sessionId,
+      limits: this.ex.deps.limits,
+      ...extra,
+    });
   }
 
   override async post(body: string): Promise<UpstreamResponse> {
-    const hub = this.hub();
-    if (hub === null) return synthetic(404);
-    const parsed = parseMessage(body);
-    if (!parsed.ok) throw new UpstreamFailure("protocol", "The message could not be relayed.");
-    const message = parsed.message;
-    if (message.kind !== "request") {
-      await hub.send(body);
-      return synthetic(202);
-    }
-    const queue = await hub.request(message.id, body, progressTokenOf(message));
-    return synthetic(200, queue.drain(this.ex.deps.limits.idleTimeoutMs), () =>
-      hub.forget(message.id, queue),
-    );
+    const where = this.locate();
+    if (where === null) return synthetic(404);
+    if ("hub" in where) return postLocal(where.hub, body, this.ex.deps.limits.idleTimeoutMs);
+    return (await this.callRemote(where.remote, "POST", { body })) ?? synthetic(404);
   }
 
   /**
-   * A channel this instance does not hold is re-opened here (transparent re-initialization); the
-   * old one, wherever it lives (another instance, after a crash: nowhere), is told to close.
+   * A channel that is gone is re-opened here (transparent re-initialization); the old one, wherever
+   * it lives (another instance, after a crash: nowhere), is told to close.
    */
   override async withRecovery(send: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const lost = this.ex.state?.upstreamSessionId ?? null;
@@ -395,24 +464,26 @@ export class ChannelConnector extends UpstreamConnector {
     return response;
   }
 
-  /**
-   * The standalone stream. When the session's channel is not open here (reaped idle, crashed), the
-   * stream is held open silently and joins the session's next channel: a GET never spawns a
-   * process or opens an upstream stream by itself (an agent's reconnecting GET would otherwise
-   * undo idle reaping).
-   */
+  /** The standalone stream: on the channel wherever it lives; parked here while there is none. */
   override async get(_lastEventId: string | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
-    const hub = this.hub();
-    if (hub === null && this.ex.sessionId === null) return synthetic(404);
-    const { queue, stop } = hub === null ? parkNewListener(this.ex.sessionId as string) : hub.listen();
-    signal.addEventListener("abort", stop, { once: true });
-    return synthetic(200, queue.drain(0), stop);
+    const where = this.locate();
+    if (where !== null && "hub" in where) return listenLocal(where.hub, this.ex.sessionId ?? "", signal);
+    if (where !== null) {
+      const remote = await this.callRemote(where.remote, "GET", { signal });
+      if (remote !== null && remote.status !== 404) return remote;
+      remote?.destroy();
+    }
+    if (this.ex.sessionId === null) return synthetic(404);
+    return listenLocal(null, this.ex.sessionId, signal);
   }
 
   override async delete(upstreamSessionId: string, _version: ProtocolVersion): Promise<number | null> {
     if (this.ex.sessionId !== null) endParked(this.ex.sessionId);
     const closed = await closeLocalChannel(upstreamSessionId, "session ended").catch(() => false);
     if (closed) return 200;
+    const remote = await this.callRemote(upstreamSessionId, "DELETE").catch(() => null);
+    remote?.destroy();
+    if (remote !== null && remote.status === 200) return 200;
     await publishChannelClose(this.ex, upstreamSessionId);
     return null;
   }
@@ -422,7 +493,8 @@ export class ChannelConnector extends UpstreamConnector {
     params: Record<string, unknown>,
   ): Promise<{ response: JsonRpcResponse; upstreamSessionId: string | null; requestBody: string }> {
     const { limits } = this.ex.deps;
-    const hub = new ChannelHub(this.ex.access.connection.id, limits.maxMessageBytes);
+    const runner = await ensureChannelRunner(this.ex.deps, runnerChannels(limits));
+    const hub = new ChannelHub(newChannelId(runner.id), this.ex.access.connection.id, limits.maxMessageBytes);
     const channel = await this.open(this.ex, hub.events);
     hub.attach(channel);
     if (this.ex.sessionId !== null) hub.bindSession(this.ex.sessionId);
