@@ -40,6 +40,13 @@ function isCrossSite(req: IncomingMessage, publicOrigin: string, isHttps: boolea
 
 export type GatehouseServer = { server: Server; close: () => Promise<void>; url: string };
 
+/** What the front needs of Next: embedders and tests may hand it another page server (or none). */
+export type PagesApp = {
+  prepare: () => Promise<void>;
+  getRequestHandler: () => (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  close?: () => Promise<void>;
+};
+
 function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
   res.statusCode = status;
   res.setHeader("content-type", "application/json; charset=utf-8");
@@ -48,10 +55,11 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
 
 export async function startGatehouseServer(
   config: Env,
-  options: { dev: boolean; dir: string },
+  options: { dev: boolean; dir: string; pages?: PagesApp },
 ): Promise<GatehouseServer> {
   const log = logger().child({ component: "http" });
-  const app = next({ dev: options.dev, dir: options.dir, hostname: config.HOST, port: config.PORT });
+  const app: PagesApp =
+    options.pages ?? next({ dev: options.dev, dir: options.dir, hostname: config.HOST, port: config.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
   const trusted = trustedProxyList(config.GATEHOUSE_TRUSTED_PROXIES);

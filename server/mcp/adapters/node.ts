@@ -25,9 +25,12 @@ function splitUrl(raw: string): { path: string; search: string } {
   return { path: url.pathname, search: url.search };
 }
 
+/** How long the unread rest of a refused body is read and discarded before the socket is cut. */
+const LINGER_MS = 2_000;
+
 /**
  * The body as an iterable whose early exit (a body over the limit) stops reading without destroying
- * the socket, so the 413 can still be written; the response then closes the connection.
+ * the socket, so the 413 can still be written (see answerBeforeBody).
  */
 function bodyOf(req: IncomingMessage): AsyncIterable<Uint8Array> {
   return {
@@ -42,6 +45,33 @@ function bodyOf(req: IncomingMessage): AsyncIterable<Uint8Array> {
       };
     },
   };
+}
+
+/**
+ * An answer given before the request body was read (a 413 on a declared or counted size): it is sent
+ * at once, in full (Content-Length), but the response is ended only once the rest of the body has
+ * been read and discarded (memory stays flat), or after LINGER_MS, when the socket is cut. Ending it
+ * at once makes Node close the connection under a client (or a load balancer) still writing, which
+ * then fails with EPIPE/ECONNRESET before it has read the answer ("lingering close", RFC 9112 §9.6).
+ */
+async function answerBeforeBody(req: IncomingMessage, res: ServerResponse, body: string | Uint8Array | null) {
+  const bytes = body === null ? Buffer.alloc(0) : typeof body === "string" ? Buffer.from(body) : body;
+  res.setHeader("content-length", String(bytes.byteLength));
+  res.write(bytes);
+  const drained = await new Promise<boolean>((resolve) => {
+    const cut = setTimeout(() => resolve(false), LINGER_MS);
+    const done = () => {
+      clearTimeout(cut);
+      resolve(true);
+    };
+    req.once("end", done);
+    req.once("close", done);
+    req.removeAllListeners("data");
+    req.on("data", () => undefined);
+    req.resume();
+  });
+  res.end();
+  if (!drained) req.socket.destroy();
 }
 
 function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
@@ -114,7 +144,8 @@ export async function serveMcpNode(
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
   const body = response.body;
   if (typeof body !== "function") {
-    res.end(body ?? undefined);
+    if (req.method === "POST" && !req.complete) await answerBeforeBody(req, res, body ?? null);
+    else res.end(body ?? undefined);
     return;
   }
   // SSE: headers go out at once, or an idle stream leaves the client waiting (ENVIRONMENT.md).
