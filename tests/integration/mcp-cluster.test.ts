@@ -7,7 +7,7 @@ import { db } from "@/server/db";
 import { redis, redisKey } from "@/server/redis";
 import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
 import { type ClusterPath, startCluster } from "../fixtures/gateway-cluster";
-import { connectedUser } from "../fixtures/mcp-gateway";
+import { connectedUser, INITIALIZE, postHeaders } from "../fixtures/mcp-gateway";
 
 /**
  * What only a cluster can show (issue 5: "for stdio upstreams, the process lives in a runner that
@@ -34,7 +34,7 @@ let sseUpstream: RunningUpstream;
 
 beforeAll(async () => {
   [cluster, sseUpstream] = await Promise.all([
-    startCluster({ stdioTemplates: [TEMPLATE] }),
+    startCluster({ stdioTemplates: [TEMPLATE], stdioCaps: { maxPerUser: 1 } }),
     startEverythingServer("sse"),
   ]);
 });
@@ -106,7 +106,7 @@ async function requestLog(connectionId: string) {
 const EXPECTED_LOG = ["initialize:OK", "tools/list:OK", ...Array(4).fill("tools/call:OK"), "tools/call:OK"];
 
 describe("two instances behind a round-robin forwarder", () => {
-  it("a stdio process lives in one instance and serves the whole session from both", async () => {
+  async function stdioUser() {
     const world = await connectedUser({
       upstreamUrl: "http://127.0.0.1:9/",
       transport: "STDIO",
@@ -116,6 +116,11 @@ describe("two instances behind a round-robin forwarder", () => {
       where: { id: world.server.versionId },
       data: { command: "node", args: [ENTRY, "stdio"] },
     });
+    return world;
+  }
+
+  it("a stdio process lives in one instance and serves the whole session from both", async () => {
+    const world = await stdioUser();
     const servedBefore = cluster.served();
     const { client, transport } = await connect(world);
     const progress = await exercise(client);
@@ -155,6 +160,31 @@ describe("two instances behind a round-robin forwarder", () => {
     expect(log.some((entry) => entry.byGateway)).toBe(false);
     await transport.terminateSession();
     await client.close();
+  });
+
+  it("the per-user cap on stdio processes holds across instances, and a freed slot is reusable", async () => {
+    const world = await stdioUser();
+    const initialize = () =>
+      fetch(cluster.urlFor(world.publicId), {
+        method: "POST",
+        headers: postHeaders(world.token),
+        body: JSON.stringify(INITIALIZE),
+      });
+    // Back to back, so the two initializes land on different instances (each would allow one).
+    const first = await initialize();
+    const second = await initialize();
+    expect(first.status).toBe(200);
+    const refused = await second.json();
+    expect(refused.error.message).toMatch(/limit per user/);
+    const sessionId = first.headers.get("mcp-session-id") as string;
+    await first.text();
+    const ended = await fetch(cluster.urlFor(world.publicId), {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${world.token}`, "mcp-session-id": sessionId },
+    });
+    expect(ended.status).toBeLessThan(300);
+    // The process's exit gives its slot back, wherever it ran.
+    await waitFor(async () => (await initialize()).status === 200);
   });
 
   it("each runner refuses requests without the installation's secret, and channels of another connection", async () => {

@@ -13,6 +13,13 @@ import {
 import type { Exchange } from "../context";
 import type { ChannelEvents, MessageChannel } from "../upstream/channel";
 import { UpstreamFailure } from "../upstream/http-client";
+import {
+  acquireProcessSlot,
+  type ProcessSlot,
+  releaseProcessSlot,
+  renewProcessSlots,
+  SLOT_RENEW_MS,
+} from "./process-slots";
 
 /**
  * The stdio runner (PROTOCOL X2): one process per (downstream session, connection), spawned from
@@ -25,7 +32,8 @@ import { UpstreamFailure } from "../upstream/http-client";
  *   environment (DATABASE_URL, keys, GATEHOUSE_*) is ever passed.
  * - Resource limits through util-linux `prlimit` when present: CPU seconds, address space, open
  *   files. Without prlimit the process runs without them (logged once at warn).
- * - Caps per server and per user (counted in this process), idle reaping (the channel registry),
+ * - Caps per server and per user, counted across every instance (process-slots.ts), idle reaping
+ *   (the channel registry),
  *   process-group kill: SIGTERM, then SIGKILL after a grace.
  * - A crash ends the channel; the next use re-initializes the session (the connector's lost
  *   session path) after a backoff that doubles per recent crash of the connection's processes, and
@@ -81,6 +89,8 @@ export type StdioProcessInfo = {
   args: string[];
   stderrTail: () => string;
   kill: (reason: string) => Promise<void>;
+  /** its place under the cluster-wide caps, renewed while it runs */
+  slot: ProcessSlot;
 };
 
 const RUNNING_KEY = Symbol.for("gatehouse.mcp-stdio-running");
@@ -112,6 +122,32 @@ function crashLog(): Map<string, number[]> {
   const holder = globalThis as GlobalWithStdio;
   holder[CRASHES_KEY] ??= new Map();
   return holder[CRASHES_KEY];
+}
+
+const RENEWAL_KEY = Symbol.for("gatehouse.mcp-stdio-slot-renewal");
+type GlobalWithRenewal = typeof globalThis & { [RENEWAL_KEY]?: NodeJS.Timeout };
+
+/** Renews the slots of this process's running stdio processes while any run (one timer per process). */
+function keepSlotsRenewed(exchange: Exchange): void {
+  const holder = globalThis as GlobalWithRenewal;
+  if (holder[RENEWAL_KEY]) return;
+  const deps = exchange.deps;
+  const timer = setInterval(() => {
+    const running = runningStdioProcesses();
+    if (running.size === 0) {
+      clearInterval(timer);
+      holder[RENEWAL_KEY] = undefined;
+      return;
+    }
+    void renewProcessSlots(
+      deps,
+      [...running].map((info) => info.slot),
+    ).catch((error: unknown) =>
+      logger().child({ component: "mcp-stdio" }).warn({ err: error }, "could not renew stdio process slots"),
+    );
+  }, SLOT_RENEW_MS);
+  timer.unref();
+  holder[RENEWAL_KEY] = timer;
 }
 
 /** A bounded buffer of the last bytes a process wrote to stderr. */
@@ -180,17 +216,41 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
   if (!match.ok)
     throw new UpstreamFailure("refused", `The server's command is no longer allowed: ${match.reason}.`);
 
-  const running = [...runningStdioProcesses()];
-  if (running.filter((p) => p.serverId === connection.serverId).length >= settings.maxPerServer)
-    throw new UpstreamFailure(
-      "refused",
-      `This server already runs ${settings.maxPerServer} processes (the limit per server); close an idle session or try later.`,
+  const deps = exchange.deps;
+  const slot = await acquireProcessSlot(deps, { serverId: connection.serverId, userId }, settings);
+  let started = false;
+  try {
+    return await spawnUnderSlot(
+      exchange,
+      events,
+      settings,
+      { command: version.command, args: version.args, match },
+      slot,
+      () => {
+        started = true;
+      },
     );
-  if (running.filter((p) => p.userId === userId).length >= settings.maxPerUser)
-    throw new UpstreamFailure(
-      "refused",
-      `You already run ${settings.maxPerUser} stdio server processes (the limit per user); close a session (DELETE) or wait for idle ones to end.`,
-    );
+  } finally {
+    // Until the process is running, the slot is ours to give back; afterwards its exit releases it.
+    if (!started) await releaseProcessSlot(deps, slot);
+  }
+}
+
+async function spawnUnderSlot(
+  exchange: Exchange,
+  events: ChannelEvents,
+  settings: StdioSettings,
+  version: {
+    command: string;
+    args: string[];
+    match: Extract<ReturnType<typeof matchCommandTemplate>, { ok: true }>;
+  },
+  slot: ProcessSlot,
+  onRunning: () => void,
+): Promise<MessageChannel> {
+  const { connection } = exchange.access;
+  const userId = exchange.principal.userId;
+  const match = version.match;
   // Crash history per connection (a connection is one user's): the first spawn of a session has no
   // session id yet, and a server that crashes in one session would crash in the next one too.
   const crashKey = connection.id;
@@ -280,8 +340,11 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
     args,
     stderrTail: () => stderr.text(),
     kill,
+    slot,
   };
   runningStdioProcesses().add(info);
+  onRunning();
+  keepSlotsRenewed(exchange);
 
   let pendingLine = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -322,6 +385,7 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
   child.once("exit", (code, signal) => {
     exited = true;
     runningStdioProcesses().delete(info);
+    void releaseProcessSlot(exchange.deps, slot);
     if (!killing) {
       crashLog().set(crashKey, [...(crashLog().get(crashKey) ?? []), Date.now()]);
       log.warn(
