@@ -3,6 +3,7 @@ import { logger } from "../logger";
 import { isConnectionPublicId } from "../services/connections/connection-url";
 import { type AuditScope, buildAuditRow, subjectOf } from "./audit";
 import { AuthenticationError, type McpPrincipal, wwwAuthenticate } from "./authenticate";
+import { isBatchText, parseBatch, relayBatch } from "./batch";
 import { readBody } from "./body";
 import type { Exchange, McpDeps } from "./context";
 import { parseLastEventId } from "./event-ids";
@@ -137,6 +138,8 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
 
   let principal: McpPrincipal | null = null;
   let message: JsonRpcMessage | null = null;
+  /** a JSON-RPC batch (2025-03-26 sessions only: batch.ts) */
+  let batch: JsonRpcMessage[] | null = null;
   let connection: ConnectionRow | null = null;
   try {
     // Credential, access epochs and rate-limit counters: one Redis round trip when cached (policy-cache.ts).
@@ -194,7 +197,11 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
           RPC_ERROR.PARSE_ERROR,
           "Parse error: the body is not valid UTF-8.",
         );
-      else {
+      else if (isBatchText(body.text)) {
+        const parsed = parseBatch(body.text);
+        if (parsed.ok) batch = parsed.messages;
+        else parseFailure = rpcErrorResponse(400, parsed.id, parsed.code, parsed.reason);
+      } else {
         const parsed = parseMessage(body.text);
         if (parsed.ok) message = parsed.message;
         else parseFailure = rpcErrorResponse(400, parsed.id, parsed.code, parsed.reason);
@@ -234,6 +241,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       sessionId: null,
       state: null,
     };
+    if (batch !== null) return await dispatchBatch(exchange, batch, sessionId, sessionLookup);
     return await dispatch(exchange, message, sessionId, sessionLookup);
   } catch (error) {
     return failureResponse(deps, request, error, {
@@ -323,6 +331,26 @@ async function dispatch(
     case "response":
       return relayAgentResponse(exchange, message);
   }
+}
+
+async function dispatchBatch(
+  exchange: Exchange,
+  messages: JsonRpcMessage[],
+  sessionId: string | undefined,
+  sessionLookup: Promise<SessionState | null>,
+): Promise<McpHttpResponse> {
+  if (sessionId === undefined)
+    return rpcErrorResponse(
+      400,
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      "Bad Request: the Mcp-Session-Id header is required (initialize first, never in a batch).",
+    );
+  const state = await findSession(exchange, sessionLookup);
+  if (state === null) return sessionNotFound(null);
+  exchange.sessionId = sessionId;
+  exchange.state = state;
+  return relayBatch(exchange, messages);
 }
 
 function sessionNotFound(id: RequestId | null): McpHttpResponse {

@@ -289,8 +289,8 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(get.status).toBe(406);
     });
 
-    it("T8: a batch → 400 -32600 (on every revision: see the README for 2025-03-26)", async () => {
-      for (const version of ["2025-11-25", "2025-06-18", "2025-03-26"]) {
+    it("T8: a batch on 2025-06-18 or later → 400 -32600", async () => {
+      for (const version of ["2025-11-25", "2025-06-18"]) {
         const own = await openSession(gateway(), world.publicId, world.token, version);
         const response = await post(
           [
@@ -304,6 +304,69 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
         expect(response.status).toBe(400);
         expect(await response.json()).toMatchObject({ id: null, error: { code: -32600 } });
       }
+    });
+
+    it("T8: on 2025-03-26 a batch is relayed message by message: one stream of answers, each audited", async () => {
+      const own = await openSession(gateway(), world.publicId, world.token, "2025-03-26");
+      const headers = { "mcp-session-id": own, "mcp-protocol-version": "2025-03-26" };
+      const response = await post(
+        [
+          call(201, "echo", { message: "first" }),
+          { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 999, reason: "test" } },
+          call(202, "add", { a: 2, b: 3 }),
+          call(203, "secret"),
+        ],
+        headers,
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const answers = new Map((await messagesOf(response)).map((message) => [message.id, message]));
+      expect(answers.get(201)).toMatchObject({ result: { content: [{ text: "echo: first" }] } });
+      expect(answers.get(202)).toMatchObject({ result: { content: [{ text: "5" }] } });
+      // The denied member gets its own error; the upstream never sees it.
+      expect(answers.get(203)).toMatchObject({
+        error: { code: -32003, data: { reason: "tool_not_allowed" } },
+      });
+      expect(fixture.received.some((entry) => (entry.body as { id?: number })?.id === 203)).toBe(false);
+      const audited = await db().auditEvent.findMany({
+        where: {
+          connectionId: world.connectionId,
+          sessionId: own,
+          method: { in: ["tools/call", "notifications/cancelled"] },
+        },
+        select: { method: true, subject: true, outcome: true },
+      });
+      expect(audited.map((row) => `${row.method}:${row.subject ?? ""}:${row.outcome}`).sort()).toEqual([
+        "notifications/cancelled::OK",
+        "tools/call:add:OK",
+        "tools/call:echo:OK",
+        "tools/call:secret:DENIED",
+      ]);
+
+      // Only notifications (and responses) → 202.
+      const quiet = await post(
+        [
+          { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 998 } },
+          { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+        ],
+        headers,
+      );
+      expect(quiet.status).toBe(202);
+      expect(await quiet.text()).toBe("");
+
+      // Malformed batches are refused whole, before anything is relayed.
+      const before = fixture.received.length;
+      for (const bad of [
+        [],
+        [{ ...INITIALIZE, id: 204 }],
+        [call(205, "echo", { message: "never" }), { foo: 1 }],
+        [call(206, "echo", { message: "never" }), call(206, "add", { a: 1, b: 1 })],
+      ]) {
+        const refused = await post(bad, headers);
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toMatchObject({ id: null, error: { code: -32600 } });
+      }
+      expect(fixture.received.length).toBe(before);
     });
 
     it("T9: malformed JSON → 400 with a -32700 body and id null, never HTML, a stack or a path", async () => {
