@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { recordAudit } from "../../audit/record";
 import { logger } from "../../logger";
 import {
@@ -20,26 +15,21 @@ import {
   renewProcessSlots,
   SLOT_RENEW_MS,
 } from "./process-slots";
+import { spawnSandboxed } from "./sandbox";
 
 /**
  * The stdio runner (PROTOCOL X2): one process per (downstream session, connection), spawned from
  * the connection's admin-approved command template and spoken to in newline-delimited JSON-RPC.
  *
- * - The command is re-checked against the current allow-list at every spawn (matchCommandTemplate);
- *   argv is an array, `shell: false`, in a process group of its own (`detached`).
- * - Environment: built from nothing — a fixed PATH, HOME (a fresh temp dir, also the cwd, removed
- *   when the process ends), LANG, and the connection's env fields. Nothing of the gateway's own
- *   environment (DATABASE_URL, keys, GATEHOUSE_*) is ever passed.
- * - Resource limits through util-linux `prlimit` when present: CPU seconds, address space, open
- *   files. Without prlimit the process runs without them (logged once at warn).
- * - Caps per server and per user, counted across every instance (process-slots.ts), idle reaping
- *   (the channel registry),
- *   process-group kill: SIGTERM, then SIGKILL after a grace.
+ * - The command is re-checked against the current allow-list at every spawn (matchCommandTemplate).
+ * - The process itself (no shell, own process group, environment built from nothing, prlimit limits,
+ *   group kill, bounded stderr) is sandbox.ts, shared with the worker's discovery.
+ * - Caps per server and per user, counted across every instance (process-slots.ts); idle reaping
+ *   is the channel registry's.
  * - A crash ends the channel; the next use re-initializes the session (the connector's lost
  *   session path) after a backoff that doubles per recent crash of the connection's processes, and
  *   a connection whose server keeps crashing is refused for a while.
- * - stderr: a bounded ring buffer per process, logged per server line by line (truncated); the
- *   environment is never logged. Every spawn is audited ("mcp.stdio.spawn", no env values).
+ * - Every spawn is audited ("mcp.stdio.spawn", no env values) before the process is used.
  */
 
 export type StdioSettings = {
@@ -75,9 +65,6 @@ export const DEFAULT_STDIO_SETTINGS: StdioSettings = {
   maxCrashes: 5,
   crashWindowMs: 60_000,
 };
-
-const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((candidate) => existsSync(candidate)) ?? null;
-const MAX_STDERR_LINE = 1_000;
 
 /** What runs now in this process, for caps and tests. */
 export type StdioProcessInfo = {
@@ -150,26 +137,6 @@ function keepSlotsRenewed(exchange: Exchange): void {
   holder[RENEWAL_KEY] = timer;
 }
 
-/** A bounded buffer of the last bytes a process wrote to stderr. */
-class RingBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.byteLength;
-    while (this.size > this.max && this.chunks.length > 1) this.size -= this.chunks.shift()?.byteLength ?? 0;
-    if (this.size > this.max) {
-      const only = this.chunks[0] as Buffer;
-      this.chunks = [only.subarray(only.byteLength - this.max)];
-      this.size = this.max;
-    }
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString("utf8");
-  }
-}
-
 function settingsOf(exchange: Exchange): StdioSettings {
   return { ...DEFAULT_STDIO_SETTINGS, ...exchange.deps.stdio };
 }
@@ -192,14 +159,6 @@ async function awaitBackoff(key: string, settings: StdioSettings): Promise<void>
   const delay = Math.min(settings.backoffBaseMs * 2 ** (recent.length - 1), settings.backoffMaxMs);
   const wait = (recent.at(-1) ?? now) + delay - now;
   if (wait > 0) await sleep(wait);
-}
-
-export function buildStdioEnv(
-  settings: Pick<StdioSettings, "safePath">,
-  home: string,
-  fields: Record<string, string>,
-): Record<string, string> {
-  return { ...fields, PATH: settings.safePath, HOME: home, LANG: "C.UTF-8" };
 }
 
 /** Spawns the connection's process and returns it as a message channel. */
@@ -258,145 +217,48 @@ async function spawnUnderSlot(
 
   const command = version.command;
   const args = [...version.args, ...exchange.target.args];
-  const home = await mkdtemp(path.join(tmpdir(), "gatehouse-stdio-"));
-  const env = buildStdioEnv(settings, home, exchange.target.env);
-  const [file, argv] = PRLIMIT
-    ? [
-        PRLIMIT,
-        [
-          `--cpu=${settings.cpuSeconds}`,
-          `--as=${settings.addressSpaceBytes}`,
-          `--nofile=${settings.openFiles}`,
-          "--",
-          command,
-          ...args,
-        ],
-      ]
-    : [command, args];
   const log = logger().child({
     component: "mcp-stdio",
     serverId: connection.serverId,
     connectionId: connection.id,
   });
-  if (!PRLIMIT) log.warn("prlimit is not installed: the stdio process runs without resource limits");
-
-  let child: ChildProcess;
-  try {
-    child = spawn(file, argv, {
-      env: env as NodeJS.ProcessEnv,
-      cwd: home,
-      shell: false,
-      detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-  } catch (error) {
-    await rm(home, { recursive: true, force: true });
-    throw new UpstreamFailure("unreachable", "The server process could not be started.", { cause: error });
-  }
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once("spawn", () => resolve(true));
-    child.once("error", () => resolve(false));
+  let info: StdioProcessInfo | null = null;
+  const child = await spawnSandboxed({
+    command,
+    args,
+    fields: exchange.target.env,
+    limits: settings,
+    maxLineBytes: exchange.deps.limits.maxMessageBytes,
+    log,
+    onLine: (line) => events.message(line),
+    onExit: ({ code, signal, stopped }) => {
+      if (info) runningStdioProcesses().delete(info);
+      void releaseProcessSlot(exchange.deps, slot);
+      if (!stopped) {
+        crashLog().set(crashKey, [...(crashLog().get(crashKey) ?? []), Date.now()]);
+        log.warn(
+          { pid: child.pid, code, signal, stderrTail: child.stderrTail().slice(-2_000) },
+          "stdio server process exited unexpectedly",
+        );
+      }
+      events.closed(stopped ? "stopped" : `process exited with ${signal ?? `code ${code}`}`);
+    },
   });
-  const pid = child.pid;
-  if (!spawned || pid === undefined) {
-    await rm(home, { recursive: true, force: true });
-    throw new UpstreamFailure("unreachable", `The server's command "${command}" could not be started.`);
-  }
-
-  let exited = false;
-  let killing = false;
-  const exitPromise = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // already gone
-    }
-  };
-  const kill = async (reason: string) => {
-    if (exited) return;
-    if (!killing) {
-      killing = true;
-      log.info({ pid, reason }, "stopping stdio server process");
-      killGroup("SIGTERM");
-      const grace = setTimeout(() => killGroup("SIGKILL"), settings.killGraceMs);
-      grace.unref();
-      await exitPromise;
-      clearTimeout(grace);
-      // children that ignored SIGTERM go with the group
-      killGroup("SIGKILL");
-      return;
-    }
-    await exitPromise;
-  };
-
-  const stderr = new RingBuffer(settings.stderrBufferBytes);
-  const info: StdioProcessInfo = {
+  const { pid, kill } = child;
+  info = {
     pid,
     serverId: connection.serverId,
     connectionId: connection.id,
     userId,
     command,
     args,
-    stderrTail: () => stderr.text(),
+    stderrTail: child.stderrTail,
     kill,
     slot,
   };
   runningStdioProcesses().add(info);
   onRunning();
   keepSlotsRenewed(exchange);
-
-  let pendingLine = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr.push(chunk);
-    const lines = (pendingLine + chunk.toString("utf8")).split("\n");
-    pendingLine = (lines.pop() ?? "").slice(0, MAX_STDERR_LINE);
-    for (const line of lines)
-      if (line.trim() !== "")
-        log.info({ pid, stderr: line.slice(0, MAX_STDERR_LINE) }, "stdio server stderr");
-  });
-
-  const maxLine = exchange.deps.limits.maxMessageBytes;
-  let buffered: Buffer[] = [];
-  let bufferedBytes = 0;
-  child.stdout?.on("data", (chunk: Buffer) => {
-    let start = 0;
-    for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, start)) {
-      buffered.push(chunk.subarray(start, index));
-      const line = Buffer.concat(buffered).toString("utf8").trim();
-      buffered = [];
-      bufferedBytes = 0;
-      start = index + 1;
-      if (line !== "") events.message(line);
-    }
-    if (start < chunk.byteLength) {
-      buffered.push(chunk.subarray(start));
-      bufferedBytes += chunk.byteLength - start;
-      if (bufferedBytes > maxLine) {
-        log.warn({ pid }, "stdio server wrote a line over the message limit; stopping it");
-        buffered = [];
-        bufferedBytes = 0;
-        void kill("message too large");
-      }
-    }
-  });
-  child.stdin?.on("error", () => {});
-
-  child.once("exit", (code, signal) => {
-    exited = true;
-    runningStdioProcesses().delete(info);
-    void releaseProcessSlot(exchange.deps, slot);
-    if (!killing) {
-      crashLog().set(crashKey, [...(crashLog().get(crashKey) ?? []), Date.now()]);
-      log.warn(
-        { pid, code, signal, stderrTail: stderr.text().slice(-2_000) },
-        "stdio server process exited unexpectedly",
-      );
-    }
-    killGroup("SIGKILL");
-    void rm(home, { recursive: true, force: true });
-    events.closed(killing ? "stopped" : `process exited with ${signal ?? `code ${code}`}`);
-  });
 
   try {
     await recordAudit(
@@ -429,20 +291,5 @@ async function spawnUnderSlot(
   }
   log.info({ pid, command, args }, "stdio server process started");
 
-  return {
-    label: "stdio process",
-    send: (text) =>
-      new Promise<void>((resolve, reject) => {
-        if (exited || !child.stdin?.writable) {
-          reject(new UpstreamFailure("unreachable", "The server process is not running."));
-          return;
-        }
-        child.stdin.write(`${text}\n`, (error) =>
-          error
-            ? reject(new UpstreamFailure("unreachable", "The server process stopped reading."))
-            : resolve(),
-        );
-      }),
-    close: (reason) => kill(reason),
-  };
+  return { label: "stdio process", send: child.send, close: (reason) => kill(reason) };
 }
