@@ -23,7 +23,7 @@ export const DISCOVERY_GRACE_MS = 60_000;
  */
 export function isAwaitingDiscovery(version: ManagedVersion, now = Date.now()): boolean {
   const { discovery } = version;
-  if (!discovery.isSupported || discovery.discoveredAt !== null || discovery.error !== null) return false;
+  if (discovery.discoveredAt !== null || discovery.error !== null) return false;
   if (version.status === "DRAFT" || version.status === "REJECTED" || version.status === "RETIRED")
     return false;
   const since = version.reviewedAt ?? version.submittedAt ?? version.createdAt;
@@ -56,17 +56,6 @@ export function DiscoverySummary({
   isRefreshing?: boolean;
   className?: string;
 }) {
-  if (!discovery.isSupported) {
-    return (
-      <div className={cn("flex items-start gap-2 text-sm text-muted-foreground", className)}>
-        <Radar className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
-        <p>
-          Tools aren't listed for stdio servers yet:{" "}
-          {discovery.unsupportedReason ?? "they are discovered when run"}.
-        </p>
-      </div>
-    );
-  }
   return (
     <div className={cn("space-y-2", className)} data-testid="discovery">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-2">

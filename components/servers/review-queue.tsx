@@ -29,7 +29,7 @@ const POLL_MS = 5000;
 
 function isDiscovering(item: ReviewQueueItem): boolean {
   const { discovery } = item;
-  if (!discovery.isSupported || discovery.discoveredAt !== null || discovery.error !== null) return false;
+  if (discovery.discoveredAt !== null || discovery.error !== null) return false;
   return item.submittedAt !== null && Date.now() - new Date(item.submittedAt).getTime() < DISCOVERY_GRACE_MS;
 }
 

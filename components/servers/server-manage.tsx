@@ -317,10 +317,9 @@ export function ServerManageView({ serverId }: { serverId: string }) {
                         onReject: canReviewThis
                           ? () => setReview({ target: reviewTarget(version), decision: "reject" })
                           : undefined,
-                        onRefresh:
-                          !isRetired && version.discovery.isSupported
-                            ? () => refresh.mutate({ serverId: server.id, versionId: version.id })
-                            : undefined,
+                        onRefresh: !isRetired
+                          ? () => refresh.mutate({ serverId: server.id, versionId: version.id })
+                          : undefined,
                         isRefreshing: refresh.isPending && refresh.variables?.versionId === version.id,
                         isDiscovering: refreshingVersionId === version.id || isAwaitingDiscovery(version),
                         isBusy: submit.isPending,

@@ -139,7 +139,8 @@ describe("two instances behind a round-robin forwarder", () => {
     expect(log.some((entry) => entry.byGateway)).toBe(false);
 
     // DELETE, wherever it lands, ends the process in the instance that runs it.
-    const pid = (spawns[0]?.metadata as { pid: number }).pid;
+    const pid = (spawns[0]?.metadata as { pid: number } | undefined)?.pid ?? -1;
+    expect(pid).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(true);
     await transport.terminateSession();
     await waitFor(() => !isAlive(pid));

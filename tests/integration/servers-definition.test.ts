@@ -300,7 +300,7 @@ describe("stdio command allow-list", () => {
       url: null,
       command: "npx",
       args: ["-y", "@acme/weather-mcp@2.1.0", "--units", "metric"],
-      discovery: { isSupported: false, discoveredAt: null },
+      discovery: { discoveredAt: null },
     });
   });
 

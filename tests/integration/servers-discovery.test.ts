@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueSuffix } from "@/prisma/seed/factories";
 import { db, disconnectDb } from "@/server/db";
 import { closeQueues, getQueue, QUEUE_NAMES } from "@/server/queue/queues";
-import { checkServerHealth, STDIO_DISCOVERY_REASON } from "@/server/services/servers/check-server-health";
+import { checkServerHealth } from "@/server/services/servers/check-server-health";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { type Caller, callerFor } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
@@ -18,6 +19,10 @@ import { signedInUser } from "./helpers/sessions";
  * and queued on submit, approval, publish and refresh.
  */
 
+const EVERYTHING = path.resolve(
+  import.meta.dirname,
+  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+);
 const API_KEY = `key-${uniqueSuffix()}${uniqueSuffix()}`;
 let upstream: HttpServer;
 let base: string;
@@ -134,7 +139,6 @@ describe("discovery of a version", () => {
     const pending = await owner.caller.servers.get({ serverId: created.id });
     expect(pending.health).toMatchObject({ status: "UNKNOWN", checkedAt: null });
     expect(pending.versions[0]?.discovery).toMatchObject({
-      isSupported: true,
       error: null,
       toolCount: 1,
       promptCount: 0,
@@ -242,7 +246,7 @@ describe("discovery of a version", () => {
     );
   });
 
-  it("skips stdio versions with a reason, and refreshes on demand for the owner", async () => {
+  it("discovers a stdio version by running it in the sandbox, audits the spawn, and refreshes on demand", async () => {
     const stdio = await owner.caller.servers.create({
       intent: "publish",
       scope: "PERSONAL",
@@ -251,21 +255,53 @@ describe("discovery of a version", () => {
       definition: { transport: "STDIO", command: "npx", args: ["-y", "@acme/weather-mcp@2.1.0"] },
     });
     const stdioVersion = stdio.versions[0]?.id as string;
-    expect(await checkServerHealth({ db: db(), serverId: stdio.id, versionId: stdioVersion })).toEqual({
+    // Refreshing queues discovery like any other transport.
+    expect(await owner.caller.servers.refreshDiscovery({ serverId: stdio.id })).toEqual({
+      queued: true,
+      versionId: stdioVersion,
+      reason: null,
+    });
+    // server-everything's stdio mode, allowed by a test-only template (the installation's own
+    // allow-list only has npx and uvx, which would fetch from the network).
+    await db().serverVersion.update({
+      where: { id: stdioVersion },
+      data: { command: "node", args: [EVERYTHING, "stdio"] },
+    });
+    const refused = await checkServerHealth({ db: db(), serverId: stdio.id, versionId: stdioVersion });
+    expect(refused).toMatchObject({ status: "UNHEALTHY" });
+    expect(refused.status === "UNHEALTHY" && refused.error).toContain("The command is not allowed");
+
+    const result = await checkServerHealth({
+      db: db(),
       serverId: stdio.id,
       versionId: stdioVersion,
-      status: "SKIPPED",
-      reason: STDIO_DISCOVERY_REASON,
+      templates: [
+        {
+          id: "test-everything",
+          label: "server-everything",
+          command: "node",
+          args: [EVERYTHING, "{package}"],
+        },
+      ],
     });
-    expect(await owner.caller.servers.refreshDiscovery({ serverId: stdio.id })).toEqual({
-      queued: false,
-      versionId: stdioVersion,
-      reason: STDIO_DISCOVERY_REASON,
+    expect(result).toMatchObject({ status: "HEALTHY", versionId: stdioVersion });
+    const tools = result.status === "HEALTHY" ? result.capabilities.tools.map((tool) => tool.name) : [];
+    expect(tools).toEqual(expect.arrayContaining(["echo", "get-sum"]));
+    const viewed = await owner.caller.servers.get({ serverId: stdio.id });
+    expect(viewed.versions[0]?.discovery).toMatchObject({ error: null, toolCount: tools.length });
+    const spawns = await db().auditEvent.findMany({
+      where: { action: "mcp.stdio.spawn", targetId: stdioVersion },
+      select: { metadata: true, serverId: true },
     });
-    expect(stdio.versions[0]?.discovery).toMatchObject({
-      isSupported: false,
-      unsupportedReason: STDIO_DISCOVERY_REASON,
+    expect(spawns).toHaveLength(1);
+    expect(spawns[0]).toMatchObject({
+      serverId: stdio.id,
+      metadata: { command: "node", template: "test-everything", purpose: "discovery" },
     });
+    // The process was stopped once discovery finished.
+    const pid = (spawns[0]?.metadata as { pid: number } | undefined)?.pid ?? -1;
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow();
 
     const draft = await owner.caller.servers.create({
       intent: "draft",

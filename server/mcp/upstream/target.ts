@@ -4,6 +4,7 @@ import {
   sharedValuesOf,
 } from "../../services/connections/connection-config";
 import {
+  type ConfigField,
   type ConfigValues,
   envDenialReason,
   headerDenialReason,
@@ -32,6 +33,29 @@ export type UpstreamTarget = {
 
 const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/**
+ * What a stdio version's configuration adds to its launch: env fields (names re-checked here too, so
+ * a stored row can never set PATH, LD_PRELOAD, NODE_OPTIONS, …) and argument fields appended to argv
+ * ("--flag value", or positional). Shared by the proxy's sessions and the worker's discovery.
+ */
+export function stdioLaunchOf(
+  fields: readonly ConfigField[],
+  valueFor: (field: ConfigField) => string | null | undefined,
+): { env: Record<string, string>; args: string[] } {
+  const env: Record<string, string> = {};
+  const args: string[] = [];
+  for (const field of fields) {
+    const value = valueFor(field);
+    if (value === undefined || value === null || value === "") continue;
+    if (field.target === "env" && envDenialReason(field.name) === null) env[field.name] = value;
+    if (field.target === "argument") {
+      if (isNamedArgument(field)) args.push(field.name, value);
+      else args.push(value);
+    }
+  }
+  return { env, args };
+}
+
 export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
   const version = connection.serverVersion;
   const fields = readConfigSchema(version.configSchema);
@@ -44,21 +68,7 @@ export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
     const source = field.perUser ? perUser : shared;
     return (Object.hasOwn(source, field.name) ? source[field.name] : undefined) ?? field.default;
   };
-  if (version.transport === "STDIO") {
-    const env: Record<string, string> = {};
-    const args: string[] = [];
-    for (const field of fields) {
-      const value = fieldValue(field);
-      if (value === undefined || value === null || value === "") continue;
-      // Re-checked here too: a stored row can never set PATH, LD_PRELOAD, NODE_OPTIONS, …
-      if (field.target === "env" && envDenialReason(field.name) === null) env[field.name] = value;
-      if (field.target === "argument") {
-        if (isNamedArgument(field)) args.push(field.name, value);
-        else args.push(value);
-      }
-    }
-    return { url: "", headers: {}, env, args };
-  }
+  if (version.transport === "STDIO") return { url: "", headers: {}, ...stdioLaunchOf(fields, fieldValue) };
   if (!version.url) return null;
   const url = buildUpstreamUrl({ template: version.url, fields, perUser, shared });
   if (url === null) return null;

@@ -9,9 +9,6 @@ import { cleanDescription, cleanLine } from "../catalog/parse-server-json";
  * a version that is not the approved one (the approved version's failures go to Server.healthError).
  */
 export const MAX_ITEMS_PER_KIND = 500;
-/** Why a stdio version has no discovered tools (yet): the gateway's stdio runner comes with the proxy. */
-export const STDIO_DISCOVERY_REASON =
-  "stdio servers are discovered when the gateway's runner starts them, which is not available yet";
 const MAX_SCHEMA_BYTES = 32 * 1024;
 const MAX_TEXT = 5000;
 

@@ -2,18 +2,30 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
-import type { Prisma } from "../../db/generated/client";
+import type { Prisma, ServerVersion } from "../../db/generated/client";
+import { logger } from "../../logger";
+import { SandboxedStdioTransport } from "../../mcp/stdio/sandbox-transport";
+import { DEFAULT_STDIO_SETTINGS } from "../../mcp/stdio/supervisor";
+import { DEFAULT_UPSTREAM_LIMITS } from "../../mcp/upstream/http-client";
+import { stdioLaunchOf } from "../../mcp/upstream/target";
 import { createGuardedFetch, OutboundRefusedError } from "../../security/guarded-fetch";
 import { cleanLine } from "../catalog/parse-server-json";
-import { getOutboundPolicy } from "../settings/outbound-policy";
 import {
-  cleanCapabilities,
-  STDIO_DISCOVERY_REASON,
-  type StoredCapabilities,
-  withDiscoveryError,
-} from "./capabilities";
-import { openSecrets, readConfigSchema, secretContext } from "./config-fields";
+  type CommandTemplate,
+  getCommandTemplates,
+  matchCommandTemplate,
+} from "../settings/command-templates";
+import { getOutboundPolicy } from "../settings/outbound-policy";
+import { cleanCapabilities, type StoredCapabilities, withDiscoveryError } from "./capabilities";
+import {
+  type ConfigField,
+  type ConfigValues,
+  openSecrets,
+  readConfigSchema,
+  secretContext,
+} from "./config-fields";
 import { resolveUpstreamTarget } from "./upstream-target";
 import { readSharedConfig } from "./version-definition";
 
@@ -25,6 +37,8 @@ import { readSharedConfig } from "./version-definition";
  */
 
 const CHECK_TIMEOUT_MS = 10_000;
+/** A stdio server may first be fetched by its package runner (npx, uvx) */
+const STDIO_CHECK_TIMEOUT_MS = 120_000;
 /** Upper bound on list pages fetched per kind, so a hostile upstream cannot keep us paging forever. */
 const MAX_PAGES = 20;
 const CLIENT_INFO = { name: "gatehouse-health-check", version: "0.1.0" };
@@ -48,8 +62,6 @@ export type HealthCheckResult =
   | { serverId: string; versionId: string; status: "UNHEALTHY"; latencyMs: number; error: string }
   | { serverId: string; versionId?: string; status: "SKIPPED"; reason: string };
 
-export { STDIO_DISCOVERY_REASON };
-
 async function listAll<T>(
   fetchPage: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
 ): Promise<T[]> {
@@ -64,9 +76,12 @@ async function listAll<T>(
   return all;
 }
 
-export async function discoverCapabilities(transport: Transport): Promise<DiscoveredCapabilities> {
+export async function discoverCapabilities(
+  transport: Transport,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<DiscoveredCapabilities> {
   const client = new Client(CLIENT_INFO, { capabilities: {} });
-  const options = { timeout: CHECK_TIMEOUT_MS };
+  const options = { timeout: timeoutMs };
   try {
     await client.connect(transport, options);
     const offered = client.getServerCapabilities() ?? {};
@@ -141,6 +156,8 @@ export async function checkServerHealth(options: {
   db: Db;
   serverId: string;
   versionId?: string;
+  /** the stdio command allow-list; the installation's setting by default */
+  templates?: CommandTemplate[];
 }): Promise<HealthCheckResult> {
   const { db, serverId } = options;
   const server = await db.server.findUnique({
@@ -155,9 +172,8 @@ export async function checkServerHealth(options: {
   const versionId = options.versionId ?? (server.approvedVersionId as string);
   const version = await db.serverVersion.findFirst({ where: { id: versionId, serverId } });
   if (!version) return { serverId, versionId, status: "SKIPPED", reason: "no such version of this server" };
-  if (version.transport === "STDIO" || !version.url) {
-    return { serverId, versionId, status: "SKIPPED", reason: STDIO_DISCOVERY_REASON };
-  }
+  if (version.transport !== "STDIO" && !version.url)
+    return { serverId, versionId, status: "SKIPPED", reason: "the version has no URL" };
   const isApprovedVersion = server.status === "APPROVED" && server.approvedVersionId === version.id;
 
   const started = performance.now();
@@ -168,18 +184,10 @@ export async function checkServerHealth(options: {
       ...readSharedConfig(version.sharedConfig),
       ...openSecrets(version.sharedSecrets, secretContext.serverVersion(version.id)),
     };
-    const target = resolveUpstreamTarget({ url: version.url, fields, values });
-    if (!target.ok) throw new Error(target.reason);
-    // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
-    // actually dialled are checked against the admin's allow-list.
-    const fetch = createGuardedFetch(await getOutboundPolicy(db)) as FetchLike;
-    const url = new URL(target.url);
-    const requestInit: RequestInit = { headers: target.headers };
-    const transport =
-      version.transport === "SSE"
-        ? new SSEClientTransport(url, { fetch, requestInit })
-        : new StreamableHTTPClientTransport(url, { fetch, requestInit });
-    const capabilities = cleanCapabilities(await discoverCapabilities(transport));
+    const capabilities =
+      version.transport === "STDIO"
+        ? await discoverStdio({ db, version, fields, values, templates: options.templates })
+        : cleanCapabilities(await discoverRemote({ db, version, fields, values }));
     result = {
       serverId,
       versionId,
@@ -233,6 +241,84 @@ export async function checkServerHealth(options: {
     }
   });
   return result;
+}
+
+type VersionToDiscover = Pick<ServerVersion, "id" | "serverId" | "transport" | "url" | "command" | "args">;
+
+async function discoverRemote(options: {
+  db: Db;
+  version: VersionToDiscover;
+  fields: ConfigField[];
+  values: ConfigValues;
+}): Promise<DiscoveredCapabilities> {
+  const target = resolveUpstreamTarget({
+    url: options.version.url ?? "",
+    fields: options.fields,
+    values: options.values,
+  });
+  if (!target.ok) throw new Error(target.reason);
+  // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
+  // actually dialled are checked against the admin's allow-list.
+  const fetch = createGuardedFetch(await getOutboundPolicy(options.db)) as FetchLike;
+  const url = new URL(target.url);
+  const requestInit: RequestInit = { headers: target.headers };
+  const transport =
+    options.version.transport === "SSE"
+      ? new SSEClientTransport(url, { fetch, requestInit })
+      : new StreamableHTTPClientTransport(url, { fetch, requestInit });
+  return discoverCapabilities(transport);
+}
+
+/**
+ * A stdio version is discovered by running it once, as the proxy would (the same allow-list check,
+ * sandbox and limits), with the publisher's shared values and the fields' defaults (a per-user
+ * value a server needs to start cannot be known here: discovery then fails with its stderr). Each
+ * such start is audited like a session's.
+ */
+async function discoverStdio(options: {
+  db: Db;
+  version: VersionToDiscover;
+  fields: ConfigField[];
+  values: ConfigValues;
+  templates?: CommandTemplate[];
+}): Promise<StoredCapabilities> {
+  const { db, version } = options;
+  if (!version.command) throw new Error("This version has no command to run.");
+  const templates = options.templates ?? (await getCommandTemplates(db));
+  const match = matchCommandTemplate(templates, version.command, version.args);
+  if (!match.ok) throw new Error(`The command is not allowed: ${match.reason}.`);
+  const launch = stdioLaunchOf(options.fields, (field) =>
+    field.perUser ? field.default : (options.values[field.name] ?? field.default),
+  );
+  const args = [...version.args, ...launch.args];
+  const transport = new SandboxedStdioTransport({
+    command: version.command,
+    args,
+    fields: launch.env,
+    limits: DEFAULT_STDIO_SETTINGS,
+    maxLineBytes: DEFAULT_UPSTREAM_LIMITS.maxMessageBytes,
+    log: logger().child({ component: "discovery-stdio", serverId: version.serverId, versionId: version.id }),
+    // Audited before the process is used, like a session's; no audit row, no discovery.
+    onStarted: (pid) =>
+      recordAudit(
+        db,
+        {},
+        {
+          action: "mcp.stdio.spawn",
+          targetType: "server_version",
+          targetId: version.id,
+          serverId: version.serverId,
+          metadata: {
+            command: version.command,
+            args,
+            pid,
+            template: match.match.template.id,
+            purpose: "discovery",
+          },
+        },
+      ),
+  });
+  return cleanCapabilities(await discoverCapabilities(transport, STDIO_CHECK_TIMEOUT_MS));
 }
 
 /** Ids of the servers the periodic check covers: approved, with a remote upstream. */

@@ -1,7 +1,6 @@
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { enqueueServerCheck } from "../../queue/queues";
-import { STDIO_DISCOVERY_REASON } from "./capabilities";
 import { assertNotRetired, canManage, canonicalId, serverNotFound } from "./server-access";
 import type { ServerActor } from "./server-actor";
 
@@ -31,8 +30,6 @@ export async function refreshDiscovery(options: {
       ? server.versions.find((v) => v.id === wanted)
       : (server.versions.find((v) => v.id === server.approvedVersionId) ?? server.versions[0]);
   if (!version) throw new AppError("NOT_FOUND", "This version does not exist on this server.");
-  if (version.transport === "STDIO")
-    return { queued: false, versionId: version.id, reason: STDIO_DISCOVERY_REASON };
   await enqueueServerCheck(server.id, version.id);
   return { queued: true, versionId: version.id, reason: null };
 }

@@ -1,13 +1,7 @@
 import type { Db, Tx } from "../../db";
 import type { Server, ServerVersion } from "../../db/generated/client";
 import { logger } from "../../logger";
-import {
-  type PromptInfo,
-  type ResourceInfo,
-  readCapabilities,
-  STDIO_DISCOVERY_REASON,
-  type ToolInfo,
-} from "./capabilities";
+import { type PromptInfo, type ResourceInfo, readCapabilities, type ToolInfo } from "./capabilities";
 import {
   type ConfigField,
   type ConfigValues,
@@ -25,9 +19,6 @@ export type ServerStatus = Server["status"];
 export type UserRef = { id: string; email: string; name: string | null };
 
 export type DiscoveryView = {
-  /** false for stdio versions (see `unsupportedReason`) */
-  isSupported: boolean;
-  unsupportedReason: string | null;
   /** when tools were last discovered successfully; null = never */
   discoveredAt: Date | null;
   /** why the latest discovery failed (the approved version's comes from the server's health) */
@@ -156,19 +147,14 @@ export function discoveryView(
   server: Pick<Server, "status" | "approvedVersionId" | "healthStatus" | "healthError">,
 ): DiscoveryView {
   const capabilities = readCapabilities(version.capabilities);
-  const isSupported = version.transport !== "STDIO";
   const isLive = server.status === "APPROVED" && server.approvedVersionId === version.id;
-  const error = !isSupported
-    ? null
-    : isLive
-      ? server.healthStatus === "UNHEALTHY"
-        ? server.healthError
-        : null
-      : (capabilities?.lastError?.message ?? null);
+  const error = isLive
+    ? server.healthStatus === "UNHEALTHY"
+      ? server.healthError
+      : null
+    : (capabilities?.lastError?.message ?? null);
   const discovered = version.discoveredAt !== null && capabilities !== null;
   return {
-    isSupported,
-    unsupportedReason: isSupported ? null : STDIO_DISCOVERY_REASON,
     discoveredAt: version.discoveredAt,
     error,
     toolCount: discovered ? capabilities.tools.length : 0,
