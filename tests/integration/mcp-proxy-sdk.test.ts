@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
+  CallToolResultSchema,
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  type JSONRPCMessage,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
@@ -10,15 +13,29 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
-import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
+import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
+import {
+  type EverythingStdio,
+  type RunningUpstream,
+  startEverythingServer,
+  startEverythingStdio,
+  type UpstreamMessage,
+} from "../fixtures/everything-server";
 import { startCluster } from "../fixtures/gateway-cluster";
-import { connectedUser, type GatewayPath, routeHandlerPath, startFastPath } from "../fixtures/mcp-gateway";
+import {
+  connectedUser,
+  type GatewayPath,
+  routeHandlerPath,
+  startFastPath,
+  useHandler,
+} from "../fixtures/mcp-gateway";
 import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
 
 /**
- * The official SDK client through the gateway (issue 5, "Proof that is not ours"), on both paths
- * to the handler: against @modelcontextprotocol/server-everything over streamable HTTP, and against
- * the SDK-built fixture where a test must see what reached the upstream.
+ * The official SDK client through the gateway (issue 5, "Proof that is not ours"), on every path to
+ * the handler: against @modelcontextprotocol/server-everything over each upstream transport
+ * (streamable HTTP, stdio, legacy HTTP+SSE), and against the SDK-built fixture where a test must see
+ * what reached the upstream.
  */
 vi.mock("next", () => ({
   default: () => ({
@@ -41,38 +58,94 @@ const EVERYTHING_ALLOWED = [
   "trigger-sampling-request",
 ];
 
-let everything: RunningUpstream;
+const UPSTREAMS = ["streamable HTTP", "stdio", "legacy SSE"] as const;
+type UpstreamKind = (typeof UPSTREAMS)[number];
+
+let httpEverything: RunningUpstream;
+let sseEverything: RunningUpstream;
+let stdioEverything: EverythingStdio;
 let fixture: McpFixture;
 const gateways: Record<string, GatewayPath> = {};
 
 beforeAll(async () => {
-  [everything, fixture] = await Promise.all([startEverythingServer("streamableHttp"), startMcpFixture()]);
+  [httpEverything, sseEverything, fixture] = await Promise.all([
+    startEverythingServer("streamableHttp", { record: true }),
+    startEverythingServer("sse", { record: true }),
+    startMcpFixture(),
+  ]);
+  stdioEverything = startEverythingStdio();
+  // The stdio allow-list is injected (a test-only template); the in-process paths share this handler.
+  useHandler({ stdio: { templates: async () => [stdioEverything.template] } });
   gateways["fast path"] = await startFastPath();
   gateways["route handler"] = await routeHandlerPath();
-  gateways["two instances"] = await startCluster();
+  gateways["two instances"] = await startCluster({ stdioTemplates: [stdioEverything.template] });
 });
 
 afterAll(async () => {
   for (const gateway of Object.values(gateways)) await gateway.close();
-  await Promise.all([everything?.stop(), fixture?.stop()]);
+  await Promise.all([...runningStdioProcesses()].map((running) => running.kill("test end")));
+  await Promise.all([
+    httpEverything?.stop(),
+    sseEverything?.stop(),
+    stdioEverything?.stop(),
+    fixture?.stop(),
+  ]);
 });
 
-type Connected = { client: Client; world: Awaited<ReturnType<typeof connectedUser>> };
+/** A user granted server-everything over `kind`, with a connection and a token for it. */
+async function everythingUser(kind: UpstreamKind, allowedTools: string[]) {
+  if (kind === "stdio") {
+    const world = await connectedUser({
+      upstreamUrl: "http://127.0.0.1:9/",
+      transport: "STDIO",
+      allowedTools,
+    });
+    await db().serverVersion.update({
+      where: { id: world.server.versionId },
+      data: { command: stdioEverything.command, args: stdioEverything.args },
+    });
+    return world;
+  }
+  if (kind === "legacy SSE")
+    return connectedUser({ upstreamUrl: sseEverything.url, transport: "SSE", allowedTools });
+  return connectedUser({ upstreamUrl: httpEverything.url, allowedTools });
+}
+
+/** The messages that reached server-everything over `kind`, each with its upstream session. */
+function receivedBy(kind: UpstreamKind): UpstreamMessage[] {
+  if (kind === "stdio") return stdioEverything.received();
+  return (kind === "legacy SSE" ? sseEverything : httpEverything).received();
+}
+
+type World = Awaited<ReturnType<typeof connectedUser>>;
+type Connected = { client: Client; transport: StreamableHTTPClientTransport; world: World };
+
+function transportFor(gateway: GatewayPath, world: World, sessionId?: string): StreamableHTTPClientTransport {
+  return new StreamableHTTPClientTransport(new URL(gateway.urlFor(world.publicId)), {
+    requestInit: { headers: { authorization: `Bearer ${world.token}` } },
+    fetch: gateway.fetch,
+    ...(sessionId !== undefined && { sessionId }),
+  });
+}
 
 async function connect(
+  gateway: GatewayPath,
+  world: World,
+  capabilities: ConstructorParameters<typeof Client>[1] = {},
+): Promise<Connected> {
+  const client = new Client({ name: "sdk-test-agent", version: "7.0.0" }, capabilities);
+  const transport = transportFor(gateway, world);
+  await client.connect(transport);
+  return { client, transport, world };
+}
+
+async function connectTo(
   gateway: GatewayPath,
   upstreamUrl: string,
   allowedTools: string[],
   capabilities: ConstructorParameters<typeof Client>[1] = {},
 ): Promise<Connected> {
-  const world = await connectedUser({ upstreamUrl, allowedTools });
-  const client = new Client({ name: "sdk-test-agent", version: "7.0.0" }, capabilities);
-  const transport = new StreamableHTTPClientTransport(new URL(gateway.urlFor(world.publicId)), {
-    requestInit: { headers: { authorization: `Bearer ${world.token}` } },
-    fetch: gateway.fetch,
-  });
-  await client.connect(transport);
-  return { client, world };
+  return connect(gateway, await connectedUser({ upstreamUrl, allowedTools }), capabilities);
 }
 
 async function waitFor<T>(
@@ -88,17 +161,22 @@ async function waitFor<T>(
   }
 }
 
+function paramsOf(message: Record<string, unknown> | undefined): Record<string, unknown> {
+  const params = message?.params;
+  return typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {};
+}
+
 describe.each(["fast path", "route handler", "two instances"])(
   "the SDK client through the %s",
   (pathName) => {
     const gateway = () => gateways[pathName] as GatewayPath;
 
-    describe("against server-everything", () => {
+    describe.each(UPSTREAMS)("against server-everything over %s", (kind) => {
       let session: Connected;
       const logs: unknown[] = [];
 
       beforeAll(async () => {
-        session = await connect(gateway(), everything.url, EVERYTHING_ALLOWED, {
+        session = await connect(gateway(), await everythingUser(kind, EVERYTHING_ALLOWED), {
           capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
         });
         session.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
@@ -119,6 +197,8 @@ describe.each(["fast path", "route handler", "two instances"])(
       });
 
       afterAll(async () => {
+        // DELETE ends the upstream session (or kills the stdio process / closes the SSE stream).
+        await session?.transport.terminateSession().catch(() => undefined);
         await session?.client.close();
       });
 
@@ -175,7 +255,7 @@ describe.each(["fast path", "route handler", "two instances"])(
       it("relays progress notifications of a long-running call", async () => {
         const progress: Progress[] = [];
         const result = await session.client.callTool(
-          { name: "trigger-long-running-operation", arguments: { duration: 0.6, steps: 3 } },
+          { name: "trigger-long-running-operation", arguments: { duration: 0.3, steps: 3 } },
           undefined,
           { onprogress: (update) => progress.push(update) },
         );
@@ -184,8 +264,12 @@ describe.each(["fast path", "route handler", "two instances"])(
       });
 
       it("relays log messages and a roots request on the standalone GET stream", async () => {
-        // Right after initialization server-everything asks the agent for its roots (a server-initiated
-        // request on the GET stream) and logs how many it got: the answer went back to the upstream.
+        // server-everything asks the agent for its roots (a server-initiated request on the GET stream)
+        // and logs how many it got: the answer went back to the upstream. It first asks 350 ms after
+        // initialization and drops that request when no GET stream is open yet (a race with the
+        // agent's GET through the gateway, lost now and then on two instances of a loaded machine),
+        // so the agent announces a change of its roots, which makes it ask again.
+        await session.client.sendRootsListChanged();
         const rootsLog = await waitFor(
           () => logs.map((entry) => JSON.stringify(entry)).find((text) => text.includes("Roots updated")),
           (found) => found !== undefined,
@@ -217,11 +301,137 @@ describe.each(["fast path", "route handler", "two instances"])(
         expect(text).toContain("Ada Lovelace");
         expect(text).toContain("accept");
       });
+
+      it("relays the agent's cancellation to the upstream, naming the upstream's request id, and audits it", async () => {
+        const tag = randomUUID();
+        const reason = `the agent gave up (${tag})`;
+        const abort = new AbortController();
+        const call = session.client.callTool(
+          {
+            name: "trigger-long-running-operation",
+            arguments: { duration: 0.5, steps: 5 },
+            _meta: { "gatehouse.test/tag": tag },
+          },
+          undefined,
+          // Cancelled once the upstream is surely working on it (its first progress arrived).
+          { signal: abort.signal, onprogress: () => abort.abort(reason) },
+        );
+        await expect(call).rejects.toThrow(reason);
+
+        const cancelled = await waitFor(
+          () =>
+            receivedBy(kind).find(
+              ({ message }) =>
+                message.method === "notifications/cancelled" && paramsOf(message).reason === reason,
+            ),
+          (found) => found !== undefined,
+        );
+        const called = receivedBy(kind).find(
+          ({ message }) =>
+            message.method === "tools/call" &&
+            (paramsOf(message)._meta as Record<string, unknown> | undefined)?.["gatehouse.test/tag"] === tag,
+        );
+        expect(called).toBeDefined();
+        expect(cancelled?.session).toBe(called?.session);
+        expect(paramsOf(cancelled?.message).requestId).toEqual(called?.message.id);
+
+        const audited = await waitFor(
+          () =>
+            db().auditEvent.findMany({
+              where: {
+                connectionId: session.world.connectionId,
+                action: "mcp.notification",
+                method: "notifications/cancelled",
+              },
+            }),
+          (rows) => rows.length > 0,
+        );
+        expect(audited).toHaveLength(1);
+        expect(audited[0]).toMatchObject({ outcome: "OK", actorUserId: session.world.user.id });
+      });
+    });
+
+    describe("resuming a call on a streamable HTTP upstream", () => {
+      // Only streamable HTTP upstreams are resumed: stdio processes and legacy SSE streams are channels
+      // whose messages carry no event ids, so every event the gateway relays from them has an id of
+      // its own ("g…", server/mcp/event-ids.ts), which a Last-Event-ID cannot resume from (the agent
+      // gets a fresh GET stream, no replay).
+      it("replays the rest of a long-running call to a new connection after the agent's connection dropped", async () => {
+        const world = await everythingUser("streamable HTTP", ["trigger-long-running-operation"]);
+        const request = {
+          method: "tools/call",
+          params: { name: "trigger-long-running-operation", arguments: { duration: 0.9, steps: 3 } },
+        } as const;
+        const first = new Client({ name: "sdk-test-agent", version: "7.0.0" });
+        const dropped = transportFor(gateway(), world);
+        await first.connect(dropped);
+        let resumptionToken: string | undefined;
+        const before: number[] = [];
+        const firstProgress = new Promise<void>((resolve) => {
+          void first
+            .request(request, CallToolResultSchema, {
+              onresumptiontoken: (token) => {
+                resumptionToken = token;
+              },
+              onprogress: (update) => {
+                before.push(update.progress);
+                resolve();
+              },
+            })
+            .catch(() => undefined);
+        });
+        await firstProgress;
+        const { sessionId, protocolVersion } = dropped;
+        await dropped.close();
+        expect(before[0]).toBe(1);
+        expect(resumptionToken).toBeDefined();
+
+        // The gateway reads the upstream's answer to the end without the agent and audits it: by then
+        // the upstream has stored every event of the call.
+        const answered = await waitFor(
+          () =>
+            db().auditEvent.count({
+              where: { connectionId: world.connectionId, method: "tools/call", outcome: "OK" },
+            }),
+          (count) => count > 0,
+        );
+        expect(answered).toBe(1);
+
+        const resumed = new Client({ name: "sdk-test-agent", version: "7.0.0" });
+        const transport = transportFor(gateway(), world, sessionId);
+        // What an agent sends after initialization: the session's negotiated version.
+        if (protocolVersion !== undefined) transport.setProtocolVersion(protocolVersion);
+        // With a session id, connect() skips initialize: the same session goes on on a new connection.
+        await resumed.connect(transport);
+        // The replayed progress names the first client's progress token, which this client never
+        // issued, so the messages are observed as they arrive on the transport.
+        const arrived: JSONRPCMessage[] = [];
+        const deliver = transport.onmessage;
+        transport.onmessage = (message) => {
+          arrived.push(message);
+          deliver?.(message);
+        };
+        const result = await resumed.request(request, CallToolResultSchema, {
+          resumptionToken,
+          timeout: 10_000,
+        });
+        expect(JSON.stringify(result.content)).toContain("Long running operation completed");
+        const progress = arrived
+          .filter((message) => "method" in message && message.method === "notifications/progress")
+          .map((message) => paramsOf(message as Record<string, unknown>).progress);
+        // Whatever the first connection did not get, and nothing it got (a loaded machine may have
+        // delivered more than the first progress before the drop).
+        expect([...before, ...progress]).toEqual([1, 2, 3]);
+        expect(progress.length).toBeGreaterThan(0);
+        await transport.terminateSession();
+        await resumed.close();
+        await first.close();
+      });
     });
 
     describe("against the fixture upstream", () => {
       it("never calls the upstream for a denied tool, and audits the denial", async () => {
-        const { client, world } = await connect(gateway(), fixture.url, ["echo"]);
+        const { client, world } = await connectTo(gateway(), fixture.url, ["echo"]);
         const before = fixture.toolCalls("secret");
         await expect(client.callTool({ name: "secret", arguments: {} })).rejects.toThrow(/not allowed/);
         expect(fixture.toolCalls("secret")).toBe(before);
@@ -265,7 +475,7 @@ describe.each(["fast path", "route handler", "two instances"])(
       });
 
       it("relays progress and logging on the call's own stream, and sampling and elicitation answers to the right request", async () => {
-        const { client } = await connect(gateway(), fixture.url, [], {
+        const { client } = await connectTo(gateway(), fixture.url, [], {
           capabilities: { sampling: {}, elicitation: { form: {} } },
         });
         const logs: string[] = [];
