@@ -1,18 +1,47 @@
 /**
  * A benchmark participant in its own process (so its CPU and memory are its own), reporting its
- * port, and its cpuUsage / memoryUsage on request, over IPC. Modes:
- *   upstream  raw node:http JSON-RPC MCP upstream (initialize, notifications, tools/call, GET SSE)
- *   relay     bare node:http pass-through to TARGET_URL's origin (keep-alive agent, no logic)
- *   fast      Gatehouse fast path (node adapter); env from the parent (database, Redis, keys)
- *   route     Gatehouse route handler (app/mcp/[publicId]/route.ts via a node:http wrapper)
+ * port, and its cpuUsage / memoryUsage on request, over IPC (probe.ts). Modes:
+ *   upstream        raw node:http JSON-RPC MCP upstream (initialize, notifications, tools/call, GET SSE)
+ *   stdio-upstream  the same answers as newline-delimited JSON-RPC on stdin/stdout, for mcp-proxy
+ *                   (spawned by it, so no IPC)
+ *   relay           bare node:http pass-through to TARGET_URL's origin (keep-alive agent, no logic)
+ *   fast            Gatehouse fast path (node adapter); env from the parent (database, Redis, keys)
+ *   route           Gatehouse route handler (app/mcp/[publicId]/route.ts via a node:http wrapper)
  */
 import { randomUUID } from "node:crypto";
 import { Agent, request as httpRequest } from "node:http";
+import { createInterface } from "node:readline";
 import { type Listening, listen, startFastPath, startRouteHandlerPath } from "../lib/gatehouse";
+import { installProbe } from "./probe";
 
 const mode = process.argv[2];
 let initializes = 0;
 let calls = 0;
+
+type Message = {
+  id?: number | string;
+  method?: string;
+  params?: { protocolVersion?: string; arguments?: unknown };
+};
+
+/** The upstream's answer to a request after initialize (both transports give the same ones). */
+function resultOf(message: Message): unknown {
+  if (message.method === "tools/call") {
+    calls += 1;
+    return { content: [{ type: "text", text: JSON.stringify(message.params?.arguments ?? {}) }] };
+  }
+  if (message.method === "tools/list") return { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
+  return {};
+}
+
+function initializeResult(message: Message): unknown {
+  initializes += 1;
+  return {
+    protocolVersion: message.params?.protocolVersion ?? "2025-11-25",
+    capabilities: { tools: {} },
+    serverInfo: { name: "bench-upstream", version: "1.0.0" },
+  };
+}
 
 async function startUpstream(): Promise<Listening> {
   const sessions = new Set<string>();
@@ -30,28 +59,13 @@ async function startUpstream(): Promise<Listening> {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-        id?: number | string;
-        method?: string;
-        params?: { protocolVersion?: string; arguments?: unknown };
-      };
+      const message = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Message;
       const sessionId = req.headers["mcp-session-id"];
       if (message.method === "initialize") {
-        initializes += 1;
         const id = randomUUID();
         sessions.add(id);
         res.writeHead(200, { "content-type": "application/json", "mcp-session-id": id });
-        res.end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            id: message.id,
-            result: {
-              protocolVersion: message.params?.protocolVersion ?? "2025-11-25",
-              capabilities: { tools: {} },
-              serverInfo: { name: "bench-upstream", version: "1.0.0" },
-            },
-          }),
-        );
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result: initializeResult(message) }));
         return;
       }
       if (typeof sessionId !== "string" || !sessions.has(sessionId)) {
@@ -64,16 +78,24 @@ async function startUpstream(): Promise<Listening> {
         res.writeHead(202).end();
         return;
       }
-      let result: unknown = {};
-      if (message.method === "tools/call") {
-        calls += 1;
-        result = { content: [{ type: "text", text: JSON.stringify(message.params?.arguments ?? {}) }] };
-      } else if (message.method === "tools/list")
-        result = { tools: [{ name: "echo", inputSchema: { type: "object" } }] };
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result }));
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: message.id, result: resultOf(message) }));
     });
   });
+}
+
+/** stdio transport: one JSON-RPC message per line; notifications and responses get no answer. */
+function startStdioUpstream(): void {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  lines.on("line", (line) => {
+    if (line.trim() === "") return;
+    const message = JSON.parse(line) as Message;
+    if (message.id === undefined || message.method === undefined) return;
+    const result = message.method === "initialize" ? initializeResult(message) : resultOf(message);
+    process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id: message.id, result })}\n`);
+  });
+  // The proxy closing our stdin is the stdio transport's way of ending the session.
+  lines.on("close", () => process.exit(0));
 }
 
 async function startRelay(target: URL): Promise<Listening> {
@@ -104,6 +126,10 @@ async function startRelay(target: URL): Promise<Listening> {
 }
 
 async function main() {
+  if (mode === "stdio-upstream") {
+    startStdioUpstream();
+    return;
+  }
   const server =
     mode === "upstream"
       ? await startUpstream()
@@ -112,18 +138,10 @@ async function main() {
         : mode === "fast"
           ? await startFastPath()
           : await startRouteHandlerPath();
-  process.on("message", (message: { cmd: string }) => {
-    if (message.cmd === "usage") {
-      globalThis.gc?.();
-      globalThis.gc?.();
-      process.send?.({
-        cpu: process.cpuUsage(),
-        mem: process.memoryUsage(),
-        initializes,
-        calls,
-      });
-    } else if (message.cmd === "stop") void server.close().finally(() => process.exit(0));
-  });
+  installProbe(
+    () => ({ initializes, calls }),
+    () => server.close(),
+  );
   process.send?.({ port: server.port });
 }
 

@@ -1,0 +1,447 @@
+/**
+ * What `npm run bench` (run.ts) and `npm run soak` (soak.ts) share: the participants as child
+ * processes (child.ts, and the mcp-proxy CLI with probe-preload.ts), and the load generator: raw
+ * JSON-RPC over keep-alive HTTP on pre-initialized sessions (the SDK Client would cost more CPU per
+ * call than the proxies under test).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
+import { connect, createServer } from "node:net";
+import path from "node:path";
+import type { Redis } from "ioredis";
+import type { Usage } from "./probe";
+
+export type { Usage };
+export type Child = {
+  process: ChildProcess;
+  port: number;
+  usage: () => Promise<Usage>;
+  stop: () => Promise<void>;
+};
+
+function handle(child: ChildProcess, port: number): Child {
+  return {
+    process: child,
+    port,
+    usage: () =>
+      new Promise((resolve) => {
+        child.once("message", (message: Usage) => resolve(message));
+        child.send({ cmd: "usage" });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.send({ cmd: "stop" });
+        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+      }),
+  };
+}
+
+const CHILD = path.join(import.meta.dirname, "child.ts");
+
+/** A child.ts participant (upstream, relay, fast, route); resolves once it listens. */
+export async function startChild(
+  mode: string,
+  env: Record<string, string> = {},
+  options: { profileDir?: string } = {},
+): Promise<Child> {
+  const child = fork(CHILD, [mode], {
+    execArgv: [
+      "--import",
+      "tsx",
+      "--expose-gc",
+      ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
+    ],
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (message: { port: number }) => resolve(message.port));
+    child.once("exit", (code) => reject(new Error(`${mode} exited ${code}`)));
+  });
+  return handle(child, port);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * mcp-proxy (npm), run as its README says: its CLI with the stdio server after `--`, here
+ * child.ts's stdio-upstream (same answers as the HTTP upstream). Its defaults are kept (event store
+ * on, both /mcp and /sse), apart from the port and the loopback host. probe-preload.ts is loaded into
+ * its process so its CPU and memory are reported like the others'. The CLI prints its port before it
+ * listens, so readiness is a TCP connect.
+ */
+export async function startMcpProxy(): Promise<Child> {
+  const require = createRequire(import.meta.url);
+  const bin = path.join(path.dirname(require.resolve("mcp-proxy/package.json")), "dist/bin/mcp-proxy.mjs");
+  const port = await freePort();
+  const child = fork(
+    bin,
+    [
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--",
+      process.execPath,
+      "--import",
+      "tsx",
+      CHILD,
+      "stdio-upstream",
+    ],
+    {
+      execArgv: [
+        "--import",
+        "tsx",
+        "--import",
+        path.join(import.meta.dirname, "probe-preload.ts"),
+        "--expose-gc",
+      ],
+      // stdout: one line per GET stream ("establishing new SSE stream ..."); stderr stays visible.
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    },
+  );
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 30_000;
+  while (!(await accepts(port))) {
+    if (exited) throw new Error("mcp-proxy exited before listening");
+    if (Date.now() > deadline) throw new Error("mcp-proxy did not listen within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return handle(child, port);
+}
+
+export type Target = { name: string; url: string; token?: string; child?: Child };
+
+export const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+// Long-lived GET streams get their own sockets: on the POST pool they would block the calls.
+const sseAgent = new Agent({ keepAlive: false });
+
+export function post(
+  target: Target,
+  body: unknown,
+  sessionId?: string,
+): Promise<{ status: number; sessionId?: string; text: string }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const url = new URL(target.url);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        agent,
+        headers: {
+          accept: "application/json, text/event-stream",
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          ...(target.token && { authorization: `Bearer ${target.token}` }),
+          ...(sessionId && { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            sessionId: res.headers["mcp-session-id"] as string | undefined,
+            text: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+export async function openSession(target: Target): Promise<string> {
+  const init = await post(target, {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+  });
+  if (init.status !== 200 || !init.sessionId)
+    throw new Error(`${target.name}: initialize ${init.status} ${init.text}`);
+  const done = await post(target, { jsonrpc: "2.0", method: "notifications/initialized" }, init.sessionId);
+  if (done.status !== 202) throw new Error(`${target.name}: initialized ${done.status}`);
+  return init.sessionId;
+}
+
+export async function callTool(target: Target, sessionId: string, id: number): Promise<boolean> {
+  const answer = await post(
+    target,
+    { jsonrpc: "2.0", id, method: "tools/call", params: { name: "echo", arguments: { n: id } } },
+    sessionId,
+  );
+  return answer.status === 200 && answer.text.includes('"result"');
+}
+
+/** How long a GET may go without response headers before the stream counts as open anyway. */
+const SILENT_STREAM_MS = 1_000;
+
+export type Stream = {
+  close: () => void;
+  /** true once the server ended the stream (or the connection failed) before we closed it */
+  isEnded: () => boolean;
+  /** for an ended stream: how long it lasted and the last bytes it got (why it ended) */
+  ending: () => string;
+};
+
+/**
+ * Opens a GET SSE stream; resolves on its 200 response headers (neither Gatehouse nor mcp-proxy
+ * writes a byte of body on an idle GET stream before a keep-alive), or after SILENT_STREAM_MS
+ * without an error: mcp-proxy does not even flush the headers of an idle stream.
+ */
+export function openStream(target: Target, sessionId: string): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    let isClosing = false;
+    let isEnded = false;
+    let ending = "";
+    let lastBytes = "";
+    const openedAt = performance.now();
+    const end = (why: string) => {
+      if (isClosing || isEnded) return;
+      isEnded = true;
+      ending = `${why} after ${((performance.now() - openedAt) / 1000).toFixed(1)}s, last bytes ${JSON.stringify(lastBytes.slice(-80))}`;
+    };
+    const stream: Stream = {
+      close: () => {
+        isClosing = true;
+        req.destroy();
+      },
+      isEnded: () => isEnded,
+      ending: () => ending,
+    };
+    const url = new URL(target.url);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "GET",
+        agent: sseAgent,
+        headers: {
+          accept: "text/event-stream",
+          "mcp-session-id": sessionId,
+          "mcp-protocol-version": "2025-11-25",
+          ...(target.token && { authorization: `Bearer ${target.token}` }),
+        },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          clearTimeout(silent);
+          res.resume();
+          reject(new Error(`${target.name}: GET ${res.statusCode}`));
+          return;
+        }
+        clearTimeout(silent);
+        resolve(stream);
+        res.on("data", (chunk: Buffer) => {
+          lastBytes = chunk.toString("utf8");
+        });
+        res.once("close", () => end("closed"));
+      },
+    );
+    const silent = setTimeout(() => resolve(stream), SILENT_STREAM_MS);
+    req.on("error", (error) => {
+      clearTimeout(silent);
+      end(`error ${error.message}`);
+      reject(error);
+    });
+    req.end();
+  });
+}
+
+export function deleteSession(target: Target, sessionId: string): Promise<number> {
+  return new Promise((resolve) => {
+    const url = new URL(target.url);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "DELETE",
+        agent,
+        headers: {
+          "mcp-session-id": sessionId,
+          "mcp-protocol-version": "2025-11-25",
+          ...(target.token && { authorization: `Bearer ${target.token}` }),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", () => resolve(0));
+    req.end();
+  });
+}
+
+/** Runs `task(0..count-1)` with at most `concurrency` in flight; failures are counted, not thrown. */
+export async function inPool<T>(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<T>,
+): Promise<{ results: T[]; failures: number; firstError?: unknown }> {
+  const results: T[] = [];
+  let failures = 0;
+  let firstError: unknown;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const index = next++;
+        try {
+          results.push(await task(index));
+        } catch (error) {
+          failures += 1;
+          firstError ??= error;
+        }
+      }
+    }),
+  );
+  return { results, failures, ...(firstError !== undefined && { firstError }) };
+}
+
+async function withRedis<T>(use: (client: Redis) => Promise<T>): Promise<T> {
+  const ioredis = await import("ioredis");
+  const client = new ioredis.Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** `used_memory` from INFO memory: the whole server's, so other users of this Redis show up too. */
+export function redisUsed(): Promise<number> {
+  return withRedis(async (client) => {
+    const info = await client.info("memory");
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+  });
+}
+
+/** MEMORY USAGE summed over the keys under `prefix`: this run's keys only. */
+export function redisPrefixBytes(prefix: string): Promise<{ keys: number; bytes: number }> {
+  return withRedis(async (client) => {
+    let cursor = "0";
+    let keys = 0;
+    let bytes = 0;
+    do {
+      const [next, batch] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      const pipeline = client.pipeline();
+      for (const key of batch) pipeline.memory("USAGE", key);
+      for (const [, value] of (await pipeline.exec()) ?? []) bytes += Number(value ?? 0);
+      keys += batch.length;
+    } while (cursor !== "0");
+    return { keys, bytes };
+  });
+}
+
+/** The open-files limit this process runs with (Node raises its soft limit to the hard one at start). */
+export function openFilesLimit(): number {
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("Max open files"));
+  const soft = line?.split(/\s{2,}/)[1];
+  return soft === undefined || soft === "unlimited" ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number);
+
+export type Phase = {
+  rps: number;
+  p50: number;
+  p99: number;
+  calls: number;
+  errors: number;
+  cpuPerCallUs?: number;
+  initsPerCall?: number;
+};
+
+/**
+ * `concurrency` sessions each send tools/call back to back for `seconds`. The proxy's CPU comes
+ * from its own process; upstream initializes per call only when the upstream is ours to ask.
+ */
+export async function load(
+  target: Target,
+  sessions: string[],
+  concurrency: number,
+  seconds: number,
+  upstream?: Child,
+): Promise<Phase> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let id = 1;
+  const before = await target.child?.usage();
+  const upstreamBefore = await upstream?.usage();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    sessions.slice(0, concurrency).map(async (sessionId) => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const isOk = await callTool(target, sessionId, id++).catch(() => false);
+        latencies.push(performance.now() - t0);
+        if (!isOk) errors += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const after = await target.child?.usage();
+  const upstreamAfter = await upstream?.usage();
+  latencies.sort((a, b) => a - b);
+  const calls = latencies.length;
+  const cpu =
+    before && after ? after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system : undefined;
+  return {
+    rps: calls / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    calls,
+    errors,
+    ...(cpu !== undefined && { cpuPerCallUs: cpu / calls }),
+    ...(upstreamBefore &&
+      upstreamAfter && { initsPerCall: (upstreamAfter.initializes - upstreamBefore.initializes) / calls }),
+  };
+}
+
+export const memOf = (usage: Usage) => usage.mem.heapUsed + usage.mem.external + usage.mem.arrayBuffers;
+
+export const MB = 2 ** 20;
+
+export const verdict = (isMet: boolean) => (isMet ? "PASS" : "MISS");

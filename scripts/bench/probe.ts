@@ -1,0 +1,37 @@
+/**
+ * The IPC side of a benchmark participant: answers the parent's `usage` request with its CPU,
+ * memory (after a forced GC when --expose-gc is on), counters and the process warnings seen so far,
+ * and stops on `stop`. child.ts installs it; probe-preload.ts installs it in a process we do not
+ * write (the mcp-proxy CLI).
+ */
+export type Usage = {
+  cpu: NodeJS.CpuUsage;
+  mem: NodeJS.MemoryUsage;
+  initializes: number;
+  calls: number;
+  /** every 'warning' event of the process (MaxListenersExceededWarning and the like) */
+  warnings: string[];
+};
+
+export function installProbe(
+  counters: () => { initializes: number; calls: number },
+  stop: () => Promise<void>,
+): void {
+  const warnings: string[] = [];
+  // A listener does not silence Node's own printing of the warning; it only lets us count them.
+  process.on("warning", (warning) => warnings.push(`${warning.name}: ${warning.message}`));
+  process.on("message", (message: { cmd: string }) => {
+    if (message.cmd === "usage") {
+      // Twice: the first pass can leave objects with finalizers for the second.
+      globalThis.gc?.();
+      globalThis.gc?.();
+      const usage: Usage = {
+        cpu: process.cpuUsage(),
+        mem: process.memoryUsage(),
+        ...counters(),
+        warnings,
+      };
+      process.send?.(usage);
+    } else if (message.cmd === "stop") void stop().finally(() => process.exit(0));
+  });
+}
