@@ -4,6 +4,7 @@ import { env } from "../env";
 import { AppError } from "../errors";
 import { logger } from "../logger";
 import { metrics } from "../ops/metrics";
+import type { AuditOutcome } from "./audit";
 
 /**
  * Durable audit of MCP exchanges with group commit. `write()` resolves only once the row is
@@ -27,7 +28,7 @@ export type AuditRow = {
   id: string;
   occurredAt: Date;
   action: string;
-  outcome: "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR";
+  outcome: AuditOutcome;
   actorUserId?: string | null;
   actorTokenId?: string | null;
   actorClient?: string | null;
@@ -96,6 +97,8 @@ const COLUMN_LIST = COLUMNS.map(([name]) => `"${name}"`).join(", ");
 const MAX_BATCH = Math.floor(65_535 / COLUMNS.length);
 
 const statements = new Map<number, string>();
+/** Batch sizes up to this are kept as SQL text and as prepared statements. */
+const MAX_PREPARED_ROWS = 64;
 
 /** The INSERT text for `count` rows (kept for small batch sizes). */
 export function auditInsertSql(count: number): string {
@@ -108,7 +111,7 @@ export function auditInsertSql(count: number): string {
     }
     text = `INSERT INTO "AuditEvent" (${COLUMN_LIST}) VALUES ${tuples.join(", ")}`;
     // Small batches are the common case; the text of a big one (up to ~150 KB) is not kept.
-    if (count <= 64) statements.set(count, text);
+    if (count <= MAX_PREPARED_ROWS) statements.set(count, text);
   }
   return text;
 }
@@ -200,6 +203,16 @@ export async function closeAuditPool(): Promise<void> {
   await pool?.end();
 }
 
+/**
+ * The default AuditQuery. The INSERT of a common batch size is a named (prepared) statement, so
+ * PostgreSQL parses and plans it once per connection, not once per batch.
+ */
+function poolQuery(text: string, values: unknown[]): Promise<unknown> {
+  const rows = values.length / COLUMNS.length;
+  if (rows > MAX_PREPARED_ROWS || !Number.isInteger(rows)) return auditPool().query(text, values);
+  return auditPool().query({ name: `gatehouse-audit-insert-${rows}`, text, values });
+}
+
 export type AuditSink = {
   write: (row: AuditRow) => Promise<void>;
   /** throws UNAVAILABLE while the store is known to be failing */
@@ -269,7 +282,7 @@ export class AuditWriter implements AuditSink {
 
   private async insert(rows: AuditRow[]): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? 5_000;
-    const query: AuditQuery = this.options.query ?? ((text, values) => auditPool().query(text, values));
+    const query: AuditQuery = this.options.query ?? poolQuery;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([

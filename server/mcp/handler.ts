@@ -31,7 +31,7 @@ import { connectionResourceUrl, resourceMetadataUrl, serveResourceMetadata } fro
 import { BASE_HEADERS, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
 import { relayGetStream } from "./streams";
-import { buildTarget } from "./upstream/target";
+import { buildTarget, type UpstreamTarget } from "./upstream/target";
 
 const RELAYED_TRANSPORTS: ReadonlySet<string> = new Set(["STREAMABLE_HTTP", "SSE", "STDIO"]);
 
@@ -142,11 +142,13 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
   let batch: JsonRpcMessage[] | null = null;
   let connection: ConnectionRow | null = null;
   try {
-    // Credential, access epochs and rate-limit counters: one Redis round trip when cached (policy-cache.ts).
+    // Credential, access epochs, rate-limit counters and the session: one Redis round trip when the
+    // credential is cached (policy-cache.ts).
     const authenticated = await authenticateCached(deps, {
       authorization: request.header("authorization"),
       clientIp: request.clientIp,
       resource: connectionResourceUrl(deps.publicUrl, publicId),
+      sessionId,
     });
     principal = authenticated.principal;
     if (authenticated.limited) throw rateLimited(authenticated.limited);
@@ -154,7 +156,12 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
 
     // The policy (cached, or the database's reads), the session lookup, the outbound allow-list and
     // the body's upload overlap; each result is used only after the policy has admitted the request.
-    const sessionLookup = sessionId === undefined ? Promise.resolve(null) : deps.sessions.touch(sessionId);
+    const sessionLookup =
+      sessionId === undefined
+        ? Promise.resolve(null)
+        : authenticated.session !== undefined
+          ? Promise.resolve(authenticated.session)
+          : deps.sessions.touch(sessionId);
     const accessing = accessCached(deps, {
       principal: signedIn,
       publicId,
@@ -220,7 +227,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
         RPC_ERROR.TRANSPORT_UNSUPPORTED,
         "This server's transport is not relayed by the proxy.",
       );
-    const target = buildTarget(access.connection);
+    const target = targetOf(access.connection);
     if (target === null)
       throw new PolicyDenied(
         "connection_not_configured",
@@ -251,6 +258,19 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       message,
     });
   }
+}
+
+// The dial target per cached connection row: a row is replaced (and this entry dropped with it)
+// whenever an access epoch moves, so the target never outlives the data it was built from. It holds
+// the opened upstream credential only in memory, as the outbound request does.
+const targets = new WeakMap<ConnectionRow, UpstreamTarget | null>();
+function targetOf(connection: ConnectionRow): UpstreamTarget | null {
+  let target = targets.get(connection);
+  if (target === undefined) {
+    target = buildTarget(connection);
+    targets.set(connection, target);
+  }
+  return target;
 }
 
 async function findSession(

@@ -1,4 +1,5 @@
 import { createHash, randomInt } from "node:crypto";
+import type { ChainableCommander, Redis } from "ioredis";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
 import { accessEpochKeys } from "../services/access/access-epochs";
@@ -20,6 +21,7 @@ import {
   PolicyDenied,
 } from "./policy";
 import { type RateLimitExceeded, type RateLimits, rateLimitCheck } from "./rate-limit";
+import type { SessionState } from "./session-store";
 
 /**
  * The proxy's hot path without database round trips (DESIGN "How a tool call flows", steps 2–3).
@@ -128,12 +130,80 @@ function unavailable(): AppError {
   return new AppError("UNAVAILABLE", "Redis is unreachable right now. Try again shortly.");
 }
 
-/** The access epochs of `userId` and its rate-limit counters, in one round trip. Fails closed. */
+type PipelineReplies = [error: Error | null, value: unknown][];
+type PendingRead = {
+  queue: (pipeline: ChainableCommander) => void;
+  resolve: (replies: PipelineReplies) => void;
+  reject: (error: unknown) => void;
+};
+
+// Requests that arrive in the same turn of the event loop share one pipeline (one socket write and
+// one read for all of them), sent when the turn's I/O callbacks are done (setImmediate), as the
+// audit writer batches its INSERTs.
+const pendingReads = new Map<Redis, PendingRead[]>();
+
+function pipelined(client: Redis, queue: (pipeline: ChainableCommander) => void): Promise<PipelineReplies> {
+  return new Promise((resolve, reject) => {
+    let pending = pendingReads.get(client);
+    if (pending === undefined) {
+      pending = [];
+      pendingReads.set(client, pending);
+      setImmediate(() => sendReads(client));
+    }
+    pending.push({ queue, resolve, reject });
+  });
+}
+
+function sendReads(client: Redis): void {
+  const reads = pendingReads.get(client) ?? [];
+  pendingReads.delete(client);
+  const pipeline = client.pipeline();
+  const ends: number[] = [];
+  try {
+    for (const read of reads) {
+      read.queue(pipeline);
+      ends.push(pipeline.length);
+    }
+  } catch (error) {
+    for (const read of reads) read.reject(error);
+    return;
+  }
+  pipeline.exec().then(
+    (results) => {
+      if (!results) {
+        for (const read of reads) read.reject(unavailable());
+        return;
+      }
+      let start = 0;
+      for (const [index, read] of reads.entries()) {
+        const end = ends[index] as number;
+        read.resolve(results.slice(start, end) as PipelineReplies);
+        start = end;
+      }
+    },
+    (error: unknown) => {
+      for (const read of reads) read.reject(error);
+    },
+  );
+}
+
+type EpochRead = {
+  epochs: Epochs | null;
+  limited: RateLimitExceeded | null;
+  /** the session presented with the request, read and touched in the same round trip (undefined: not read) */
+  session: SessionState | null | undefined;
+};
+
+/**
+ * The access epochs of `userId`, its rate-limit counters and (when the session store shares the
+ * client) the presented session, in one round trip. Fails closed.
+ */
 async function readEpochs(
   deps: McpDeps,
   principal: McpPrincipal,
   now: number,
-): Promise<{ epochs: Epochs | null; limited: RateLimitExceeded | null }> {
+  sessionId: string | undefined,
+): Promise<EpochRead> {
   const keys = accessEpochKeys(deps.redisKey);
   const userKey = keys.user(principal.userId);
   const limits = rateLimitCheck({
@@ -144,15 +214,21 @@ async function readEpochs(
     now,
   });
   let replies: unknown[];
+  let session: SessionState | null | undefined;
   try {
-    const pipeline = deps.redis().pipeline().mget(keys.global, userKey);
-    limits.queue(pipeline);
-    const results = await pipeline.exec();
-    if (!results) throw unavailable();
+    const client = deps.redis();
+    const touch = sessionId === undefined ? undefined : deps.sessions.touchCommands?.(sessionId);
+    const sharesClient = touch !== undefined && touch.redis() === client;
+    const results = await pipelined(client, (pipeline) => {
+      pipeline.mget(keys.global, userKey);
+      limits.queue(pipeline);
+      if (sharesClient) touch.queue(pipeline);
+    });
     replies = results.map(([error, value]) => {
       if (error) throw error;
       return value;
     });
+    if (sharesClient) session = touch.read(replies, 1 + limits.count);
   } catch {
     throw unavailable();
   }
@@ -170,9 +246,9 @@ async function readEpochs(
     const client = deps.redis();
     for (const key of [global === null ? keys.global : null, user === null ? userKey : null])
       if (key !== null) client.set(key, start, "NX").catch(() => undefined);
-    return { epochs: null, limited };
+    return { epochs: null, limited, session };
   }
-  return { epochs: { global, user }, limited };
+  return { epochs: { global, user }, limited, session };
 }
 
 export type CachedAuthentication = {
@@ -182,6 +258,8 @@ export type CachedAuthentication = {
   epochs: Epochs | null;
   /** set when the token or user is over its rate limit (the caller audits and answers 429) */
   limited: RateLimitExceeded | null;
+  /** the presented session, read with the epochs (undefined: not read here; use the session store) */
+  session: SessionState | null | undefined;
 };
 
 /**
@@ -190,7 +268,13 @@ export type CachedAuthentication = {
  */
 export async function authenticateCached(
   deps: McpDeps,
-  input: { authorization: string | undefined; clientIp: string | null; resource: string },
+  input: {
+    authorization: string | undefined;
+    clientIp: string | null;
+    resource: string;
+    /** the Mcp-Session-Id presented, read (and its idle expiry refreshed) in the same round trip */
+    sessionId?: string;
+  },
 ): Promise<CachedAuthentication> {
   if (input.authorization === undefined || input.authorization.trim() === "")
     throw new AuthenticationError(false);
@@ -201,14 +285,14 @@ export async function authenticateCached(
   const now = Date.now();
 
   const cached = cache.auth.get(key);
-  let readBefore: { epochs: Epochs | null; limited: RateLimitExceeded | null } | null = null;
+  let readBefore: EpochRead | null = null;
   if (
     cached &&
     now - cached.storedAt < cache.maxAgeMs &&
     (cached.expiresAt === null || cached.expiresAt.getTime() > now) &&
     isIpAllowed(cached.ipAllowList, input.clientIp)
   ) {
-    readBefore = await readEpochs(deps, cached.principal, now);
+    readBefore = await readEpochs(deps, cached.principal, now, input.sessionId);
     if (cached.epochs !== null && sameEpochs(readBefore.epochs, cached.epochs)) {
       if (cached.principal.kind === "api_token")
         tokenUsageBuffer(deps.db).record(cached.principal.tokenId, new Date(now));
@@ -227,7 +311,8 @@ export async function authenticateCached(
   // Epochs read before this verification (same user) may label it; otherwise read them now and
   // store the credential unlabelled, to be verified again under them by its next request.
   const labelled = readBefore !== null && cached?.principal.userId === principal.userId;
-  const read = labelled && readBefore !== null ? readBefore : await readEpochs(deps, principal, now);
+  const read =
+    labelled && readBefore !== null ? readBefore : await readEpochs(deps, principal, now, input.sessionId);
   cache.auth.set(key, {
     principal,
     authenticator,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
 import type { ProtocolVersion } from "./protocol";
 
@@ -39,6 +39,11 @@ export type SessionStore = {
   /** the state, its idle expiry refreshed; null when unknown or expired */
   touch: (sessionId: string) => Promise<SessionState | null>;
   /**
+   * `touch` as commands to queue on another pipeline of the same Redis client, so the hot path
+   * reads the session together with the access epochs and rate-limit counters (one round trip).
+   */
+  touchCommands?: (sessionId: string) => SessionTouch;
+  /**
    * Replaces the upstream session when it is still `expected` (compare-and-set, so two requests
    * that both saw the upstream lose its session re-initialize it once between them); returns the
    * state that is current afterwards.
@@ -51,6 +56,24 @@ export type SessionStore = {
   /** removes the session, returning what it was (null when it was already gone) */
   remove: (sessionId: string) => Promise<SessionState | null>;
 };
+
+export type SessionTouch = {
+  /** the client the commands must go to */
+  redis: () => Redis;
+  queue: (pipeline: ChainableCommander) => void;
+  /** how many replies the queued commands produce */
+  count: number;
+  read: (replies: unknown[], offset: number) => SessionState | null;
+};
+
+/** A session's score in the sweeper's index is refreshed at most this often by one process… */
+const INDEX_REFRESH_MAX_MS = 60_000;
+/** …and at most every 1/10 of the idle TTL. */
+const INDEX_REFRESH_FRACTION = 10;
+const INDEXED_AT_MAX = 20_000;
+
+/** Checked session states kept per process, by their stored text (see redisSessionStore). */
+const PARSED_STATES_MAX = 2_000;
 
 export function newSessionId(): string {
   // 256 random bits, base64url: visible ASCII as the spec requires (PROTOCOL T1).
@@ -85,8 +108,9 @@ export function sessionKeyHash(sessionId: string): string {
 }
 
 /**
- * For the idle sweeper (session-sweeper.ts): a sorted set of session hashes by last use, and what
- * it takes to close each one's upstream session once the session itself has expired.
+ * For the idle sweeper (session-sweeper.ts): a sorted set of session hashes by last use (to within a
+ * tenth of the idle TTL, see touchCommands), and what it takes to close each one's upstream session
+ * once the session itself has expired.
  */
 export const sessionIndexKey = (key: (...parts: string[]) => string) => key("mcp", "session-index");
 export const sessionUpstreamKey = (key: (...parts: string[]) => string) => key("mcp", "session-upstream");
@@ -110,29 +134,79 @@ export function redisSessionStore(options: {
   const indexKey = sessionIndexKey(options.key);
   const upstreamKey = sessionUpstreamKey(options.key);
   const ttl = String(options.idleTtlMs);
+  // A session's stored text is the same on every request until it changes (replaceUpstream), so
+  // the checked state is kept per text instead of being parsed and validated on every request.
+  // Nothing mutates a SessionState (exchanges replace theirs), so one object can be shared.
+  const parsed = new Map<string, SessionState | null>();
+  const parseCached = (raw: string | null): SessionState | null => {
+    if (raw === null) return null;
+    const hit = parsed.get(raw);
+    if (hit !== undefined) return hit;
+    const state = parseState(raw);
+    if (parsed.size >= PARSED_STATES_MAX) {
+      const oldest = parsed.keys().next();
+      if (!oldest.done) parsed.delete(oldest.value);
+    }
+    parsed.set(raw, state);
+    return state;
+  };
+  // The sweeper's index holds each session's last use, but only as a pre-filter: it takes a session
+  // only once its key has expired. So this process refreshes a session's score at most every
+  // INDEX_REFRESH_FRACTION of the idle TTL (a live session's score is never older than that), not on
+  // every request.
+  const indexRefreshMs = Math.min(INDEX_REFRESH_MAX_MS, options.idleTtlMs / INDEX_REFRESH_FRACTION);
+  const indexedAt = new Map<string, number>();
+  const noteIndexed = (hash: string, now: number) => {
+    if (indexedAt.size >= INDEXED_AT_MAX) indexedAt.clear();
+    indexedAt.set(hash, now);
+  };
+  const touchCommands = (sessionId: string): SessionTouch => {
+    const hash = sessionKeyHash(sessionId);
+    const now = Date.now();
+    const isIndexDue = now - (indexedAt.get(hash) ?? 0) >= indexRefreshMs;
+    if (isIndexDue) noteIndexed(hash, now);
+    return {
+      redis: options.redis,
+      count: isIndexDue ? 2 : 1,
+      // The state with its expiry refreshed, and (when due) its last use for the sweeper. No MULTI:
+      // a sweep takes only sessions whose key is gone, and GETEX runs first.
+      queue(pipeline) {
+        pipeline.getex(options.key("mcp", "session", hash), "PX", ttl);
+        if (isIndexDue) pipeline.zadd(indexKey, "XX", now, hash);
+      },
+      read(replies, offset) {
+        const raw = replies[offset];
+        return parseCached(typeof raw === "string" ? raw : null);
+      },
+    };
+  };
   return {
     async create(state) {
       const sessionId = newSessionId();
       const hash = sessionKeyHash(sessionId);
+      const now = Date.now();
       await options
         .redis()
         .multi()
         .set(keyOf(sessionId), JSON.stringify(state), "PX", ttl)
-        .zadd(indexKey, Date.now(), hash)
+        .zadd(indexKey, now, hash)
         .hset(upstreamKey, hash, JSON.stringify(upstreamOf(state)))
         .exec();
+      noteIndexed(hash, now);
       return sessionId;
     },
+    touchCommands,
     async touch(sessionId) {
-      // One round trip: the state with its expiry refreshed, and its last use for the sweeper.
-      const results = await options
-        .redis()
-        .multi()
-        .getex(keyOf(sessionId), "PX", ttl)
-        .zadd(indexKey, "XX", Date.now(), sessionKeyHash(sessionId))
-        .exec();
-      const raw = results?.[0]?.[1];
-      return parseState(typeof raw === "string" ? raw : null);
+      const commands = touchCommands(sessionId);
+      const pipeline = options.redis().pipeline();
+      commands.queue(pipeline);
+      const results = await pipeline.exec();
+      if (!results) throw new Error("the session could not be read");
+      for (const [error] of results) if (error) throw error;
+      return commands.read(
+        results.map(([, value]) => value),
+        0,
+      );
     },
     async replaceUpstream(sessionId, expected, next) {
       const key = keyOf(sessionId);
@@ -161,7 +235,9 @@ export function redisSessionStore(options: {
         .hdel(upstreamKey, hash)
         .exec();
       const raw = results?.[0]?.[1];
-      return parseState(typeof raw === "string" ? raw : null);
+      if (typeof raw !== "string") return null;
+      parsed.delete(raw);
+      return parseState(raw);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { logger } from "../../logger";
+import type { WholeBody } from "../body";
 import { mcpHandler } from "../default-handler";
 import type { McpHttpRequest, McpHttpResponse, StreamSink } from "../http-types";
 import { errorBody } from "../jsonrpc";
@@ -19,7 +20,12 @@ export function isMcpPath(pathname: string): boolean {
   return pathname.startsWith(MCP_PATH_PREFIX) || pathname.startsWith(PRM_PATH_PREFIX);
 }
 
+// A path of only these characters is already canonical: no dot segment, escape, backslash, query or
+// fragment, so WHATWG parsing would return it unchanged (a leading "//" is excluded separately).
+const CANONICAL_PATH = /^\/[A-Za-z0-9_\-/]*$/;
+
 function splitUrl(raw: string): { path: string; search: string } {
+  if (CANONICAL_PATH.test(raw) && raw[1] !== "/") return { path: raw, search: "" };
   // WHATWG parsing resolves dot segments ("/mcp/../mcp/x"), so the path is judged in canonical form.
   const url = new URL(raw, "http://gatehouse.invalid");
   return { path: url.pathname, search: url.search };
@@ -74,6 +80,49 @@ async function answerBeforeBody(req: IncomingMessage, res: ServerResponse, body:
   if (!drained) req.socket.destroy();
 }
 
+/**
+ * `iterable`, which can also be read whole with plain stream events (body.ts WholeBody). Over the
+ * limit, reading stops the way `iterable`'s early exit stops it.
+ */
+function wholeBody(req: IncomingMessage, iterable: AsyncIterable<Uint8Array>): WholeBody {
+  return {
+    [Symbol.asyncIterator]: () => iterable[Symbol.asyncIterator](),
+    readWhole: (limit) =>
+      new Promise((resolve, reject) => {
+        const chunks: Uint8Array[] = [];
+        let total = 0;
+        const stop = () => {
+          req.off("data", onData);
+          req.off("end", onEnd);
+          req.off("error", onBroken);
+          req.off("close", onBroken);
+        };
+        const onData = (chunk: Buffer) => {
+          total += chunk.byteLength;
+          if (total <= limit) {
+            chunks.push(chunk);
+            return;
+          }
+          stop();
+          void iterable[Symbol.asyncIterator]().return?.();
+          resolve("too_large");
+        };
+        const onEnd = () => {
+          stop();
+          resolve(chunks);
+        };
+        const onBroken = () => {
+          stop();
+          reject(new Error("the request body broke off"));
+        };
+        req.on("data", onData);
+        req.once("end", onEnd);
+        req.once("error", onBroken);
+        req.once("close", onBroken);
+      }),
+  };
+}
+
 function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
   return {
     get isClosed() {
@@ -102,9 +151,20 @@ export async function serveMcpNode(
   context: NodeContext,
   handler: Handler = mcpHandler(),
 ): Promise<void> {
-  const abort = new AbortController();
+  // The signal is made on first use: a plain JSON exchange never looks at it.
+  let abort: AbortController | undefined;
+  let isGone = false;
+  const signal = () => {
+    if (abort === undefined) {
+      abort = new AbortController();
+      if (isGone) abort.abort();
+    }
+    return abort.signal;
+  };
   res.once("close", () => {
-    if (!res.writableFinished) abort.abort();
+    if (res.writableFinished) return;
+    isGone = true;
+    abort?.abort();
   });
   const declared = req.headers["content-length"];
   const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
@@ -120,10 +180,12 @@ export async function serveMcpNode(
         return Array.isArray(value) ? value.join(", ") : value;
       },
       contentLength,
-      body: bodyOf(req),
+      body: wholeBody(req, bodyOf(req)),
       clientIp: context.clientIp,
       requestId: context.requestId,
-      signal: abort.signal,
+      get signal() {
+        return signal();
+      },
     });
   } catch (error) {
     logger()
@@ -151,7 +213,7 @@ export async function serveMcpNode(
   // SSE: headers go out at once, or an idle stream leaves the client waiting (ENVIRONMENT.md).
   res.flushHeaders();
   try {
-    await body(sinkFor(res, abort.signal));
+    await body(sinkFor(res, signal()));
   } catch (error) {
     logger()
       .child({ component: "mcp" })

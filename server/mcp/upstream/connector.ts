@@ -14,6 +14,7 @@ import { SseParser } from "../sse";
 import {
   type DialTarget,
   readAll,
+  release,
   resolveDialTarget,
   UpstreamFailure,
   type UpstreamResponse,
@@ -50,7 +51,7 @@ export class UpstreamConnector {
       if (state.upstreamSessionId !== null) headers["mcp-session-id"] = state.upstreamSessionId;
       headers["mcp-protocol-version"] = state.upstreamProtocolVersion;
     }
-    return { ...headers, ...extra };
+    return Object.assign(headers, extra);
   }
 
   async post(
@@ -101,7 +102,7 @@ export class UpstreamConnector {
           headersTimeoutMs: Math.min(this.exchange.deps.limits.headersTimeoutMs, 5_000),
         },
       });
-      response.destroy();
+      release(response);
       return response.status;
     } catch {
       return null;
@@ -116,7 +117,7 @@ export class UpstreamConnector {
     const lostSession = this.exchange.state?.upstreamSessionId ?? null;
     const response = await send();
     if (response.status !== 404 || lostSession === null) return response;
-    response.destroy();
+    release(response);
     await this.reinitialize(lostSession);
     return send();
   }
@@ -155,7 +156,7 @@ export class UpstreamConnector {
       body: serialize({ kind: "notification", method: "notifications/initialized" }),
       limits: this.exchange.deps.limits,
     });
-    upstream.destroy();
+    release(upstream);
     if (upstream.status < 200 || upstream.status > 299)
       throw new UpstreamFailure(
         "protocol",

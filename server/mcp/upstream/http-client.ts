@@ -69,11 +69,31 @@ const cachedResolver: Resolver = async (hostname) => {
   return addresses;
 };
 
+// With the default (cached) resolver, a check's inputs are the URL, the policy object and addresses
+// that are themselves cached; its outcome is kept for half as long, per URL and policy object (a
+// changed allow-list is a new object), so an address is never used more than 1.5× DNS_CACHE_MS.
+const dialCache = new Map<string, { policy: OutboundPolicy; target: DialTarget; expires: number }>();
+
 /** Checks `rawUrl` with the SSRF guard and the admin allow-list and picks the address to dial. */
 export async function resolveDialTarget(
   rawUrl: string,
   policy: OutboundPolicy,
   resolver: Resolver = cachedResolver,
+): Promise<DialTarget> {
+  if (resolver !== cachedResolver) return checkDialTarget(rawUrl, policy, resolver);
+  const now = Date.now();
+  const hit = dialCache.get(rawUrl);
+  if (hit && hit.policy === policy && hit.expires > now) return hit.target;
+  const target = await checkDialTarget(rawUrl, policy, resolver);
+  if (dialCache.size >= DNS_CACHE_MAX) dialCache.clear();
+  dialCache.set(rawUrl, { policy, target, expires: now + DNS_CACHE_MS / 2 });
+  return target;
+}
+
+async function checkDialTarget(
+  rawUrl: string,
+  policy: OutboundPolicy,
+  resolver: Resolver,
 ): Promise<DialTarget> {
   let resolved: string[] | undefined;
   const capture: Resolver = async (hostname) => {
@@ -129,7 +149,37 @@ export type UpstreamResponse = {
   body: AsyncIterable<Buffer>;
   /** drops the response and its socket */
   destroy: () => void;
+  /**
+   * For an answer whose body is not wanted (a 202, a DELETE's answer): reads and drops what is left
+   * of it, briefly and boundedly, so the keep-alive socket goes back to the pool instead of being
+   * closed; anything longer or larger is destroyed. Absent: `destroy` is used.
+   */
+  discard?: () => void;
 };
+
+/** How much of an unwanted body is read (and dropped) to keep its socket, and for how long. */
+const DISCARD_MAX_BYTES = 64 * 1024;
+const DISCARD_MAX_MS = 2_000;
+
+/** Lets go of an answer whose body is not wanted, keeping its socket when that is cheap. */
+export function release(response: UpstreamResponse): void {
+  if (response.discard) response.discard();
+  else response.destroy();
+}
+
+function discardBody(response: IncomingMessage): void {
+  if (response.readableEnded || response.destroyed) return;
+  let seen = 0;
+  const timer = setTimeout(() => response.destroy(), DISCARD_MAX_MS);
+  const done = () => clearTimeout(timer);
+  response.on("data", (chunk: Buffer) => {
+    seen += chunk.byteLength;
+    if (seen > DISCARD_MAX_BYTES) response.destroy();
+  });
+  response.once("end", done);
+  response.once("close", done);
+  response.resume();
+}
 
 export type UpstreamRequestOptions = {
   target: DialTarget;
@@ -237,12 +287,96 @@ export function upstreamRequest(options: UpstreamRequestOptions): Promise<Upstre
         status: response.statusCode ?? 502,
         headers: response.headers,
         mediaType,
-        body: boundedBody(response, cap, idleMs),
+        body: new BoundedBody(response, cap, idleMs),
         destroy: () => response.destroy(),
+        discard: () => discardBody(response),
       });
     });
     request.end(options.body);
   });
+}
+
+/**
+ * A response body under the byte cap and the idle timeout. Iterating it streams chunks (SSE);
+ * `text()` reads it whole with plain stream events, which costs less than async iteration for the
+ * common single-JSON answer.
+ */
+class BoundedBody implements AsyncIterable<Buffer> {
+  constructor(
+    private readonly response: IncomingMessage,
+    private readonly cap: number,
+    private readonly idleMs: number,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return boundedBody(this.response, this.cap, this.idleMs);
+  }
+
+  text(): Promise<string> {
+    const { response, cap, idleMs } = this;
+    return new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      let idle: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (error: UpstreamFailure | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        response.off("data", onData);
+        response.off("end", onEnd);
+        response.off("error", onError);
+        response.off("close", onClose);
+        if (error === null) {
+          resolve(
+            chunks.length === 1
+              ? (chunks[0] as Buffer).toString("utf8")
+              : Buffer.concat(chunks).toString("utf8"),
+          );
+          return;
+        }
+        if (!response.complete || !response.readableEnded) response.destroy();
+        reject(error);
+      };
+      const arm = () => {
+        if (idleMs <= 0) return;
+        clearTimeout(idle);
+        idle = setTimeout(
+          () => finish(new UpstreamFailure("timeout", `The upstream went silent for ${idleMs} ms.`)),
+          idleMs,
+        );
+      };
+      const onData = (chunk: Buffer) => {
+        total += chunk.byteLength;
+        if (total > cap) {
+          finish(new UpstreamFailure("too_large", `The upstream's answer exceeded ${cap} bytes.`));
+          return;
+        }
+        chunks.push(chunk);
+        arm();
+      };
+      const onEnd = () => finish(null);
+      const onError = (error: Error) =>
+        finish(
+          error instanceof UpstreamFailure
+            ? error
+            : new UpstreamFailure("unreachable", "The upstream connection broke off.", { cause: error }),
+        );
+      const onClose = () => {
+        if (!response.readableEnded)
+          finish(new UpstreamFailure("unreachable", "The upstream connection broke off."));
+      };
+      if (response.readableEnded) {
+        finish(new UpstreamFailure("unreachable", "The upstream's answer was already read."));
+        return;
+      }
+      arm();
+      response.on("data", onData);
+      response.once("end", onEnd);
+      response.once("error", onError);
+      response.once("close", onClose);
+    });
+  }
 }
 
 async function* boundedBody(response: IncomingMessage, cap: number, idleMs: number): AsyncGenerator<Buffer> {
@@ -283,6 +417,7 @@ function describeNetworkError(error: Error): string {
 
 /** Reads a whole (non-stream) body; the cap was applied by boundedBody. */
 export async function readAll(body: AsyncIterable<Buffer>): Promise<string> {
+  if (body instanceof BoundedBody) return body.text();
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk);
   return Buffer.concat(chunks).toString("utf8");

@@ -19,7 +19,9 @@ import type { ConnectionRow } from "../policy";
  * What this connection dials: the version's URL with the URL variables filled from the user's and
  * the publisher's values (the same function the connect-time SSRF check uses, so the URL checked then
  * is the URL dialled now), and the header fields as request headers. Secrets are opened here, on the
- * request path only, and never leave the outbound request.
+ * request path; the opened target lives only in memory, as long as the cached connection row it was
+ * built from (handler.ts; a changed connection moves an access epoch and drops both), and never
+ * leaves the outbound request.
  */
 export type UpstreamTarget = {
   /** "" for stdio servers */

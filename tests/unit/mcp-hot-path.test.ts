@@ -1,0 +1,213 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveMcpNode } from "@/server/mcp/adapters/node";
+import { uuidv7 } from "@/server/mcp/audit";
+import { readBody } from "@/server/mcp/body";
+import type { McpHttpRequest } from "@/server/mcp/http-types";
+import {
+  DEFAULT_UPSTREAM_LIMITS,
+  type DialTarget,
+  readAll,
+  release,
+  resolveDialTarget,
+  UpstreamFailure,
+  upstreamRequest,
+} from "@/server/mcp/upstream/http-client";
+
+/** Pieces of the proxy's per-call path that were made cheaper; each must keep its behaviour. */
+
+describe("uuidv7 (audit event ids)", () => {
+  it("is a time-ordered version 7 UUID, unique across many calls", () => {
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const ids = Array.from({ length: 2000 }, () => uuidv7(now));
+    for (const id of ids.slice(0, 5))
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Number.parseInt(ids[0]?.replaceAll("-", "").slice(0, 12) ?? "", 16)).toBe(now);
+    expect(uuidv7(now + 1) > uuidv7(now)).toBe(true);
+  });
+});
+
+let server: Server;
+let port: number;
+const sockets = new Set<unknown>();
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    sockets.add(req.socket);
+    const path = req.url ?? "/";
+    req.resume();
+    if (path === "/json") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jsonrpc":"2.0",');
+      setTimeout(() => res.end('"id":1,"result":{}}'), 5);
+    } else if (path === "/accepted") {
+      res.writeHead(202).end();
+    } else if (path === "/large") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("x".repeat(4096));
+    } else if (path === "/silent") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("{");
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function target(path: string): DialTarget {
+  return { url: new URL(`http://127.0.0.1:${port}${path}`), address: "127.0.0.1", family: 4 };
+}
+
+function post(path: string, limits = DEFAULT_UPSTREAM_LIMITS) {
+  return upstreamRequest({ target: target(path), method: "POST", headers: {}, body: "{}", limits });
+}
+
+describe("upstream answers", () => {
+  it("reads a JSON answer that arrives in several chunks", async () => {
+    const response = await post("/json");
+    expect(await readAll(response.body)).toBe('{"jsonrpc":"2.0","id":1,"result":{}}');
+  });
+
+  it("refuses an answer over the byte cap", async () => {
+    const response = await post("/large", { ...DEFAULT_UPSTREAM_LIMITS, maxMessageBytes: 1000 });
+    const failure = await readAll(response.body).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UpstreamFailure);
+    expect((failure as UpstreamFailure).kind).toBe("too_large");
+  });
+
+  it("gives up on an answer that goes silent", async () => {
+    const response = await post("/silent", { ...DEFAULT_UPSTREAM_LIMITS, idleTimeoutMs: 50 });
+    const failure = await readAll(response.body).catch((error: unknown) => error);
+    expect((failure as UpstreamFailure).kind).toBe("timeout");
+  });
+
+  it("streams the same bytes when iterated", async () => {
+    const response = await post("/json");
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString("utf8")).toBe('{"jsonrpc":"2.0","id":1,"result":{}}');
+  });
+
+  it("release keeps the keep-alive socket of an unwanted answer; destroy does not", async () => {
+    sockets.clear();
+    for (let i = 0; i < 3; i++) {
+      const response = await post("/accepted");
+      expect(response.status).toBe(202);
+      release(response);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(sockets.size).toBe(1);
+    sockets.clear();
+    for (let i = 0; i < 2; i++) {
+      const response = await post("/accepted");
+      response.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(sockets.size).toBe(2);
+  });
+});
+
+describe("resolveDialTarget", () => {
+  it("checks again under another policy object (a changed allow-list is never served from before)", async () => {
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const allowing = { allowedHosts: [`127.0.0.1:${port}`] };
+    expect((await resolveDialTarget(url, allowing)).address).toBe("127.0.0.1");
+    expect((await resolveDialTarget(url, allowing)).address).toBe("127.0.0.1");
+    await expect(resolveDialTarget(url, { allowedHosts: [] })).rejects.toBeInstanceOf(UpstreamFailure);
+  });
+});
+
+describe("node adapter paths", () => {
+  it("hands the handler the canonical path and the query, as WHATWG parsing gives them", async () => {
+    const seen: { path: string; search: string }[] = [];
+    const front = createServer((req, res) => {
+      void serveMcpNode(
+        req,
+        res,
+        { clientIp: null, requestId: "test-request" },
+        async (request: McpHttpRequest) => {
+          seen.push({ path: request.path, search: request.search });
+          return { status: 204, headers: {}, body: null };
+        },
+      );
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const frontPort = (front.address() as AddressInfo).port;
+    const raws = [
+      "/mcp/abc_DEF-1",
+      "/mcp/../mcp/x",
+      "/mcp/%2e%2e/y",
+      "/mcp/z?token=1",
+      "//evil/mcp/q",
+      "/mcp//w",
+    ];
+    for (const raw of raws) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: "127.0.0.1", port: frontPort, path: raw, method: "GET" }, (res) => {
+          res.resume();
+          res.on("end", resolve);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    }
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+    expect(seen).toEqual(
+      raws.map((raw) => {
+        const url = new URL(raw, "http://gatehouse.invalid");
+        return { path: url.pathname, search: url.search };
+      }),
+    );
+    expect(seen[0]).toEqual({ path: "/mcp/abc_DEF-1", search: "" });
+    expect(seen[4]?.path).toBe("/mcp/q");
+  });
+});
+
+describe("node adapter bodies", () => {
+  it("reads a body whole, and stops at the limit when it is over", async () => {
+    const front = createServer((req, res) => {
+      void serveMcpNode(req, res, { clientIp: null, requestId: "test-request" }, async (request) => {
+        const body = await readBody(request.body, request.contentLength, 1000);
+        return { status: 200, headers: {}, body: JSON.stringify(body.ok ? { text: body.text } : body) };
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const frontPort = (front.address() as AddressInfo).port;
+    const send = (chunks: string[], headers: Record<string, string> = {}) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port: frontPort, path: "/mcp/x", method: "POST", headers },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => parts.push(chunk));
+            res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+          },
+        );
+        req.on("error", reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    expect(JSON.parse(await send(['{"a":', "1}"]))).toEqual({ text: '{"a":1}' });
+    expect(JSON.parse(await send(["é".repeat(10)]))).toEqual({ text: "é".repeat(10) });
+    expect(JSON.parse(await send(["x".repeat(600), "y".repeat(600)]))).toEqual({
+      ok: false,
+      reason: "too_large",
+    });
+    front.closeAllConnections();
+    await new Promise((resolve) => front.close(resolve));
+  });
+});
