@@ -88,6 +88,8 @@ export const RPC_ERROR = {
   UPSTREAM_TOO_LARGE: -32053,
   /** this server's transport is not relayed yet */
   TRANSPORT_UNSUPPORTED: -32054,
+  /** the agent cancelled the request (only on a JSON answer, which HTTP needs; an SSE stream just ends) */
+  REQUEST_CANCELLED: -32800,
 } as const;
 
 export const MCP_PATH_PREFIX = "/mcp/";

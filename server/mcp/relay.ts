@@ -1,4 +1,5 @@
 import { subjectOf } from "./audit";
+import { cancelInFlight, onAgentCancel } from "./cancellations";
 import { type Exchange, recordExchange } from "./context";
 import { newEventKey } from "./event-ids";
 import { filterListResult } from "./filter";
@@ -33,9 +34,9 @@ import {
 } from "./protocol";
 import { acceptedResponse, BASE_HEADERS, jsonResponse, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
-import { streamAnswer } from "./streams";
+import { recordCancelled, streamAnswer } from "./streams";
 import type { UpstreamConnector } from "./upstream/connector";
-import { readAll, UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
+import { readAll, release, UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
 import { connectorFor } from "./upstream/select";
 
 /**
@@ -224,21 +225,51 @@ export async function relayRequest(exchange: Exchange, message: JsonRpcRequest):
   exchange.deps.audit.assertAvailable();
   const requestText = serialize(message);
   const connector = connectorFor(exchange);
+  // Until the answer starts streaming (streamAnswer then takes over), the agent's cancellation
+  // abandons the upstream request here: its answer would never come.
+  const cancel = {
+    requested: false,
+    abort: new AbortController(),
+    upstream: null as UpstreamResponse | null,
+  };
+  const forgetCancel =
+    exchange.sessionId === null
+      ? () => undefined
+      : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
+          cancel.requested = true;
+          cancel.abort.abort();
+          cancel.upstream?.destroy();
+        });
+  const cancelled = async () => {
+    await recordCancelled(exchange, message, requestText);
+    return jsonResponse(
+      200,
+      serialize(errorResponse(message.id, RPC_ERROR.REQUEST_CANCELLED, "The request was cancelled.")),
+    );
+  };
   let upstream: UpstreamResponse;
   try {
-    upstream = await connector.withRecovery(() => connector.post(requestText));
+    upstream = await connector.withRecovery(() =>
+      connector.post(requestText, { signal: cancel.abort.signal }),
+    );
   } catch (error) {
-    return answerFailure(exchange, message, requestText, error);
+    forgetCancel();
+    return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
   }
+  cancel.upstream = upstream;
 
-  if (upstream.status === 200 && upstream.mediaType === "text/event-stream")
+  if (upstream.status === 200 && upstream.mediaType === "text/event-stream") {
+    forgetCancel();
     return streamAnswer(exchange, message, requestText, upstream);
+  }
   if (upstream.status === 200 && upstream.mediaType === "application/json") {
     let text: string;
     try {
       text = await readAll(upstream.body);
     } catch (error) {
-      return answerFailure(exchange, message, requestText, error);
+      return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
+    } finally {
+      forgetCancel();
     }
     const parsed = parseMessage(text, UPSTREAM_MAX_DEPTH);
     if (!parsed.ok || parsed.message.kind !== "response" || parsed.message.id !== message.id)
@@ -385,7 +416,7 @@ export async function relayNotification(
     let status: number;
     try {
       const upstream = await connector.withRecovery(() => connector.post(text));
-      upstream.destroy();
+      release(upstream);
       status = upstream.status;
     } catch (error) {
       const failure = describeFailure(error);
@@ -402,6 +433,15 @@ export async function relayNotification(
       );
     }
     await record("OK", null);
+    // The upstream was told first (it stops, and answers nothing); then the relay waiting for that
+    // answer ends, in whichever instance holds it.
+    const cancelledId = message.params?.requestId;
+    if (
+      message.method === "notifications/cancelled" &&
+      exchange.sessionId !== null &&
+      (typeof cancelledId === "string" || typeof cancelledId === "number")
+    )
+      await cancelInFlight(exchange.deps, exchange.sessionId, cancelledId);
     return acceptedResponse();
   } catch (error) {
     if (isAuditFailure(error)) return auditUnavailable(null);
@@ -423,7 +463,7 @@ export async function relayAgentResponse(
     let failure: Failure | null = null;
     try {
       const upstream = await connector.withRecovery(() => connector.post(text));
-      upstream.destroy();
+      release(upstream);
       status = upstream.status;
     } catch (error) {
       failure = describeFailure(error);

@@ -1,6 +1,7 @@
 import { logger } from "../logger";
 import { subjectOf } from "./audit";
 import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
+import { onAgentCancel } from "./cancellations";
 import { type Exchange, recordExchange } from "./context";
 import { downstreamEventId } from "./event-ids";
 import { filterListResult, guessListMethod } from "./filter";
@@ -186,10 +187,18 @@ export function streamAnswer(
     body: async (sink) => {
       const context: StreamContext = { exchange, sink, request: { message, text: requestText } };
       let revoked = false;
+      let cancelled = false;
       const stop = guardStream(exchange, sink, () => {
         revoked = true;
         upstream.destroy();
       });
+      const forgetCancel =
+        exchange.sessionId === null
+          ? () => undefined
+          : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
+              cancelled = true;
+              upstream.destroy();
+            });
       const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
       let answered = false;
       let sawEventIds = false;
@@ -208,9 +217,15 @@ export function streamAnswer(
         failure = error;
       } finally {
         stop();
+        forgetCancel();
         upstream.destroy();
       }
       if (answered) return;
+      if (cancelled) {
+        // No answer for a cancelled request (the agent ignores one anyway): the stream just ends.
+        await recordCancelled(exchange, message, requestText);
+        return;
+      }
       if (revoked) {
         await endWithError(
           context,
@@ -252,6 +267,29 @@ export function streamAnswer(
       await endWithError(context, message, described.code, described.message, described.outcome);
     },
   };
+}
+
+/** A request the agent cancelled before its answer came: audited as such (nothing is answered). */
+export async function recordCancelled(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  requestText: string,
+): Promise<void> {
+  try {
+    await recordExchange(exchange, {
+      action: "mcp.request",
+      outcome: "CANCELLED",
+      reason: "cancelled by the agent",
+      method: message.method,
+      subject: subjectOf(message.method, message.params),
+      startedAt: exchange.startedAt,
+      requestBody: requestText,
+      responseBody: null,
+      metadata: { jsonRpcId: message.id },
+    });
+  } catch (error) {
+    if (!isAuditFailure(error)) throw error;
+  }
 }
 
 /** Ends a POST stream with a JSON-RPC error for its request, audited first when the store allows. */

@@ -348,6 +348,24 @@ describe.each(["fast path", "route handler", "two instances"])(
         );
         expect(audited).toHaveLength(1);
         expect(audited[0]).toMatchObject({ outcome: "OK", actorUserId: session.world.user.id });
+
+        // The relay waiting for the cancelled call's answer (which never comes) ends at once, on
+        // whichever instance holds it, and the call is audited as cancelled.
+        const cancelledCall = await waitFor(
+          () =>
+            db().auditEvent.findFirst({
+              where: {
+                connectionId: session.world.connectionId,
+                action: "mcp.request",
+                method: "tools/call",
+                subject: "trigger-long-running-operation",
+                outcome: "CANCELLED",
+              },
+              orderBy: { occurredAt: "desc" },
+            }),
+          (row) => row !== null,
+        );
+        expect(cancelledCall).toMatchObject({ reason: "cancelled by the agent" });
       });
     });
 

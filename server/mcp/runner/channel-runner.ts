@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import { lookup } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
+import type { Keyring } from "../../crypto/envelope";
 import { env } from "../../env";
 import { logger } from "../../logger";
 import type { McpDeps } from "../context";
@@ -76,8 +77,9 @@ export function newChannelId(runnerId: string): string {
   return `gh-ch-${runnerId}.${randomBytes(16).toString("base64url")}`;
 }
 
-function runnerSecret(deps: McpDeps): string {
-  return createHmac("sha256", deps.keyring().current).update("gatehouse/mcp-runner/v1").digest("base64url");
+/** What every instance presents to another's runner: derived from the installation's encryption key. */
+export function runnerSecret(keyring: Keyring): string {
+  return createHmac("sha256", keyring.current).update("gatehouse/mcp-runner/v1").digest("base64url");
 }
 
 function registrationKey(deps: McpDeps, runnerId: string): string {
@@ -126,7 +128,7 @@ async function pipeAnswer(answer: UpstreamResponse, res: ServerResponse): Promis
 }
 
 function runnerHandler(deps: McpDeps, channels: RunnerChannels) {
-  const secret = runnerSecret(deps);
+  const secret = runnerSecret(deps.keyring());
   return async (req: IncomingMessage, res: ServerResponse) => {
     const authorization = req.headers.authorization ?? "";
     if (!authorization.startsWith("Bearer ") || !sameSecret(authorization.slice(7), secret)) {
@@ -312,7 +314,7 @@ export async function callRunner(deps: McpDeps, call: RunnerCall): Promise<Upstr
     target: { url, address, family: isIP(address) === 6 ? 6 : 4 },
     method: call.method,
     headers: {
-      authorization: `Bearer ${runnerSecret(deps)}`,
+      authorization: `Bearer ${runnerSecret(deps.keyring())}`,
       [RUNNER_HEADERS.connection]: call.connectionId,
       ...(call.sessionId && { [RUNNER_HEADERS.session]: call.sessionId }),
       ...(call.body !== undefined && { "content-type": "application/json" }),

@@ -253,9 +253,11 @@ export class ChannelHub {
     return queue;
   }
 
+  /** The request's reader is done with it (answered, abandoned, cancelled): its queue ends too. */
   forget(id: RequestId, queue: MessageQueue): void {
     const key = JSON.stringify(id);
     if (this.inFlight.get(key)?.queue === queue) this.inFlight.delete(key);
+    queue.end();
   }
 
   listen(): { queue: MessageQueue; stop: () => void } {

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "AuditOutcome" ADD VALUE 'CANCELLED';
+
