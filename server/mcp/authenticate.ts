@@ -40,8 +40,6 @@ export type Authenticator = {
     clientIp: string | null;
     resource: string;
   }) => Promise<McpPrincipal | null>;
-  /** is the credential still good (open streams re-check it; no use is counted) */
-  isStillValid: (input: { db: Db; principal: McpPrincipal; now: Date }) => Promise<boolean>;
 };
 
 /** 401: no credential, or one that is not valid. `presented` decides error="invalid_token". */
@@ -77,15 +75,6 @@ export const apiTokenAuthenticator: Authenticator = {
       if (isAppError(error) && error.code === "UNAUTHORIZED") throw new AuthenticationError(true);
       throw error;
     }
-  },
-  async isStillValid({ db, principal, now }) {
-    const row = await db.apiToken.findUnique({
-      where: { id: principal.tokenId },
-      select: { revokedAt: true, expiresAt: true, user: { select: { status: true } } },
-    });
-    if (row?.user.status !== "ACTIVE") return false;
-    if (row.revokedAt !== null && row.revokedAt <= now) return false;
-    return row.expiresAt === null || row.expiresAt > now;
   },
 };
 

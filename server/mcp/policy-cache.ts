@@ -274,6 +274,8 @@ export async function authenticateCached(
     resource: string;
     /** the Mcp-Session-Id presented, read (and its idle expiry refreshed) in the same round trip */
     sessionId?: string;
+    /** false for the gateway's own re-checks: no rate-limit count, no token use recorded */
+    isAgentRequest?: boolean;
   },
 ): Promise<CachedAuthentication> {
   if (input.authorization === undefined || input.authorization.trim() === "")
@@ -285,6 +287,8 @@ export async function authenticateCached(
   const now = Date.now();
 
   const cached = cache.auth.get(key);
+  // The gateway's own re-checks read the same epochs but count nothing against the rate limits.
+  const counting = input.isAgentRequest === false ? { ...deps, rateLimits: undefined } : deps;
   let readBefore: EpochRead | null = null;
   if (
     cached &&
@@ -292,9 +296,9 @@ export async function authenticateCached(
     (cached.expiresAt === null || cached.expiresAt.getTime() > now) &&
     isIpAllowed(cached.ipAllowList, input.clientIp)
   ) {
-    readBefore = await readEpochs(deps, cached.principal, now, input.sessionId);
+    readBefore = await readEpochs(counting, cached.principal, now, input.sessionId);
     if (cached.epochs !== null && sameEpochs(readBefore.epochs, cached.epochs)) {
-      if (cached.principal.kind === "api_token")
+      if (cached.principal.kind === "api_token" && input.isAgentRequest !== false)
         tokenUsageBuffer(deps.db).record(cached.principal.tokenId, new Date(now));
       return { principal: cached.principal, authenticator: cached.authenticator, ...readBefore };
     }
@@ -312,7 +316,9 @@ export async function authenticateCached(
   // store the credential unlabelled, to be verified again under them by its next request.
   const labelled = readBefore !== null && cached?.principal.userId === principal.userId;
   const read =
-    labelled && readBefore !== null ? readBefore : await readEpochs(deps, principal, now, input.sessionId);
+    labelled && readBefore !== null
+      ? readBefore
+      : await readEpochs(counting, principal, now, input.sessionId);
   cache.auth.set(key, {
     principal,
     authenticator,
@@ -368,4 +374,46 @@ export async function accessCached(
       () => undefined,
     );
   return { access, outboundPolicy };
+}
+
+/**
+ * An open stream's periodic re-check (A9; the revocation broadcast closes streams at once, this is
+ * its backstop): the same cached credential and policy decisions a request uses, validated by the
+ * access epochs in Redis, so thousands of open streams cost Redis reads, not database queries. It
+ * counts no rate limit and no token use. "denied" when the credential, the access or the session
+ * is gone; "unverifiable" when a dependency could not be read (the caller decides how long to wait).
+ */
+export async function recheckAccess(
+  deps: McpDeps,
+  input: {
+    authorization: string | undefined;
+    clientIp: string | null;
+    resource: string;
+    publicId: string;
+    sessionId: string | null;
+  },
+): Promise<"allowed" | "denied" | "unverifiable"> {
+  try {
+    const authenticated = await authenticateCached(deps, {
+      authorization: input.authorization,
+      clientIp: input.clientIp,
+      resource: input.resource,
+      ...(input.sessionId !== null && { sessionId: input.sessionId }),
+      isAgentRequest: false,
+    });
+    await accessCached(deps, {
+      principal: authenticated.principal,
+      publicId: input.publicId,
+      epochs: authenticated.epochs,
+      onConnection: () => undefined,
+    });
+    if (input.sessionId === null) return "allowed";
+    const session =
+      authenticated.session !== undefined
+        ? authenticated.session
+        : await deps.sessions.touch(input.sessionId);
+    return session !== null && session.userId === authenticated.principal.userId ? "allowed" : "denied";
+  } catch (error) {
+    return error instanceof AuthenticationError || error instanceof PolicyDenied ? "denied" : "unverifiable";
+  }
 }

@@ -9,8 +9,9 @@ import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
 import { describeFailure, isAuditFailure, recordAnswer } from "./outcomes";
 import { rememberPending, takePending } from "./pending";
-import { evaluateAccess, loadConnection } from "./policy";
+import { recheckAccess } from "./policy-cache";
 import { RPC_ERROR } from "./protocol";
+import { connectionResourceUrl } from "./resource-metadata";
 import { BASE_HEADERS, rpcErrorResponse } from "./responses";
 import { formatSseEvent, SSE_HEADERS, type SseEvent, SseEventTooLargeError, SseParser } from "./sse";
 import { UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
@@ -130,42 +131,59 @@ async function relayEvent(context: StreamContext, event: SseEvent): Promise<bool
 }
 
 /** Is the credential still valid and the connection still allowed (open streams, A9)? */
-async function isStillAllowed(exchange: Exchange): Promise<boolean> {
-  try {
-    const { deps, principal } = exchange;
-    if (!(await exchange.authenticator.isStillValid({ db: deps.db(), principal, now: new Date() })))
-      return false;
-    await evaluateAccess({
-      db: deps.db(),
-      principal,
-      connection: await loadConnection(deps.db(), exchange.publicId),
-    });
-    if (exchange.sessionId !== null && (await deps.sessions.touch(exchange.sessionId)) === null) return false;
-    return true;
-  } catch {
-    return false; // fail closed: a check that cannot run ends the stream
-  }
-}
+/** Consecutive re-checks that could not run (Redis down) before a stream is closed anyway. */
+const MAX_UNVERIFIABLE_CHECKS = 3;
 
-/** Keep-alive comments and periodic re-authorization of an open stream. Returns a stop function. */
+/**
+ * Keep-alive comments and periodic re-authorization of an open stream. Returns a stop function.
+ * Re-checks are spread at random over ±50% of the interval, so streams opened together (an agent
+ * fleet reconnecting) do not come due together; they use the cached policy (recheckAccess). A denial
+ * closes the stream; a check that cannot run is retried, and the stream closes after
+ * MAX_UNVERIFIABLE_CHECKS in a row (fail closed, without closing thousands of streams on one blip).
+ */
 function guardStream(exchange: Exchange, sink: StreamSink, onRevoked: () => void): () => void {
-  const keepAlive = setInterval(() => void sink.write(": keep-alive\n\n"), exchange.deps.keepAliveIntervalMs);
-  let checking = false;
-  const revalidate = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    void isStillAllowed(exchange).then((allowed) => {
-      checking = false;
-      if (!allowed) onRevoked();
+  const { deps } = exchange;
+  const keepAlive = setInterval(() => void sink.write(": keep-alive\n\n"), deps.keepAliveIntervalMs);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let unverifiable = 0;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(check, deps.revalidateIntervalMs * (0.5 + Math.random()));
+  };
+  const check = () => {
+    void recheckAccess(deps, {
+      authorization: exchange.request.header("authorization"),
+      clientIp: exchange.request.clientIp,
+      resource: connectionResourceUrl(deps.publicUrl, exchange.publicId),
+      publicId: exchange.publicId,
+      sessionId: exchange.sessionId,
+    }).then((verdict) => {
+      if (stopped) return;
+      unverifiable = verdict === "unverifiable" ? unverifiable + 1 : 0;
+      if (verdict === "denied" || unverifiable >= MAX_UNVERIFIABLE_CHECKS) {
+        if (verdict === "unverifiable")
+          logger()
+            .child({ component: "mcp" })
+            .warn(
+              { requestId: exchange.request.requestId },
+              "closing a stream whose access cannot be re-checked",
+            );
+        onRevoked();
+        return;
+      }
+      schedule();
     });
-  }, exchange.deps.revalidateIntervalMs);
-  const unregister = exchange.deps.streams.register(
+  };
+  schedule();
+  const unregister = deps.streams.register(
     { userId: exchange.principal.userId, tokenId: exchange.principal.tokenId },
     onRevoked,
   );
   return () => {
+    stopped = true;
     clearInterval(keepAlive);
-    clearInterval(revalidate);
+    clearTimeout(timer);
     unregister();
   };
 }
