@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomFillSync } from "node:crypto";
 import { AppError } from "../errors";
 
 /**
@@ -18,13 +18,37 @@ const HEADER_BYTES = 1 + KEY_ID_BYTES + IV_BYTES + TAG_BYTES;
 
 export type Keyring = { current: Buffer; previous: Buffer[] };
 
+// A key id is a hash of its key; envelopes are many (two per audited MCP exchange) and keys few.
+const keyIds = new WeakMap<Buffer, Buffer>();
+
+function keyIdBytes(key: Buffer): Buffer {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = createHash("sha256").update("gatehouse/key-id/v1").update(key).digest().subarray(0, KEY_ID_BYTES);
+    keyIds.set(key, id);
+  }
+  return id;
+}
+
 export function keyIdOf(key: Buffer): string {
-  return createHash("sha256")
-    .update("gatehouse/key-id/v1")
-    .update(key)
-    .digest()
-    .subarray(0, KEY_ID_BYTES)
-    .toString("hex");
+  return keyIdBytes(key).toString("hex");
+}
+
+// IVs come from a block of CSPRNG bytes refilled as it runs out: the audit of every MCP exchange
+// seals two bodies, and one randomFillSync per 4 KiB costs far less than one per IV. Each IV is
+// still 96 fresh random bits, never reused.
+const IV_POOL_BYTES = 4096;
+const ivPool = Buffer.alloc(IV_POOL_BYTES);
+let ivOffset = IV_POOL_BYTES;
+
+function nextIv(): Buffer {
+  if (ivOffset + IV_BYTES > IV_POOL_BYTES) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  const iv = Buffer.from(ivPool.subarray(ivOffset, ivOffset + IV_BYTES));
+  ivOffset += IV_BYTES;
+  return iv;
 }
 
 export function keyringFromBase64(current: string, previous: string[] = []): Keyring {
@@ -37,17 +61,19 @@ export function keyringFromBase64(current: string, previous: string[] = []): Key
 }
 
 export function seal(keyring: Keyring, plaintext: Buffer | string, context: string): Buffer {
-  const iv = randomBytes(IV_BYTES);
+  const iv = nextIv();
   const cipher = createCipheriv("aes-256-gcm", keyring.current, iv);
   cipher.setAAD(Buffer.from(context, "utf8"));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([
-    Buffer.from([VERSION]),
-    Buffer.from(keyIdOf(keyring.current), "hex"),
-    iv,
-    cipher.getAuthTag(),
-    ciphertext,
-  ]);
+  const body = cipher.update(plaintext);
+  const rest = cipher.final();
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length + rest.length);
+  out[0] = VERSION;
+  keyIdBytes(keyring.current).copy(out, 1);
+  iv.copy(out, 1 + KEY_ID_BYTES);
+  cipher.getAuthTag().copy(out, 1 + KEY_ID_BYTES + IV_BYTES);
+  body.copy(out, HEADER_BYTES);
+  rest.copy(out, HEADER_BYTES + body.length);
+  return out;
 }
 
 export function open(keyring: Keyring, envelope: Uint8Array, context: string): Buffer {

@@ -75,17 +75,6 @@ function clip(value: string | null | undefined): string | null {
   return value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
 }
 
-// The key id is a hash of the key; rows are many and keys few.
-const keyIds = new WeakMap<Buffer, string>();
-function keyIdOfCached(key: Buffer): string {
-  let id = keyIds.get(key);
-  if (id === undefined) {
-    id = keyIdOf(key);
-    keyIds.set(key, id);
-  }
-  return id;
-}
-
 export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring: Keyring): AuditRow {
   const id = uuidv7(record.startedAt);
   const requestBody =
@@ -115,7 +104,7 @@ export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring
     metadata: record.metadata,
     requestBody,
     responseBody,
-    keyId: requestBody || responseBody ? keyIdOfCached(keyring.current) : null,
+    keyId: requestBody || responseBody ? keyIdOf(keyring.current) : null,
   };
 }
 
