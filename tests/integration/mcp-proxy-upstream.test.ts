@@ -267,6 +267,47 @@ describe.each(["fast path", "route handler", "two instances"])(
       ).toBe(initializesBefore + 1);
     });
 
+    it("also re-initializes when the upstream answers a lost session with 400 naming the session (as the SDK's example servers do), and only then", async () => {
+      const own = await connectedUser({ upstreamUrl: fixture.url });
+      const ownSession = await openSession(gateway(), own.publicId, own.token);
+      const initializes = () =>
+        fixture.received.filter((entry) => (entry.body as { method?: string })?.method === "initialize")
+          .length;
+      const before = initializes();
+      const refuseOnce = (message: string) => {
+        let refused = false;
+        interceptTool("echo", (response) => {
+          refused = true;
+          fixture.intercept = null;
+          response
+            .writeHead(400, { "content-type": "application/json" })
+            .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message } }));
+        });
+        return () => refused;
+      };
+      const refusedSession = refuseOnce("Bad Request: No valid session ID provided");
+      fixture.forgetSessions();
+      // The interceptor answers the first attempt only; the re-initialized retry reaches the SDK server.
+      const answer = await messagesOf(
+        await callTool(10, "echo", { message: "after a restart" }, own, ownSession),
+      );
+      expect(refusedSession()).toBe(true);
+      expect(answer.at(-1)).toMatchObject({
+        id: 10,
+        result: { content: [{ text: "echo: after a restart" }] },
+      });
+      expect(initializes()).toBe(before + 1);
+
+      // Any other 400 is the upstream's refusal of this call: passed on, no re-initialization.
+      refuseOnce("Bad Request: the arguments do not match the schema");
+      const refusal = await messagesOf(await callTool(11, "echo", { message: "bad" }, own, ownSession));
+      expect(refusal.at(-1)).toMatchObject({
+        id: 11,
+        error: { message: expect.stringContaining("do not match") },
+      });
+      expect(initializes()).toBe(before + 1);
+    });
+
     it("X1: refuses to dial an address the SSRF guard refuses (checked on every request)", async () => {
       const own = await connectedUser({ upstreamUrl: fixture.url });
       const ownSession = await openSession(gateway(), own.publicId, own.token);

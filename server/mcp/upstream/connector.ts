@@ -115,8 +115,9 @@ export class UpstreamConnector {
    */
   async withRecovery(send: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const lostSession = this.exchange.state?.upstreamSessionId ?? null;
-    const response = await send();
-    if (response.status !== 404 || lostSession === null) return response;
+    if (lostSession === null) return send();
+    const { lost, response } = await lostSessionAnswer(await send());
+    if (!lost) return response;
     release(response);
     await this.reinitialize(lostSession);
     return send();
@@ -213,6 +214,47 @@ export class UpstreamConnector {
       responseBody: serialize(response),
       metadata: { gatewayInitiated: true, upstreamProtocolVersion: version },
     });
+  }
+}
+
+const MAX_REFUSAL_BYTES = 16 * 1024;
+
+/**
+ * Whether an answer to a request that carried the upstream session id says the session is gone:
+ * 404 as the spec says, or a 400 whose JSON-RPC error names the session, as the SDK's example
+ * servers (server-everything among them) answer an unknown session id. Any other 400 is handed on
+ * unchanged (its body, read here, replayed).
+ */
+async function lostSessionAnswer(
+  response: UpstreamResponse,
+): Promise<{ lost: boolean; response: UpstreamResponse }> {
+  if (response.status === 404) return { lost: true, response };
+  if (response.status !== 400 || response.mediaType !== "application/json") return { lost: false, response };
+  let text: string;
+  try {
+    text = await readAll(response.body);
+  } catch {
+    return { lost: false, response: { ...response, body: (async function* () {})() } };
+  }
+  const message = text.length <= MAX_REFUSAL_BYTES ? errorMessageOf(text) : null;
+  const body = Buffer.from(text, "utf8");
+  return {
+    lost: message !== null && /\bsession\b/i.test(message),
+    response: {
+      ...response,
+      body: (async function* () {
+        yield body;
+      })(),
+    },
+  };
+}
+
+function errorMessageOf(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as { error?: { message?: unknown } };
+    return typeof value.error?.message === "string" ? value.error.message : null;
+  } catch {
+    return null;
   }
 }
 
