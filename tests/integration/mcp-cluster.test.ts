@@ -10,6 +10,7 @@ import { redis, redisKey } from "@/server/redis";
 import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
 import { type ClusterPath, startCluster } from "../fixtures/gateway-cluster";
 import { connectedUser, INITIALIZE, postHeaders } from "../fixtures/mcp-gateway";
+import { isAlive, textOf, waitUntil } from "./helpers/polling";
 
 /**
  * What only a cluster can show (issue 5: "for stdio upstreams, the process lives in a runner that
@@ -45,28 +46,6 @@ afterAll(async () => {
   await cluster?.close();
   await sseUpstream?.stop();
 });
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text?: string }[] }).content;
-  return content.map((part) => part.text ?? "").join("");
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(accept: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await accept())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function connect(world: { publicId: string; token: string }) {
   const client = new Client({ name: "cluster-test-agent", version: "1.0.0" });
@@ -145,7 +124,7 @@ describe("two instances behind a round-robin forwarder", () => {
     expect(pid).toBeGreaterThan(0);
     expect(isAlive(pid)).toBe(true);
     await transport.terminateSession();
-    await waitFor(() => !isAlive(pid));
+    await waitUntil(() => !isAlive(pid));
     await client.close();
   });
 
@@ -187,7 +166,7 @@ describe("two instances behind a round-robin forwarder", () => {
     });
     expect(ended.status).toBeLessThan(300);
     // The process's exit gives its slot back, wherever it ran.
-    await waitFor(async () => (await initialize()).status === 200);
+    await waitUntil(async () => (await initialize()).status === 200);
   });
 
   it("each runner refuses requests without the installation's secret, and channels it does not hold", async () => {

@@ -9,6 +9,7 @@ import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
 import { reapIdleChannels } from "@/server/mcp/upstream/channel";
 import type { ConfigField } from "@/server/services/servers/config-fields";
 import { connectedUser, type GatewayPath, routeHandlerPath, useHandler } from "../fixtures/mcp-gateway";
+import { isAlive, textOf, waitUntil } from "./helpers/polling";
 
 /**
  * The stdio runner (PROTOCOL X2) behind the proxy, with server-everything's stdio mode as the
@@ -100,28 +101,6 @@ function pidsOf(connectionId: string): number[] {
   return [...runningStdioProcesses()].filter((p) => p.connectionId === connectionId).map((p) => p.pid);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(accept: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await accept())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text?: string }[] }).content;
-  return content.map((part) => part.text ?? "").join("");
-}
-
 describe("stdio servers through the proxy", () => {
   it("relays tools/list and tools/call, with a scrubbed environment, and audits the spawn", async () => {
     const world = await stdioUser();
@@ -159,7 +138,7 @@ describe("stdio servers through the proxy", () => {
 
     // DELETE ends the process group
     await transport.terminateSession();
-    await waitFor(() => !isAlive(pid as number));
+    await waitUntil(() => !isAlive(pid as number));
     expect(pidsOf(world.connectionId)).toEqual([]);
     await client.close();
   });
@@ -169,7 +148,7 @@ describe("stdio servers through the proxy", () => {
     const { client } = await connect(world);
     const [first] = pidsOf(world.connectionId);
     reapIdleChannels(1, Date.now() + 10);
-    await waitFor(() => !isAlive(first as number));
+    await waitUntil(() => !isAlive(first as number));
     // the SDK's standalone GET stream reconnects (after ~1 s): it is held open, and spawns nothing
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(pidsOf(world.connectionId)).toEqual([]);
@@ -188,12 +167,12 @@ describe("stdio servers through the proxy", () => {
     const [first] = pidsOf(world.connectionId);
     const crashedAt = Date.now();
     process.kill(first as number, "SIGKILL");
-    await waitFor(() => !isAlive(first as number));
+    await waitUntil(() => !isAlive(first as number));
     // the next use (this call, or the SDK's reconnecting GET stream) re-initializes the session
     expect(textOf(await client.callTool({ name: "echo", arguments: { message: "back" } }))).toBe(
       "Echo: back",
     );
-    await waitFor(() => pidsOf(world.connectionId).length === 1);
+    await waitUntil(() => pidsOf(world.connectionId).length === 1);
     const [second] = pidsOf(world.connectionId);
     expect(second).not.toBe(first);
     const spawns = await db().auditEvent.findMany({

@@ -8,6 +8,7 @@ import { db } from "@/server/db";
 import { channelRegistry } from "@/server/mcp/upstream/channel";
 import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
 import { connectedUser, type GatewayPath, routeHandlerPath, useHandler } from "../fixtures/mcp-gateway";
+import { textOf } from "./helpers/polling";
 
 /**
  * A legacy HTTP+SSE upstream (2024-11-05 transport: server-everything's "sse" mode) behind the
@@ -26,11 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await everything?.stop();
 });
-
-function textOf(result: unknown): string {
-  const content = (result as { content: { type: string; text?: string }[] }).content;
-  return content.map((part) => part.text ?? "").join("");
-}
 
 describe("a legacy HTTP+SSE upstream through the proxy", () => {
   it("relays tools/list, tools/call and progress notifications; DELETE closes the upstream stream", async () => {

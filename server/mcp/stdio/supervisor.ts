@@ -15,7 +15,7 @@ import {
   renewProcessSlots,
   SLOT_RENEW_MS,
 } from "./process-slots";
-import { spawnSandboxed } from "./sandbox";
+import { type SandboxLimits, spawnSandboxed } from "./sandbox";
 
 /**
  * The stdio runner (PROTOCOL X2): one process per (downstream session, connection), spawned from
@@ -32,17 +32,12 @@ import { spawnSandboxed } from "./sandbox";
  * - Every spawn is audited ("mcp.stdio.spawn", no env values) before the process is used.
  */
 
-export type StdioSettings = {
+/** The sandbox's limits (sandbox.ts) and the supervisor's own rules. */
+export type StdioSettings = SandboxLimits & {
   /** the allow-list; the installation's setting by default */
   templates: (exchange: Exchange) => Promise<CommandTemplate[]>;
   maxPerServer: number;
   maxPerUser: number;
-  safePath: string;
-  cpuSeconds: number;
-  addressSpaceBytes: number;
-  openFiles: number;
-  stderrBufferBytes: number;
-  killGraceMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   /** more crashes than this within crashWindowMs → refused until the window passes */
