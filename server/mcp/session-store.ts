@@ -227,6 +227,7 @@ export function redisSessionStore(options: {
     },
     async remove(sessionId) {
       const hash = sessionKeyHash(sessionId);
+      indexedAt.delete(hash);
       const results = await options
         .redis()
         .multi()
