@@ -117,8 +117,19 @@ async function pipeAnswer(answer: UpstreamResponse, res: ServerResponse): Promis
   res.writeHead(answer.status, answer.mediaType ? { "content-type": answer.mediaType } : {});
   res.flushHeaders();
   try {
-    for await (const chunk of answer.body)
-      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+    for await (const chunk of answer.body) {
+      if (res.destroyed) break;
+      if (!res.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.once("drain", done);
+          res.once("close", done);
+        });
+    }
     res.end();
   } catch (error) {
     // A failure after the head went out: end the stream; the forwarder sees it break off.
