@@ -155,10 +155,6 @@ export function ServerManageView({ serverId }: { serverId: string }) {
   const refresh = useMutation(
     trpc.servers.refreshDiscovery.mutationOptions({
       onSuccess: (result) => {
-        if (!result.queued) {
-          toast.info("Nothing to discover", { description: result.reason ?? undefined });
-          return;
-        }
         const version = query.data?.versions.find((v) => v.id === result.versionId);
         setWatch({
           versionId: result.versionId,

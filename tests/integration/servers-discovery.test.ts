@@ -257,9 +257,7 @@ describe("discovery of a version", () => {
     const stdioVersion = stdio.versions[0]?.id as string;
     // Refreshing queues discovery like any other transport.
     expect(await owner.caller.servers.refreshDiscovery({ serverId: stdio.id })).toEqual({
-      queued: true,
       versionId: stdioVersion,
-      reason: null,
     });
     // server-everything's stdio mode, allowed by a test-only template (the installation's own
     // allow-list only has npx and uvx, which would fetch from the network).
@@ -313,9 +311,7 @@ describe("discovery of a version", () => {
     const draftVersion = draft.versions[0]?.id as string;
     expect(await queuedChecks(draftVersion)).toEqual([]);
     expect(await owner.caller.servers.refreshDiscovery({ serverId: draft.id })).toEqual({
-      queued: true,
       versionId: draftVersion,
-      reason: null,
     });
     expect(await queuedChecks(draftVersion)).toEqual([{ serverId: draft.id, versionId: draftVersion }]);
   });

@@ -14,7 +14,7 @@ export async function refreshDiscovery(options: {
   actor: ServerActor;
   serverId: string;
   versionId?: string;
-}): Promise<{ queued: boolean; versionId: string; reason: string | null }> {
+}): Promise<{ versionId: string }> {
   const id = canonicalId(options.serverId);
   const server = id
     ? await options.db.server.findUnique({
@@ -31,5 +31,5 @@ export async function refreshDiscovery(options: {
       : (server.versions.find((v) => v.id === server.approvedVersionId) ?? server.versions[0]);
   if (!version) throw new AppError("NOT_FOUND", "This version does not exist on this server.");
   await enqueueServerCheck(server.id, version.id);
-  return { queued: true, versionId: version.id, reason: null };
+  return { versionId: version.id };
 }

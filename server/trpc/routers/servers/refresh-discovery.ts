@@ -6,8 +6,8 @@ import { SERVER_ID, VERSION_ID } from "./fields";
 
 /**
  * servers.refreshDiscovery: queues discovery of a version (default: the approved one, else the
- * newest) for its owner or an admin. Returns { queued, versionId, reason } (stdio: queued false
- * with the reason). UNAVAILABLE while Redis is down.
+ * newest) for its owner or an admin, whatever its transport (stdio versions are started once in the
+ * sandbox). Returns { versionId }. UNAVAILABLE while Redis is down.
  */
 export const refreshDiscovery = permissionProcedure("server.publish_personal")
   .input(z.object({ serverId: SERVER_ID, versionId: VERSION_ID.optional() }).strict())
