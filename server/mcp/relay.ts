@@ -247,29 +247,39 @@ export async function relayRequest(exchange: Exchange, message: JsonRpcRequest):
       serialize(errorResponse(message.id, RPC_ERROR.REQUEST_CANCELLED, "The request was cancelled.")),
     );
   };
+  try {
+    return await relayToUpstream(exchange, message, requestText, connector, cancel, cancelled);
+  } finally {
+    // Past this point a stream answer registers its own (streamAnswer); nothing else waits.
+    forgetCancel();
+  }
+}
+
+async function relayToUpstream(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  requestText: string,
+  connector: UpstreamConnector,
+  cancel: { requested: boolean; abort: AbortController; upstream: UpstreamResponse | null },
+  cancelled: () => Promise<McpHttpResponse>,
+): Promise<McpHttpResponse> {
   let upstream: UpstreamResponse;
   try {
     upstream = await connector.withRecovery(() =>
       connector.post(requestText, { signal: cancel.abort.signal }),
     );
   } catch (error) {
-    forgetCancel();
     return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
   }
   cancel.upstream = upstream;
-
-  if (upstream.status === 200 && upstream.mediaType === "text/event-stream") {
-    forgetCancel();
+  if (upstream.status === 200 && upstream.mediaType === "text/event-stream")
     return streamAnswer(exchange, message, requestText, upstream);
-  }
   if (upstream.status === 200 && upstream.mediaType === "application/json") {
     let text: string;
     try {
       text = await readAll(upstream.body);
     } catch (error) {
       return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
-    } finally {
-      forgetCancel();
     }
     const parsed = parseMessage(text, UPSTREAM_MAX_DEPTH);
     if (!parsed.ok || parsed.message.kind !== "response" || parsed.message.id !== message.id)
