@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Pool } from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyIdOf, open } from "@/server/crypto/envelope";
 import { appKeyring } from "@/server/crypto/keyring";
 import { db } from "@/server/db";
@@ -37,17 +37,6 @@ import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
  * commit happening before the agent gets the answer, group commits, and failing closed when the
  * audit store is down.
  */
-vi.mock("next", () => ({
-  default: () => ({
-    prepare: async () => undefined,
-    getRequestHandler: () => (_req: unknown, res: { statusCode: number; end: (body: string) => void }) => {
-      res.statusCode = 404;
-      res.end("not an MCP path");
-    },
-    close: async () => undefined,
-  }),
-}));
-
 /** Counts the INSERTs the writer makes and how many rows each carries. */
 const inserts: number[] = [];
 const livePool = createAuditPool(env().DATABASE_URL, { max: 2 });

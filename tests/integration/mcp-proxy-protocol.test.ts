@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@/prisma/seed/factories";
 import { db } from "@/server/db";
 import { env } from "@/server/env";
@@ -16,6 +16,7 @@ import {
   openSession,
   postHeaders,
   routeHandlerPath,
+  sseMessages,
   startFastPath,
   useHandler,
 } from "../fixtures/mcp-gateway";
@@ -27,17 +28,6 @@ import { field } from "./connections-fixtures";
  * bad inputs named there, over raw HTTP on both paths to the handler. What the upstream received
  * is read from the fixture's request log.
  */
-vi.mock("next", () => ({
-  default: () => ({
-    prepare: async () => undefined,
-    getRequestHandler: () => (_req: unknown, res: { statusCode: number; end: (body: string) => void }) => {
-      res.statusCode = 404;
-      res.end("not an MCP path");
-    },
-    close: async () => undefined,
-  }),
-}));
-
 let fixture: McpFixture;
 let resumable: McpFixture;
 let noGet: McpFixture;
@@ -91,20 +81,6 @@ async function readSse(
     void reader.cancel().catch(() => undefined);
   }
   return text;
-}
-
-function sseMessages(text: string): Record<string, unknown>[] {
-  return text
-    .split(/\n\n/)
-    .map((block) =>
-      block
-        .split("\n")
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).trim())
-        .join(""),
-    )
-    .filter((data) => data !== "")
-    .map((data) => JSON.parse(data));
 }
 
 describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint on the %s", (pathName) => {

@@ -11,7 +11,7 @@ import {
   McpError,
   type Progress,
 } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
 import {
@@ -37,17 +37,6 @@ import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
  * (streamable HTTP, stdio, legacy HTTP+SSE), and against the SDK-built fixture where a test must see
  * what reached the upstream.
  */
-vi.mock("next", () => ({
-  default: () => ({
-    prepare: async () => undefined,
-    getRequestHandler: () => (_req: unknown, res: { statusCode: number; end: (body: string) => void }) => {
-      res.statusCode = 404;
-      res.end("not an MCP path");
-    },
-    close: async () => undefined,
-  }),
-}));
-
 /** What the registry grants of server-everything's tools in these tests (get-env and others are not). */
 const EVERYTHING_ALLOWED = [
   "echo",

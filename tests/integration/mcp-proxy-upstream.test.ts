@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, db } from "@/server/db";
 import { defaultMcpDeps, installMcpHandler } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
@@ -31,17 +31,6 @@ import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
  * unsupported transports and unreachable dependencies get clear errors; a revocation broadcast
  * closes open streams at once.
  */
-vi.mock("next", () => ({
-  default: () => ({
-    prepare: async () => undefined,
-    getRequestHandler: () => (_req: unknown, res: { statusCode: number; end: (body: string) => void }) => {
-      res.statusCode = 404;
-      res.end("not an MCP path");
-    },
-    close: async () => undefined,
-  }),
-}));
-
 const LIMITS = {
   connectTimeoutMs: 500,
   headersTimeoutMs: 800,
