@@ -1,4 +1,3 @@
-import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
@@ -7,7 +6,12 @@ import { appKeyring } from "@/server/crypto/keyring";
 import { db } from "@/server/db";
 import { runnerSecret } from "@/server/mcp/runner/channel-runner";
 import { redis, redisKey } from "@/server/redis";
-import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
+import {
+  EVERYTHING_ENTRY,
+  EVERYTHING_TEMPLATE,
+  type RunningUpstream,
+  startEverythingServer,
+} from "../fixtures/everything-server";
 import { type ClusterPath, startCluster } from "../fixtures/gateway-cluster";
 import { connectedUser, INITIALIZE, postHeaders } from "../fixtures/mcp-gateway";
 import { isAlive, textOf, waitUntil } from "./helpers/polling";
@@ -21,23 +25,13 @@ import { isAlive, textOf, waitUntil } from "./helpers/polling";
  * process / one stream serves the whole session from both instances (one spawn, no re-initialize),
  * with progress routed back, and that the runner refuses anyone without the installation's secret.
  */
-const ENTRY = path.resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-);
-const TEMPLATE = {
-  id: "test-everything",
-  label: "server-everything",
-  command: "node",
-  args: [ENTRY, "{package}"],
-};
 
 let cluster: ClusterPath;
 let sseUpstream: RunningUpstream;
 
 beforeAll(async () => {
   [cluster, sseUpstream] = await Promise.all([
-    startCluster({ stdioTemplates: [TEMPLATE], stdioCaps: { maxPerUser: 1 } }),
+    startCluster({ stdioTemplates: [EVERYTHING_TEMPLATE], stdioCaps: { maxPerUser: 1 } }),
     startEverythingServer("sse"),
   ]);
 });
@@ -95,7 +89,7 @@ describe("two instances behind a round-robin forwarder", () => {
     });
     await db().serverVersion.update({
       where: { id: world.server.versionId },
-      data: { command: "node", args: [ENTRY, "stdio"] },
+      data: { command: "node", args: [EVERYTHING_ENTRY, "stdio"] },
     });
     return world;
   }

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import type { McpDeps } from "@/server/mcp/context";
@@ -7,6 +6,7 @@ import { redisSessionStore } from "@/server/mcp/session-store";
 import { sweepIdleSessions } from "@/server/mcp/session-sweeper";
 import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
 import { redis, redisKey } from "@/server/redis";
+import { EVERYTHING_ENTRY, EVERYTHING_TEMPLATE } from "../fixtures/everything-server";
 import {
   connectedUser,
   type GatewayPath,
@@ -23,10 +23,6 @@ import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
  * takes each expired session once.
  */
 const IDLE_MS = 800;
-const ENTRY = path.resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-);
 
 let fixture: McpFixture;
 let gateway: GatewayPath;
@@ -44,9 +40,7 @@ beforeAll(async () => {
     sessions: redisSessionStore({ redis, key, idleTtlMs: IDLE_MS }),
     sessionIdleTtlMs: IDLE_MS,
     stdio: {
-      templates: async () => [
-        { id: "test-everything", label: "t", command: "node", args: [ENTRY, "{package}"] },
-      ],
+      templates: async () => [EVERYTHING_TEMPLATE],
     },
   });
   gateway = await routeHandlerPath();
@@ -122,7 +116,7 @@ describe("idle session expiry", () => {
     const world = await connectedUser({ upstreamUrl: "http://127.0.0.1:9/", transport: "STDIO" });
     await db().serverVersion.update({
       where: { id: world.server.versionId },
-      data: { command: "node", args: [ENTRY, "stdio"] },
+      data: { command: "node", args: [EVERYTHING_ENTRY, "stdio"] },
     });
     await openSession(gateway, world.publicId, world.token);
     const [pid] = [...runningStdioProcesses()]

@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import type { Prisma } from "@/server/db/generated/client";
 import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
 import { reapIdleChannels } from "@/server/mcp/upstream/channel";
 import type { ConfigField } from "@/server/services/servers/config-fields";
+import { EVERYTHING_ENTRY, EVERYTHING_TEMPLATE } from "../fixtures/everything-server";
 import { connectedUser, type GatewayPath, routeHandlerPath, useHandler } from "../fixtures/mcp-gateway";
 import { isAlive, textOf, waitUntil } from "./helpers/polling";
 
@@ -19,16 +19,6 @@ import { isAlive, textOf, waitUntil } from "./helpers/polling";
  * The allow-list is injected: a test-only template `node <server-everything entry> {package}`
  * whose "package" is the mode argument "stdio". It still goes through matchCommandTemplate.
  */
-const ENTRY = path.resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-);
-const TEMPLATE = {
-  id: "test-everything",
-  label: "server-everything",
-  command: "node",
-  args: [ENTRY, "{package}"],
-};
 const MAX_PER_USER = 2;
 
 const FIELDS: ConfigField[] = [
@@ -60,7 +50,7 @@ let gateway: GatewayPath;
 
 beforeAll(async () => {
   useHandler({
-    stdio: { templates: async () => [TEMPLATE], maxPerUser: MAX_PER_USER, backoffBaseMs: 100 },
+    stdio: { templates: async () => [EVERYTHING_TEMPLATE], maxPerUser: MAX_PER_USER, backoffBaseMs: 100 },
   });
   gateway = await routeHandlerPath();
 });
@@ -75,7 +65,7 @@ async function stdioUser() {
     where: { id: world.server.versionId },
     data: {
       command: "node",
-      args: [ENTRY, "stdio"],
+      args: [EVERYTHING_ENTRY, "stdio"],
       configSchema: FIELDS as unknown as Prisma.InputJsonValue,
       sharedConfig: { SHARED_VALUE: "from-publisher" },
     },
@@ -133,7 +123,7 @@ describe("stdio servers through the proxy", () => {
     });
     expect(spawns).toHaveLength(1);
     expect(spawns[0]).toMatchObject({ actorUserId: world.user.id, serverId: world.server.id, outcome: "OK" });
-    expect(spawns[0]?.metadata).toMatchObject({ command: "node", args: [ENTRY, "stdio"], pid });
+    expect(spawns[0]?.metadata).toMatchObject({ command: "node", args: [EVERYTHING_ENTRY, "stdio"], pid });
     expect(JSON.stringify(spawns[0]?.metadata)).not.toContain("from-user");
 
     // DELETE ends the process group

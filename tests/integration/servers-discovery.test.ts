@@ -1,6 +1,5 @@
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -10,6 +9,7 @@ import { db, disconnectDb } from "@/server/db";
 import { closeQueues, getQueue, QUEUE_NAMES } from "@/server/queue/queues";
 import { checkServerHealth } from "@/server/services/servers/check-server-health";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
+import { EVERYTHING_ENTRY, EVERYTHING_TEMPLATE } from "../fixtures/everything-server";
 import { type Caller, callerFor } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
 
@@ -19,10 +19,6 @@ import { signedInUser } from "./helpers/sessions";
  * and queued on submit, approval, publish and refresh.
  */
 
-const EVERYTHING = path.resolve(
-  import.meta.dirname,
-  "../../node_modules/@modelcontextprotocol/server-everything/dist/index.js",
-);
 const API_KEY = `key-${uniqueSuffix()}${uniqueSuffix()}`;
 let upstream: HttpServer;
 let base: string;
@@ -263,7 +259,7 @@ describe("discovery of a version", () => {
     // allow-list only has npx and uvx, which would fetch from the network).
     await db().serverVersion.update({
       where: { id: stdioVersion },
-      data: { command: "node", args: [EVERYTHING, "stdio"] },
+      data: { command: "node", args: [EVERYTHING_ENTRY, "stdio"] },
     });
     const refused = await checkServerHealth({ db: db(), serverId: stdio.id, versionId: stdioVersion });
     expect(refused).toMatchObject({ status: "UNHEALTHY" });
@@ -273,14 +269,7 @@ describe("discovery of a version", () => {
       db: db(),
       serverId: stdio.id,
       versionId: stdioVersion,
-      templates: [
-        {
-          id: "test-everything",
-          label: "server-everything",
-          command: "node",
-          args: [EVERYTHING, "{package}"],
-        },
-      ],
+      templates: [EVERYTHING_TEMPLATE],
     });
     expect(result).toMatchObject({ status: "HEALTHY", versionId: stdioVersion });
     const tools = result.status === "HEALTHY" ? result.capabilities.tools.map((tool) => tool.name) : [];

@@ -5,6 +5,7 @@ import { mcpHandler } from "../default-handler";
 import type { McpHttpRequest, McpHttpResponse, StreamSink } from "../http-types";
 import { errorBody } from "../jsonrpc";
 import { MCP_PATH_PREFIX, PRM_PATH_PREFIX, RPC_ERROR } from "../protocol";
+import { writeWithBackpressure } from "./backpressure";
 
 /**
  * node:http adapter: the production fast path. The HTTP front (server/http/server.ts) hands MCP
@@ -131,16 +132,7 @@ function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
     signal,
     write(chunk) {
       if (signal.aborted || res.writableEnded) return Promise.resolve();
-      if (res.write(chunk)) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.once("drain", done);
-        res.once("close", done);
-      });
+      return writeWithBackpressure(res, chunk);
     },
   };
 }

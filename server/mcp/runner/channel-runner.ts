@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import type { Keyring } from "../../crypto/envelope";
 import { env } from "../../env";
 import { logger } from "../../logger";
+import { writeWithBackpressure } from "../adapters/backpressure";
 import type { McpDeps } from "../context";
 import {
   readAll,
@@ -119,16 +120,7 @@ async function pipeAnswer(answer: UpstreamResponse, res: ServerResponse): Promis
   try {
     for await (const chunk of answer.body) {
       if (res.destroyed) break;
-      if (!res.write(chunk))
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off("drain", done);
-            res.off("close", done);
-            resolve();
-          };
-          res.once("drain", done);
-          res.once("close", done);
-        });
+      await writeWithBackpressure(res, chunk);
     }
     res.end();
   } catch (error) {
