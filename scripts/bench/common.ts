@@ -18,6 +18,8 @@ export type Child = {
   process: ChildProcess;
   port: number;
   usage: () => Promise<Usage>;
+  /** starts a CPU profile of the process; the returned function stops it and writes `file` */
+  profile: () => Promise<(file: string) => Promise<void>>;
   stop: () => Promise<void>;
 };
 
@@ -30,6 +32,17 @@ function handle(child: ChildProcess, port: number): Child {
         child.once("message", (message: Usage) => resolve(message));
         child.send({ cmd: "usage" });
       }),
+    profile: async () => {
+      await new Promise((resolve) => {
+        child.once("message", resolve);
+        child.send({ cmd: "profile-start" });
+      });
+      return (file) =>
+        new Promise((resolve) => {
+          child.once("message", () => resolve());
+          child.send({ cmd: "profile-stop", file });
+        });
+    },
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -43,18 +56,9 @@ function handle(child: ChildProcess, port: number): Child {
 const CHILD = path.join(import.meta.dirname, "child.ts");
 
 /** A child.ts participant (upstream, relay, fast, route); resolves once it listens. */
-export async function startChild(
-  mode: string,
-  env: Record<string, string> = {},
-  options: { profileDir?: string } = {},
-): Promise<Child> {
+export async function startChild(mode: string, env: Record<string, string> = {}): Promise<Child> {
   const child = fork(CHILD, [mode], {
-    execArgv: [
-      "--import",
-      "tsx",
-      "--expose-gc",
-      ...(options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []),
-    ],
+    execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : [])],
     env: { ...process.env, ...env },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -403,12 +407,15 @@ export async function load(
   concurrency: number,
   seconds: number,
   upstream?: Child,
+  /** writes a CPU profile of the target's process over this phase */
+  profileFile?: string,
 ): Promise<Phase> {
   const latencies: number[] = [];
   let errors = 0;
   let id = 1;
   const before = await target.child?.usage();
   const upstreamBefore = await upstream?.usage();
+  const stopProfile = profileFile ? await target.child?.profile() : undefined;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -422,6 +429,7 @@ export async function load(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  if (profileFile) await stopProfile?.(profileFile);
   const after = await target.child?.usage();
   const upstreamAfter = await upstream?.usage();
   latencies.sort((a, b) => a - b);

@@ -1,7 +1,10 @@
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+
 /**
  * The IPC side of a benchmark participant: answers the parent's `usage` request with its CPU,
  * memory (after a forced GC when --expose-gc is on), counters and the process warnings seen so far,
- * and stops on `stop`. child.ts installs it; probe-preload.ts installs it in a process we do not
+ * profiles its CPU between `profile-start` and `profile-stop`, and stops on `stop`. child.ts installs it; probe-preload.ts installs it in a process we do not
  * write (the mcp-proxy CLI).
  */
 export type Usage = {
@@ -20,8 +23,23 @@ export function installProbe(
   const warnings: string[] = [];
   // A listener does not silence Node's own printing of the warning; it only lets us count them.
   process.on("warning", (warning) => warnings.push(`${warning.name}: ${warning.message}`));
-  process.on("message", (message: { cmd: string }) => {
-    if (message.cmd === "usage") {
+  let profiler: Session | null = null;
+  process.on("message", (message: { cmd: string; file?: string }) => {
+    if (message.cmd === "profile-start") {
+      // A CPU profile of one phase only (run.ts --profile): startup and warm-up stay out of it.
+      profiler = new Session();
+      profiler.connect();
+      profiler.post("Profiler.enable", () =>
+        profiler?.post("Profiler.start", () => process.send?.({ profiling: true })),
+      );
+    } else if (message.cmd === "profile-stop") {
+      profiler?.post("Profiler.stop", (error, result) => {
+        if (!error && message.file) writeFileSync(message.file, JSON.stringify(result.profile));
+        profiler?.disconnect();
+        profiler = null;
+        process.send?.({ profiled: message.file ?? null });
+      });
+    } else if (message.cmd === "usage") {
       // Twice: the first pass can leave objects with finalizers for the second.
       globalThis.gc?.();
       globalThis.gc?.();

@@ -4,14 +4,17 @@
  * 2,000 open SSE streams under load and 10,000 concurrent sessions. README.md's "Benchmark" section
  * says what is measured and shows the figures. Flags: --quick (short phases, 500 streams, 2,000
  * sessions), --seconds N (per phase), --concurrency 1,16,64, --targets direct,relay,proxy,fast,route,
- * --skip streams2k,sessions10k, --streams N, --sessions N, --profile DIR (CPU profile of Gatehouse).
+ * --skip streams2k,sessions10k, --streams N, --sessions N, --profile DIR (a CPU profile of each Gatehouse load phase, e.g. DIR/fast-c16.cpuprofile; profiling
+ * costs CPU, so that run's CPU figures are higher).
  *
  * Upstream: a raw node:http JSON-RPC MCP upstream (scripts/bench/child.ts), not the SDK, so the
  * upstream costs as little as possible and the gateway is what is measured; mcp-proxy gets the same
  * answers over stdio. Load generator: raw JSON-RPC over keep-alive HTTP on pre-initialized sessions
  * (common.ts).
  */
+import { mkdirSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import {
   cleanupGatehouseEnv,
   type GatehouseEnv,
@@ -118,9 +121,20 @@ const warmUpAndLoad = async (
   concurrency: number,
   upstream?: Child,
   seconds = SECONDS,
+  profileFile?: string,
 ) => {
   await load(target, sessions, concurrency, 0.5);
-  return load(target, sessions, concurrency, seconds, upstream);
+  return load(target, sessions, concurrency, seconds, upstream, profileFile);
+};
+
+const PROFILE_DIR = flag("profile");
+const profileFileOf = (target: Target, concurrency: number) => {
+  if (PROFILE_DIR === undefined || !target.name.startsWith("gatehouse")) return undefined;
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return path.join(
+    PROFILE_DIR,
+    `${target.name.replace("gatehouse ", "").replaceAll(" ", "-")}-c${concurrency}.cpuprofile`,
+  );
 };
 
 /**
@@ -246,9 +260,8 @@ async function main() {
     if (TARGETS.includes("fast") || TARGETS.includes("route")) {
       gatehouseEnv = await prepareGatehouseEnv("http://127.0.0.1:1");
       const { publicId, token } = await seedConnection(upstreamUrl);
-      const profileDir = flag("profile");
       for (const mode of ["fast", "route"].filter((mode) => TARGETS.includes(mode))) {
-        const child = await startChild(mode, gatehouseEnv.vars, profileDir ? { profileDir } : {});
+        const child = await startChild(mode, gatehouseEnv.vars);
         targets.push({
           name: mode === "fast" ? "gatehouse fast path" : "gatehouse route handler",
           url: `http://127.0.0.1:${child.port}/mcp/${publicId}`,
@@ -272,7 +285,14 @@ async function main() {
       sessionsOf.set(target, sessions);
       row.setupPerSecond = SETUP_SESSIONS / ((performance.now() - t0) / 1000);
       for (const concurrency of CONCURRENCY)
-        row[`c${concurrency}`] = await warmUpAndLoad(target, sessions, concurrency, countInits);
+        row[`c${concurrency}`] = await warmUpAndLoad(
+          target,
+          sessions,
+          concurrency,
+          countInits,
+          SECONDS,
+          profileFileOf(target, concurrency),
+        );
       if (target.child) {
         // Memory: measured on the way up and on the way down (streams closed, sessions DELETEd), and
         // averaged, so heap drift between samples (GC of the load phases' garbage) cancels out.

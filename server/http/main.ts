@@ -2,6 +2,7 @@ import path from "node:path";
 import { disconnectDb } from "../db";
 import { ConfigError, env } from "../env";
 import { logger } from "../logger";
+import { stopAccessMirrors } from "../mcp/access-mirror";
 import { closeAuditPool } from "../mcp/audit-writer";
 import { stopChannelRunner } from "../mcp/runner/channel-runner";
 import { fatalPostureProblems, formatPosture, securityPosture } from "../ops/posture";
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     force.unref();
     await close();
     await stopChannelRunner();
+    await stopAccessMirrors();
     await closeQueues();
     await disconnectRedis();
     await disconnectDb();

@@ -3,6 +3,7 @@ import type { Keyring } from "../crypto/envelope";
 import type { Db } from "../db";
 import { metrics } from "../ops/metrics";
 import type { OutboundPolicy, Resolver } from "../security/outbound-url";
+import type { AccessMirror } from "./access-mirror";
 import { type AuditScope, buildAuditRow, type ExchangeRecord } from "./audit";
 import type { AuditSink } from "./audit-writer";
 import type { Authenticator, McpPrincipal } from "./authenticate";
@@ -10,7 +11,7 @@ import type { McpHttpRequest } from "./http-types";
 import type { StreamRegistry } from "./open-streams";
 import type { ConnectionAccess } from "./policy";
 import type { PolicyCache } from "./policy-cache";
-import type { RateLimits } from "./rate-limit";
+import type { RateLimitLeases, RateLimits } from "./rate-limit";
 import type { SessionState, SessionStore } from "./session-store";
 import type { StdioSettings } from "./stdio/supervisor";
 import type { UpstreamLimits } from "./upstream/http-client";
@@ -45,6 +46,10 @@ export type McpDeps = {
   policyCache?: PolicyCache;
   /** per-token and per-user requests per minute, shared by every instance (none when absent) */
   rateLimits?: RateLimits;
+  /** counts this instance has reserved (rate-limit.ts); without them every request counts in Redis */
+  rateLimitLeases?: RateLimitLeases;
+  /** this instance's trusted copy of epochs and sessions (access-mirror.ts); without it every request reads Redis */
+  accessMirror?: AccessMirror;
   /** stdio runner settings (server/mcp/stdio/supervisor.ts); defaults when absent */
   stdio?: Partial<StdioSettings>;
   /** stdio processes and legacy SSE streams unused this long are closed (default 10 min) */

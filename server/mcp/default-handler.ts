@@ -2,6 +2,7 @@ import { appKeyring } from "../crypto/keyring";
 import { db } from "../db";
 import { env } from "../env";
 import { redis, redisKey } from "../redis";
+import { AccessMirror } from "./access-mirror";
 import { AuditWriter } from "./audit-writer";
 import { apiTokenAuthenticator } from "./authenticate";
 import { MAX_REQUEST_BYTES } from "./body";
@@ -10,7 +11,8 @@ import { createMcpHandler } from "./handler";
 import type { McpHttpRequest, McpHttpResponse } from "./http-types";
 import { createStreamRegistry } from "./open-streams";
 import { createPolicyCache } from "./policy-cache";
-import { redisSessionStore } from "./session-store";
+import { RateLimitLeases } from "./rate-limit";
+import { redisSessionStore, sessionRefreshMs } from "./session-store";
 import { startSessionSweeper } from "./session-sweeper";
 import { DEFAULT_UPSTREAM_LIMITS } from "./upstream/http-client";
 
@@ -47,6 +49,12 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
       perToken: config.GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN,
       perUser: config.GATEHOUSE_MCP_RATE_LIMIT_PER_USER,
     },
+    rateLimitLeases: new RateLimitLeases(),
+    accessMirror: new AccessMirror({
+      redis: overrides.redis ?? redis,
+      key: overrides.redisKey ?? redisKey,
+      sessionRefreshMs: sessionRefreshMs(sessionIdleTtlMs),
+    }),
     ...overrides,
   };
 }

@@ -21,18 +21,21 @@ import {
   PolicyDenied,
 } from "./policy";
 import { type RateLimitExceeded, type RateLimits, rateLimitCheck } from "./rate-limit";
-import type { SessionState } from "./session-store";
+import { type SessionState, sessionKeyHash } from "./session-store";
 
 /**
  * The proxy's hot path without database round trips (DESIGN "How a tool call flows", steps 2–3).
  * Each instance keeps, in memory, the credentials it has verified and the policy decisions it has
  * computed (connection, visibility, allow-lists, outbound allow-list). A cached entry is reused only
  * while the access epochs it was computed under are unchanged (server/services/access/
- * access-epochs.ts): every service that changes access bumps them after its commit, and every
- * request reads them from Redis in one pipelined round trip, together with its rate-limit counters.
+ * access-epochs.ts): every service that changes access bumps them after its commit and announces
+ * the change to every instance's mirror of the epochs (access-mirror.ts), waiting until none can
+ * serve from before it. A request reads the epochs from that mirror while it is trusted, or else
+ * from Redis in one pipelined round trip, together with its rate-limit counters and session.
  * So a revoked token, a deactivated user, a removed grant, a narrowed allow-list or a deleted
- * connection applies to the very next request, on every instance. If Redis cannot be read, the
- * request is refused (503): a decision is never reused unvalidated.
+ * connection applies to the very next request, on every instance. If Redis cannot be read (and
+ * the mirror is not trusted, which it never is without a live subscription and a ready command
+ * connection), the request is refused (503): a decision is never reused unvalidated.
  *
  * Epochs are read **before** the database, so an entry is never stored under an epoch newer than
  * the data it was computed from. A credential seen for the first time is stored without epochs and
@@ -195,8 +198,10 @@ type EpochRead = {
 };
 
 /**
- * The access epochs of `userId`, its rate-limit counters and (when the session store shares the
- * client) the presented session, in one round trip. Fails closed.
+ * The access epochs of `userId`, its rate-limit counters and the presented session: from this
+ * instance's trusted mirror and rate-limit leases when they hold all three (no round trip), else in
+ * one Redis round trip (when the session store shares the client), remembered for the next request.
+ * Fails closed.
  */
 async function readEpochs(
   deps: McpDeps,
@@ -212,7 +217,19 @@ async function readEpochs(
     tokenId: principal.tokenId,
     userId: principal.userId,
     now,
+    ...(deps.rateLimitLeases && { leases: deps.rateLimitLeases }),
   });
+  const mirror = deps.accessMirror;
+  mirror?.start();
+  const sessionHash = sessionId === undefined ? undefined : sessionKeyHash(sessionId);
+  if (mirror !== undefined && limits.count === 0) {
+    const epochs = mirror.epochs(principal.userId);
+    const session = sessionHash === undefined ? undefined : mirror.session(sessionHash, now);
+    if (epochs !== null && (sessionHash === undefined || session !== undefined))
+      return { epochs, limited: limits.read([], 0), session };
+  }
+
+  const generation = mirror?.generation ?? 0;
   let replies: unknown[];
   let session: SessionState | null | undefined;
   try {
@@ -248,7 +265,14 @@ async function readEpochs(
       if (key !== null) client.set(key, start, "NX").catch(() => undefined);
     return { epochs: null, limited, session };
   }
-  return { epochs: { global, user }, limited, session };
+  const epochs = { global, user };
+  mirror?.remember(generation, {
+    userId: principal.userId,
+    epochs,
+    ...(sessionHash !== undefined &&
+      session !== undefined && { session: { hash: sessionHash, state: session, refreshedAt: now } }),
+  });
+  return { epochs, limited, session };
 }
 
 export type CachedAuthentication = {

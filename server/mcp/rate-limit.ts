@@ -2,9 +2,10 @@ import type { ChainableCommander } from "ioredis";
 
 /**
  * Per-token and per-user request limits, shared by every instance through Redis: a fixed window of
- * one minute per key (`INCR` + `PEXPIRE`, queued on the same pipeline as the access-epoch read, so a
- * request costs no extra round trip). A window's count is compared after the increment; refused
- * requests count too, so a client hammering past the limit does not get in earlier.
+ * one minute per key (`INCRBY` + `PEXPIRE`, queued on the same pipeline as the access-epoch read).
+ * Each instance reserves counts a few at a time (RateLimitLeases), so most requests need no round
+ * trip. Each request's count is compared with the limit; refused requests count too, so a client
+ * hammering past the limit does not get in earlier.
  */
 
 export type RateLimits = {
@@ -19,11 +20,52 @@ export const RATE_WINDOW_MS = 60_000;
 export type RateLimitCheck = {
   /** the commands to queue; `read` then reads their replies, starting at `offset` */
   queue: (pipeline: ChainableCommander) => void;
+  /** replies the queued commands produce; 0 when the leases this instance holds answer it all */
   count: number;
   read: (replies: unknown[], offset: number) => RateLimitExceeded | null;
 };
 
 export type RateLimitExceeded = { scope: "token" | "user"; limit: number; retryAfterSeconds: number };
+
+/** Counts reserved per round trip: a fiftieth of the limit, at most 100 (1 for limits under 100). */
+export function leaseSize(limit: number): number {
+  return Math.max(1, Math.min(100, Math.floor(limit / 50)));
+}
+
+const MAX_LEASES = 20_000;
+
+/**
+ * The counts this instance has reserved in the current windows. A reservation (`INCRBY` by the
+ * lease size) hands this instance a run of consecutive counts; requests take them one by one with
+ * no round trip, and each is compared with the limit as if it had been counted alone. Counts are
+ * never handed out twice, so every instance together admits at most the limit per window; what an
+ * instance reserved and did not use (at most a lease per instance and window) is refused to the
+ * others, a small, bounded under-admission.
+ */
+export class RateLimitLeases {
+  private window = -1;
+  private readonly leases = new Map<string, { next: number; last: number }>();
+
+  /** The next count of `key` in `window`, or null when no reserved count is left. */
+  take(key: string, window: number): number | null {
+    if (window !== this.window) return null;
+    const lease = this.leases.get(key);
+    if (lease === undefined || lease.next > lease.last) return null;
+    return lease.next++;
+  }
+
+  /** Stores a reservation that ended at `total`; returns its first count. */
+  reserve(key: string, window: number, total: number, size: number): number {
+    if (window !== this.window) {
+      if (window < this.window) return total - size + 1;
+      this.window = window;
+      this.leases.clear();
+    }
+    if (this.leases.size >= MAX_LEASES) this.leases.clear();
+    this.leases.set(key, { next: total - size + 2, last: total });
+    return total - size + 1;
+  }
+}
 
 export function rateLimitCheck(options: {
   limits: RateLimits;
@@ -31,34 +73,54 @@ export function rateLimitCheck(options: {
   tokenId: string;
   userId: string;
   now: number;
+  /** this instance's reserved counts; without them every request counts in Redis */
+  leases?: RateLimitLeases;
 }): RateLimitCheck {
   const window = Math.floor(options.now / RATE_WINDOW_MS);
   const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * RATE_WINDOW_MS - options.now) / 1000));
-  const checks: { scope: "token" | "user"; limit: number; key: string }[] = [];
+  const checks: { scope: "token" | "user"; limit: number; key: string; size: number }[] = [];
   if (options.limits.perToken > 0)
     checks.push({
       scope: "token",
       limit: options.limits.perToken,
       key: options.key("mcp-rate", "token", options.tokenId, String(window)),
+      size: options.leases ? leaseSize(options.limits.perToken) : 1,
     });
   if (options.limits.perUser > 0)
     checks.push({
       scope: "user",
       limit: options.limits.perUser,
       key: options.key("mcp-rate", "user", options.userId, String(window)),
+      size: options.leases ? leaseSize(options.limits.perUser) : 1,
     });
+  const exceeded = (counts: number[]): RateLimitExceeded | null => {
+    for (const [index, check] of checks.entries())
+      if ((counts[index] as number) > check.limit)
+        return { scope: check.scope, limit: check.limit, retryAfterSeconds };
+    return null;
+  };
+
+  // Every count from a lease already held, taken now (synchronously, so no other request can take
+  // the same ones), or none: a request that needs one round trip reserves anew for all its scopes.
+  const leases = options.leases;
+  if (leases !== undefined) {
+    const local = checks.map((check) => leases.take(check.key, window));
+    if (local.every((count) => count !== null))
+      return { count: 0, queue: () => undefined, read: () => exceeded(local as number[]) };
+  }
   return {
     count: checks.length * 2,
     queue(pipeline) {
-      for (const check of checks) pipeline.incr(check.key).pexpire(check.key, RATE_WINDOW_MS + 5_000);
+      for (const check of checks)
+        pipeline.incrby(check.key, check.size).pexpire(check.key, RATE_WINDOW_MS + 5_000);
     },
     read(replies, offset) {
-      for (const [index, check] of checks.entries()) {
-        const value = Number(replies[offset + index * 2]);
-        if (!Number.isFinite(value)) throw new Error("rate limit counter unreadable");
-        if (value > check.limit) return { scope: check.scope, limit: check.limit, retryAfterSeconds };
-      }
-      return null;
+      const counts = checks.map((check, index) => {
+        const total = Number(replies[offset + index * 2]);
+        if (!Number.isFinite(total)) throw new Error("rate limit counter unreadable");
+        return leases ? leases.reserve(check.key, window, total, check.size) : total;
+      });
+      return exceeded(counts);
     },
   };
 }

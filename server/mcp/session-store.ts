@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
+import { logger } from "../logger";
+import { announceAccessChange } from "../services/access/access-epochs";
 import type { ProtocolVersion } from "./protocol";
 
 /**
@@ -71,6 +73,15 @@ const INDEX_REFRESH_MAX_MS = 60_000;
 /** …and at most every 1/10 of the idle TTL. */
 const INDEX_REFRESH_FRACTION = 10;
 const INDEXED_AT_MAX = 20_000;
+
+/**
+ * How often a session in use is read from Redis again with its expiry refreshed, at most: by the
+ * sweeper's index here, and by the instances' mirrors (access-mirror.ts), which serve a session in
+ * between without a round trip. A live session's expiry is thus never more than this behind.
+ */
+export function sessionRefreshMs(idleTtlMs: number): number {
+  return Math.min(INDEX_REFRESH_MAX_MS, idleTtlMs / INDEX_REFRESH_FRACTION);
+}
 
 /** Checked session states kept per process, by their stored text (see redisSessionStore). */
 const PARSED_STATES_MAX = 2_000;
@@ -154,7 +165,14 @@ export function redisSessionStore(options: {
   // only once its key has expired. So this process refreshes a session's score at most every
   // INDEX_REFRESH_FRACTION of the idle TTL (a live session's score is never older than that), not on
   // every request.
-  const indexRefreshMs = Math.min(INDEX_REFRESH_MAX_MS, options.idleTtlMs / INDEX_REFRESH_FRACTION);
+  const indexRefreshMs = sessionRefreshMs(options.idleTtlMs);
+  // The instances' mirrors drop a session that changed or ended (access-mirror.ts). A failed
+  // announcement is logged: a mirror that could not hear it is not trusted anyway (Redis is down).
+  const announceSessionChange = (hash: string) =>
+    announceAccessChange({ sessionHashes: [hash] }, { client: options.redis(), key: options.key }).catch(
+      (error: unknown) =>
+        logger().warn({ err: { message: (error as Error).message } }, "could not announce a session change"),
+    );
   const indexedAt = new Map<string, number>();
   const noteIndexed = (hash: string, now: number) => {
     if (indexedAt.size >= INDEXED_AT_MAX) indexedAt.clear();
@@ -219,10 +237,11 @@ export function redisSessionStore(options: {
         number,
         string | null,
       ];
-      if (result[0] === 1)
-        await options
-          .redis()
-          .hset(upstreamKey, sessionKeyHash(sessionId), JSON.stringify(upstreamOf(updated)));
+      if (result[0] === 1) {
+        const hash = sessionKeyHash(sessionId);
+        await options.redis().hset(upstreamKey, hash, JSON.stringify(upstreamOf(updated)));
+        await announceSessionChange(hash);
+      }
       return { state: parseState(result[1]), replaced: result[0] === 1 };
     },
     async remove(sessionId) {
@@ -238,6 +257,8 @@ export function redisSessionStore(options: {
       const raw = results?.[0]?.[1];
       if (typeof raw !== "string") return null;
       parsed.delete(raw);
+      // Gone on the next request wherever it arrives, not only where the mirror had it.
+      await announceSessionChange(hash);
       return parseState(raw);
     },
   };

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createUser } from "@/prisma/seed/factories";
 import { db } from "@/server/db";
 import { serveMcpWeb } from "@/server/mcp/adapters/web";
@@ -17,6 +17,7 @@ import { deactivateUser } from "@/server/services/users/deactivate-user";
 import { freePort } from "../fixtures/everything-server";
 import { connectedUser, INITIALIZE, messagesOf, postHeaders, ROUTE_CLIENT_IP } from "../fixtures/mcp-gateway";
 import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
+import { waitUntil } from "./helpers/polling";
 
 /**
  * The proxy's per-instance policy cache (server/mcp/policy-cache.ts): decisions are reused, yet
@@ -95,15 +96,34 @@ async function echo(on: Instance, who: World, sessionId: string) {
   return { status: response.status, body: body as Record<string, unknown>, headers: response.headers };
 }
 
-/** A user, a session on each instance, and two served calls on each (so both have cached them). */
+/** Redis pipelines sent by this process while `run` runs (the hot path's one round trip is one). */
+async function pipelinesDuring(run: () => Promise<void>): Promise<number> {
+  const spy = vi.spyOn(redis(), "pipeline");
+  try {
+    await run();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/**
+ * A user, a session on each instance, and two served calls on each (so both have cached them),
+ * the last one served from the instance's trusted mirror, without a Redis round trip: what follows
+ * proves that changes reach the mirrors, not only Redis.
+ */
 async function warm(options: Parameters<typeof connectedUser>[0] = { upstreamUrl: "" }) {
   const who = await connectedUser({ ...options, upstreamUrl: fixture.url });
   const sessions = { a: await open(a, who), b: await open(b, who) };
+  await waitUntil(() => [a, b].every((on) => on.deps.accessMirror?.isTrusted() === true));
   for (const on of ["a", "b"] as const)
     for (let i = 0; i < 2; i++) {
-      const answer = await echo(on === "a" ? a : b, who, sessions[on]);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toMatchObject({ result: { content: [{ type: "text", text: "echo: hi" }] } });
+      const pipelines = await pipelinesDuring(async () => {
+        const answer = await echo(on === "a" ? a : b, who, sessions[on]);
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ result: { content: [{ type: "text", text: "echo: hi" }] } });
+      });
+      if (i === 1) expect(pipelines).toBe(0);
     }
   return { who, sessions };
 }
