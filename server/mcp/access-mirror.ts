@@ -97,10 +97,14 @@ export class AccessMirror {
     // Anything that interrupts the subscription may lose messages: stop trusting at once.
     subscriber.on("close", () => this.lapse());
     subscriber.on("message", (channel: string, raw: string) => this.onMessage(channel, raw));
-    subscriber.subscribe(this.keys.channel, this.pingChannel).catch(() => this.lapse());
+    subscriber.subscribe(this.keys.channel, this.pingChannel).then(
+      () => this.renew(),
+      () => this.lapse(),
+    );
+    // After a reconnection (ioredis subscribes again by itself), trust is won back at once.
+    subscriber.on("ready", () => this.renew());
     this.timer = setInterval(() => this.renew(), RENEW_EVERY_MS);
     this.timer.unref();
-    this.renew();
   }
 
   async stop(): Promise<void> {
