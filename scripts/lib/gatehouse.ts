@@ -33,8 +33,10 @@ export async function prepareGatehouseEnv(publicUrl: string): Promise<GatehouseE
     GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-run-data",
     GATEHOUSE_PUBLIC_URL: publicUrl,
-    GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: "0",
-    GATEHOUSE_MCP_RATE_LIMIT_PER_USER: "0",
+    // On, as in production, but far above what one run sends (a minute at 64 sessions stays well
+    // under it): what is measured is their cost (leased counts, rate-limit.ts), never a refusal.
+    GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: "1000000",
+    GATEHOUSE_MCP_RATE_LIMIT_PER_USER: "1000000",
     LOG_LEVEL: "error",
     NODE_ENV: "production",
   };
