@@ -76,8 +76,7 @@ export class AccessMirror {
   private globalEpoch: string | null = null;
   private readonly userEpochs = new Map<string, string>();
   private readonly sessions = new Map<string, MirroredSession>();
-  /** bumped by every change and every lapse: an entry read across one is not stored */
-  generation = 0;
+  private changes = 0;
   private isStopped = false;
 
   constructor(private readonly options: AccessMirrorOptions) {
@@ -125,6 +124,11 @@ export class AccessMirror {
       .catch(() => undefined);
   }
 
+  /** Bumped by every change and every lapse: an entry read across one is not stored (`remember`). */
+  get generation(): number {
+    return this.changes;
+  }
+
   isTrusted(now = performance.now()): boolean {
     if (this.trustedUntil === 0) return false;
     if (now < this.trustedUntil && this.options.redis().status === "ready") return true;
@@ -158,7 +162,7 @@ export class AccessMirror {
       session?: { hash: string; state: SessionState | null; refreshedAt: number };
     },
   ): void {
-    if (generation !== this.generation || !this.isTrusted()) return;
+    if (generation !== this.changes || !this.isTrusted()) return;
     if (read.epochs !== null) {
       if (this.globalEpoch !== read.epochs.global) {
         this.globalEpoch = read.epochs.global;
@@ -180,7 +184,7 @@ export class AccessMirror {
   }
 
   private clear(): void {
-    this.generation += 1;
+    this.changes += 1;
     this.globalEpoch = null;
     this.userEpochs.clear();
     this.sessions.clear();
@@ -209,7 +213,7 @@ export class AccessMirror {
       this.lapse();
       return;
     }
-    this.generation += 1;
+    this.changes += 1;
     if (change.global) {
       this.globalEpoch = null;
       this.userEpochs.clear();
