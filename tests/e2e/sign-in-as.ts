@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { expect } from "@playwright/test";
 import { hashPassword } from "../../server/crypto/password";
@@ -8,15 +8,18 @@ import { readState } from "./state";
 /**
  * A browser context signed in as `email` through the real sign-in page. Demo users other than the
  * owner have no password, so one is set in the e2e database first (what an Admin's "reset
- * password" would do). The caller closes the context.
+ * password" would do). The password is the same for a user throughout a run (derived from the
+ * run's database and the email): two workers signing in as the same user at once must not
+ * overwrite each other's password between setting it and typing it. The caller closes the context.
  */
 export async function signInAs(
   browser: Browser,
   baseURL: string | undefined,
   email: string,
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const password = `e2e-${randomBytes(12).toString("base64url")}`;
-  const db = openDb(readState());
+  const state = readState();
+  const password = `e2e-${createHash("sha256").update(`${state.databaseUrl}\n${email}`).digest("base64url").slice(0, 24)}`;
+  const db = openDb(state);
   try {
     const rows = await db.query(`UPDATE "User" SET "passwordHash" = $1 WHERE email = $2 RETURNING id`, [
       await hashPassword(password),
