@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext, Locator, Page } from "@playwright/test";
 import { expect } from "@playwright/test";
 import { hashPassword } from "../../server/crypto/password";
 import { openDb } from "./db";
@@ -37,4 +37,18 @@ export async function signInAs(
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   return { context, page };
+}
+
+/**
+ * Opens the account menu. Right after a sign-in the page is server-rendered before React attaches
+ * its handlers, and a click in between does nothing, so the click is repeated until the menu shows
+ * (never clicking an open menu shut).
+ */
+export async function openAccountMenu(page: Page): Promise<Locator> {
+  const menu = page.getByRole("menu");
+  await expect(async () => {
+    if (!(await menu.isVisible())) await page.getByRole("button", { name: "Account menu" }).click();
+    await expect(menu).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  return menu;
 }

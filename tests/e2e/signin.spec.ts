@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures";
+import { openAccountMenu } from "./sign-in-as";
 import { ownerPassword, readState } from "./state";
 
 // These start signed out.
@@ -35,7 +36,7 @@ test.describe("signing in and out", () => {
     await page.getByLabel("Password").fill(ownerPassword(state));
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-    await page.getByRole("button", { name: "Account menu" }).click();
+    await openAccountMenu(page);
     await expect(page.getByTestId("current-role")).toHaveText("Owner");
     await page.getByRole("menuitem", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin/);

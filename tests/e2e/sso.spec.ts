@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { type E2eDb, openDb, UTC_NOW } from "./db";
 import { expect, test } from "./fixtures";
+import { openAccountMenu } from "./sign-in-as";
 import { type E2eState, readState, setIdpGroups } from "./state";
 
 /**
@@ -171,8 +172,7 @@ test.describe("single sign-on through the test identity provider", () => {
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "System status" })).toHaveCount(0);
-    await page.getByRole("button", { name: "Account menu" }).click();
-    await expect(page.getByRole("menu")).toContainText(email);
+    await expect(await openAccountMenu(page)).toContainText(email);
     await expect(page.getByTestId("current-role")).toHaveText("Basic user");
 
     const ida = await findIda(db, state);
@@ -219,7 +219,7 @@ test.describe("single sign-on through the test identity provider", () => {
     await signInThroughIdp(page, state);
 
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
-    await page.getByRole("button", { name: "Account menu" }).click();
+    await openAccountMenu(page);
     await expect(page.getByTestId("current-role")).toHaveText("Basic user");
 
     // Same account, not a second one, and the synced membership is gone.
