@@ -1,11 +1,14 @@
+import type { Prisma } from "../db";
 import { isAppError } from "../errors";
 import { logger } from "../logger";
+import { type AuditOutcome, subjectOf } from "./audit";
 import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
 import { type Exchange, recordExchange } from "./context";
 import type { McpHttpResponse } from "./http-types";
 import {
   type JsonObject,
   type JsonRpcError,
+  type JsonRpcRequest,
   type JsonRpcResponse,
   type RequestId,
   toMessage,
@@ -39,6 +42,34 @@ export function describeFailure(error: unknown): Failure {
     outcome: "ERROR",
     message: "Something went wrong on our side. The error has been logged.",
   };
+}
+
+/**
+ * Audits how one request of the agent ended (answered, refused, failed, cancelled): its method,
+ * subject, JSON-RPC id and timing come from the request and the exchange.
+ */
+export function recordRequest(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  end: {
+    outcome: AuditOutcome;
+    reason: string | null;
+    requestBody: string | null;
+    responseBody: string | null;
+    metadata?: Record<string, Prisma.InputJsonValue>;
+  },
+): Promise<void> {
+  return recordExchange(exchange, {
+    action: "mcp.request",
+    outcome: end.outcome,
+    reason: end.reason,
+    method: message.method,
+    subject: subjectOf(message.method, message.params),
+    startedAt: exchange.startedAt,
+    requestBody: end.requestBody,
+    responseBody: end.responseBody,
+    metadata: { jsonRpcId: message.id, ...end.metadata },
+  });
 }
 
 /** The `error` member of a JSON-RPC error response, checked as `toMessage` checks one; else null. */

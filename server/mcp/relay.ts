@@ -22,6 +22,7 @@ import {
   type Failure,
   isAuditFailure,
   recordAnswer,
+  recordRequest,
 } from "./outcomes";
 import { takePending } from "./pending";
 import { isToolAllowed, toolDenialMessage } from "./policy";
@@ -168,19 +169,22 @@ async function deny(
   text: string,
   data?: Record<string, unknown>,
 ): Promise<McpHttpResponse> {
-  const body = serialize(errorResponse(message.id, code, text, data));
+  return answerAudited(exchange, message, serialize(errorResponse(message.id, code, text, data)), {
+    outcome: "DENIED",
+    reason,
+    requestBody: serialize(message),
+  });
+}
+
+/** Answers `body` (200, JSON) once its audit is committed; 503 when the audit store is down. */
+async function answerAudited(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  body: string,
+  end: Omit<Parameters<typeof recordRequest>[2], "responseBody">,
+): Promise<McpHttpResponse> {
   try {
-    await recordExchange(exchange, {
-      action: "mcp.request",
-      outcome: "DENIED",
-      reason,
-      method: message.method,
-      subject: subjectOf(message.method, message.params),
-      startedAt: exchange.startedAt,
-      requestBody: serialize(message),
-      responseBody: body,
-      metadata: { jsonRpcId: message.id },
-    });
+    await recordRequest(exchange, message, { ...end, responseBody: body });
   } catch (error) {
     if (isAuditFailure(error)) return auditUnavailable(message.id);
     throw error;
@@ -327,24 +331,16 @@ async function answerFailure(
   error: unknown,
 ): Promise<McpHttpResponse> {
   const failure = describeFailure(error);
-  const body = serialize(errorResponse(message.id, failure.code, failure.message));
-  try {
-    await recordExchange(exchange, {
-      action: "mcp.request",
+  return answerAudited(
+    exchange,
+    message,
+    serialize(errorResponse(message.id, failure.code, failure.message)),
+    {
       outcome: failure.outcome,
       reason: failure.message,
-      method: message.method,
-      subject: subjectOf(message.method, message.params),
-      startedAt: exchange.startedAt,
       requestBody: requestText,
-      responseBody: body,
-      metadata: { jsonRpcId: message.id },
-    });
-  } catch (auditError) {
-    if (isAuditFailure(auditError)) return auditUnavailable(message.id);
-    throw auditError;
-  }
-  return jsonResponse(200, body);
+    },
+  );
 }
 
 /** A non-200 answer to a request: its JSON-RPC error when it carries one for this id, else a generic one. */
@@ -375,24 +371,12 @@ async function answerHttpError(
       `The upstream server answered HTTP ${upstream.status}.`,
       { upstreamStatus: upstream.status },
     );
-  const body = serialize(response);
-  try {
-    await recordExchange(exchange, {
-      action: "mcp.request",
-      outcome: "UPSTREAM_ERROR",
-      reason: `upstream HTTP ${upstream.status}`,
-      method: message.method,
-      subject: subjectOf(message.method, message.params),
-      startedAt: exchange.startedAt,
-      requestBody: requestText,
-      responseBody: body,
-      metadata: { jsonRpcId: message.id, upstreamStatus: upstream.status },
-    });
-  } catch (error) {
-    if (isAuditFailure(error)) return auditUnavailable(message.id);
-    throw error;
-  }
-  return jsonResponse(200, body);
+  return answerAudited(exchange, message, serialize(response), {
+    outcome: "UPSTREAM_ERROR",
+    reason: `upstream HTTP ${upstream.status}`,
+    requestBody: requestText,
+    metadata: { upstreamStatus: upstream.status },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

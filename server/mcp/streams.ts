@@ -7,7 +7,7 @@ import { downstreamEventId } from "./event-ids";
 import { filterListResult, guessListMethod } from "./filter";
 import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
-import { describeFailure, isAuditFailure, recordAnswer } from "./outcomes";
+import { describeFailure, isAuditFailure, recordAnswer, recordRequest } from "./outcomes";
 import { rememberPending, takePending } from "./pending";
 import { recheckAccess } from "./policy-cache";
 import { RPC_ERROR } from "./protocol";
@@ -294,16 +294,11 @@ export async function recordCancelled(
   requestText: string,
 ): Promise<void> {
   try {
-    await recordExchange(exchange, {
-      action: "mcp.request",
+    await recordRequest(exchange, message, {
       outcome: "CANCELLED",
       reason: "cancelled by the agent",
-      method: message.method,
-      subject: subjectOf(message.method, message.params),
-      startedAt: exchange.startedAt,
       requestBody: requestText,
       responseBody: null,
-      metadata: { jsonRpcId: message.id },
     });
   } catch (error) {
     if (!isAuditFailure(error)) throw error;
@@ -320,16 +315,11 @@ async function endWithError(
 ): Promise<void> {
   const body = serialize(errorResponse(message.id, code, text));
   try {
-    await recordExchange(context.exchange, {
-      action: "mcp.request",
+    await recordRequest(context.exchange, message, {
       outcome,
       reason: text,
-      method: message.method,
-      subject: subjectOf(message.method, message.params),
-      startedAt: context.exchange.startedAt,
       requestBody: context.request?.text ?? null,
       responseBody: body,
-      metadata: { jsonRpcId: message.id },
     });
   } catch (error) {
     if (!isAuditFailure(error)) throw error;
