@@ -209,8 +209,6 @@ async function readEpochs(
   now: number,
   sessionId: string | undefined,
 ): Promise<EpochRead> {
-  const keys = accessEpochKeys(deps.redisKey);
-  const userKey = keys.user(principal.userId);
   const limits = rateLimitCheck({
     limits: deps.rateLimits ?? NO_LIMITS,
     key: deps.redisKey,
@@ -230,6 +228,8 @@ async function readEpochs(
   }
 
   const generation = mirror?.generation ?? 0;
+  const keys = accessEpochKeys(deps.redisKey);
+  const userKey = keys.user(principal.userId);
   let replies: unknown[];
   let session: SessionState | null | undefined;
   try {
