@@ -135,7 +135,7 @@ export async function bumpAccessEpochs(
   } catch (error) {
     logger().error(
       { err: { message: (error as Error).message }, epochs: names.length },
-      "Could not bump the access epoch; MCP policy caches may serve a stale decision until they expire",
+      "Could not bump or announce the access epoch; MCP policy caches may serve a stale decision until they expire",
     );
   }
 }
