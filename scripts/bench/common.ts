@@ -55,12 +55,23 @@ function handle(child: ChildProcess, port: number): Child {
 
 const CHILD = path.join(import.meta.dirname, "child.ts");
 
+/** Gatehouse runs measured at its default log level (server/env.ts), so its logging costs count. */
+export const PRODUCTION_LOG_LEVEL = "info";
+
 /** A child.ts participant (upstream, relay, fast, route); resolves once it listens. */
 export async function startChild(mode: string, env: Record<string, string> = {}): Promise<Child> {
   const child = fork(CHILD, [mode], {
     execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : [])],
     env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // Logs go to a pipe, as in production (a supervisor or a log collector reads them), and are
+    // drained here; only errors and fatal lines (pino levels 50 and 60) are shown.
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  let partial = "";
+  child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (/"level":[56]0/.test(line)) process.stderr.write(`${mode}: ${line}\n`);
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("message", (message: { port: number }) => resolve(message.port));

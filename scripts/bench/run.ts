@@ -4,7 +4,7 @@
  * 2,000 open SSE streams under load and 10,000 concurrent sessions. README.md's "Benchmark" section
  * says what is measured and shows the figures. Flags: --quick (short phases, 500 streams, 2,000
  * sessions), --seconds N (per phase), --concurrency 1,16,64, --targets direct,relay,proxy,fast,route,
- * --skip streams2k,sessions10k, --streams N, --sessions N, --profile DIR (a CPU profile of each Gatehouse load phase, e.g. DIR/fast-c16.cpuprofile; profiling
+ * --skip streams2k,sessions10k, --streams N, --sessions N, --profile DIR (a CPU profile of each load phase of a target in its own process, e.g. DIR/fast-path-c16.cpuprofile, DIR/relay-c16.cpuprofile; profiling
  * costs CPU, so that run's CPU figures are higher).
  *
  * Upstream: a raw node:http JSON-RPC MCP upstream (scripts/bench/child.ts), not the SDK, so the
@@ -32,6 +32,7 @@ import {
   openSession,
   openStream,
   type Phase,
+  PRODUCTION_LOG_LEVEL,
   redisPrefixBytes,
   redisUsed,
   startChild,
@@ -129,7 +130,7 @@ const warmUpAndLoad = async (
 
 const PROFILE_DIR = flag("profile");
 const profileFileOf = (target: Target, concurrency: number) => {
-  if (PROFILE_DIR === undefined || !target.name.startsWith("gatehouse")) return undefined;
+  if (PROFILE_DIR === undefined || target.child === undefined) return undefined;
   mkdirSync(PROFILE_DIR, { recursive: true });
   return path.join(
     PROFILE_DIR,
@@ -261,7 +262,7 @@ async function main() {
       gatehouseEnv = await prepareGatehouseEnv("http://127.0.0.1:1");
       const { publicId, token } = await seedConnection(upstreamUrl);
       for (const mode of ["fast", "route"].filter((mode) => TARGETS.includes(mode))) {
-        const child = await startChild(mode, gatehouseEnv.vars);
+        const child = await startChild(mode, { ...gatehouseEnv.vars, LOG_LEVEL: PRODUCTION_LOG_LEVEL });
         targets.push({
           name: mode === "fast" ? "gatehouse fast path" : "gatehouse route handler",
           url: `http://127.0.0.1:${child.port}/mcp/${publicId}`,

@@ -16,6 +16,7 @@ import {
   MB,
   openSession,
   openStream,
+  PRODUCTION_LOG_LEVEL,
   percentile,
   startChild,
   type Target,
@@ -72,7 +73,7 @@ async function main() {
   let gateway: Awaited<ReturnType<typeof startChild>> | undefined;
   try {
     const { publicId, token } = await seedConnection(upstreamUrl);
-    gateway = await startChild("fast", env.vars);
+    gateway = await startChild("fast", { ...env.vars, LOG_LEVEL: PRODUCTION_LOG_LEVEL });
     const target: Target = {
       name: "gatehouse fast path",
       url: `http://127.0.0.1:${gateway.port}/mcp/${publicId}`,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Readable } from "node:stream";
 import {
   createDatabase,
@@ -75,23 +76,28 @@ export async function listen(
 }
 
 /**
- * The fast path: what the production front (server/http/server.ts) does for /mcp/* — its own
- * request id and the socket's client address, then the node adapter — without starting Next for
- * the page routes (nothing on /mcp/* touches Next there).
+ * The fast path: the production front itself (server/http/server.ts: request id, client address,
+ * forwarding-header scrubbing, access log and metrics, then the node adapter), with no page server
+ * behind it (nothing on /mcp/* touches Next).
  */
 export async function startFastPath(port = 0): Promise<Listening> {
-  const { serveMcpNode } = await import("@/server/mcp/adapters/node");
-  return listen((req, res) => {
-    const requestId = randomUUID();
-    for (const name of Object.keys(req.headers))
-      if (name.startsWith("x-forwarded-") || name.startsWith("x-gatehouse-")) delete req.headers[name];
-    res.setHeader("x-request-id", requestId);
-    res.setHeader("x-content-type-options", "nosniff");
-    void serveMcpNode(req, res, { clientIp: req.socket.remoteAddress ?? null, requestId }).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  }, port);
+  const { startGatehouseServer } = await import("@/server/http/server");
+  const { env } = await import("@/server/env");
+  const { NO_PAGES } = await import("@/tests/fixtures/mcp-gateway");
+  const started = await startGatehouseServer(
+    { ...env(), PORT: port, HOST: "127.0.0.1" },
+    { dev: false, dir: path.resolve(import.meta.dirname, "../.."), pages: NO_PAGES },
+  );
+  const address = started.server.address() as AddressInfo;
+  return {
+    server: started.server,
+    port: address.port,
+    close: async () => {
+      const closing = started.close();
+      started.server.closeAllConnections();
+      await closing;
+    },
+  };
 }
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;

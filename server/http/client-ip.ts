@@ -21,10 +21,25 @@ function normalize(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+// BlockList.check costs a few microseconds (it crosses into C++ with a new SocketAddress), and it
+// runs on every request, mostly for the same few peers: answers are kept per list and address.
+const MAX_REMEMBERED = 4096;
+const remembered = new WeakMap<BlockList, Map<string, boolean>>();
+
 function isTrusted(list: BlockList, address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return false;
-  return list.check(address, family === 6 ? "ipv6" : "ipv4");
+  let answers = remembered.get(list);
+  if (answers === undefined) {
+    answers = new Map();
+    remembered.set(list, answers);
+  }
+  let trusted = answers.get(address);
+  if (trusted === undefined) {
+    const family = isIP(address);
+    trusted = family !== 0 && list.check(address, family === 6 ? "ipv6" : "ipv4");
+    if (answers.size >= MAX_REMEMBERED) answers.clear();
+    answers.set(address, trusted);
+  }
+  return trusted;
 }
 
 export function resolveClientIp(options: {

@@ -4,7 +4,7 @@ import next from "next";
 import { db } from "../db";
 import type { Env } from "../env";
 import { logger } from "../logger";
-import { isMcpPath, serveMcpNode } from "../mcp/adapters/node";
+import { isMcpPath, serveMcpNode, splitRequestTarget } from "../mcp/adapters/node";
 import { metrics, routeGroup } from "../ops/metrics";
 import { tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
 import { resolveClientIp, trustedProxyList } from "./client-ip";
@@ -68,8 +68,8 @@ export async function startGatehouseServer(
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? "/", publicOrigin);
-    const route = routeGroup(url.pathname);
+    const { path: pathname } = splitRequestTarget(req.url ?? "/");
+    const route = routeGroup(pathname);
 
     const client = resolveClientIp({
       socketAddress: req.socket.remoteAddress,
@@ -89,7 +89,7 @@ export async function startGatehouseServer(
         if (name.startsWith("x-forwarded-")) delete req.headers[name];
     }
     // MCP endpoints (agents, JSON and SSE only) skip the page machinery: no nonce, no CSP.
-    const isMcp = isMcpPath(url.pathname);
+    const isMcp = isMcpPath(pathname);
     req.headers["x-request-id"] = requestId;
     req.headers["x-gatehouse-client-ip"] = client.ip;
     res.setHeader("x-request-id", requestId);
@@ -107,12 +107,16 @@ export async function startGatehouseServer(
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       httpRequests.inc({ method: req.method ?? "GET", route, status: String(res.statusCode) });
       httpDuration.observe({ method: req.method ?? "GET", route }, seconds);
-      if (!QUIET_ROUTES.has(route) || res.statusCode >= 500) {
-        log.info(
+      // Health checks, metrics scrapes and static files are not logged unless they fail; MCP
+      // exchanges that succeed are logged at debug only: each one is in the audit log already, and
+      // a line per tool call would be the bulk of the log (and a write per call).
+      const isQuiet = res.statusCode < 500 && (QUIET_ROUTES.has(route) || (isMcp && res.statusCode < 400));
+      if (!isQuiet || log.isLevelEnabled("debug")) {
+        log[isQuiet ? "debug" : "info"](
           {
             requestId,
             method: req.method,
-            path: url.pathname,
+            path: pathname,
             status: res.statusCode,
             ms: Math.round(seconds * 1000),
             ip: client.ip,

@@ -140,7 +140,8 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
   let message: JsonRpcMessage | null = null;
   /** a JSON-RPC batch (2025-03-26 sessions only: batch.ts) */
   let batch: JsonRpcMessage[] | null = null;
-  let connection: ConnectionRow | null = null;
+  /** the connection row, once the policy has read it (for the audit of a denial) */
+  const seen: { connection: ConnectionRow | null } = { connection: null };
   try {
     // Credential, access epochs, rate-limit counters and the session: one Redis round trip when the
     // credential is cached (policy-cache.ts).
@@ -166,9 +167,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       principal: signedIn,
       publicId,
       epochs: authenticated.epochs,
-      onConnection: (row) => {
-        connection = row;
-      },
+      seen,
     });
     const outboundPolicy = accessing.then((result) => result.outboundPolicy);
     // Observed here so an early answer (a denial) leaves no unhandled rejection behind.
@@ -254,7 +253,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
     return failureResponse(deps, request, error, {
       metadataUrl,
       principal,
-      connection,
+      connection: seen.connection,
       message,
     });
   }

@@ -366,7 +366,8 @@ export function rateLimited(limited: RateLimitExceeded): PolicyDenied {
 
 /**
  * The connection's policy decision and the outbound allow-list, from the cache when the epochs
- * read for this request match. `onConnection` learns the connection row (for denial audits).
+ * read for this request match. The connection row is noted in `seen` as soon as it is known (for
+ * denial audits).
  */
 export async function accessCached(
   deps: McpDeps,
@@ -374,7 +375,7 @@ export async function accessCached(
     principal: McpPrincipal;
     publicId: string;
     epochs: Epochs | null;
-    onConnection: (row: ConnectionRow | null) => void;
+    seen?: { connection: ConnectionRow | null };
   },
 ): Promise<{ access: ConnectionAccess; outboundPolicy: Promise<OutboundPolicy> }> {
   const cache = cacheOf(deps);
@@ -382,14 +383,14 @@ export async function accessCached(
   const now = Date.now();
   const cached = cache.access.get(key);
   if (cached && sameEpochs(cached.epochs, input.epochs) && now - cached.storedAt < cache.maxAgeMs) {
-    input.onConnection(cached.access.connection);
+    if (input.seen) input.seen.connection = cached.access.connection;
     return { access: cached.access, outboundPolicy: Promise.resolve(cached.outboundPolicy) };
   }
   cache.access.delete(key);
   const outboundPolicy = getOutboundPolicy(deps.db());
   outboundPolicy.catch(() => undefined);
   const row = await loadConnection(deps.db(), input.publicId);
-  input.onConnection(row);
+  if (input.seen) input.seen.connection = row;
   const access = await evaluateAccess({ db: deps.db(), principal: input.principal, connection: row });
   const epochs = input.epochs;
   if (epochs !== null)
@@ -429,7 +430,6 @@ export async function recheckAccess(
       principal: authenticated.principal,
       publicId: input.publicId,
       epochs: authenticated.epochs,
-      onConnection: () => undefined,
     });
     if (input.sessionId === null) return "allowed";
     const session =

@@ -67,6 +67,59 @@ export class RateLimitLeases {
   }
 }
 
+type ScopeCheck = { scope: "token" | "user"; limit: number; key: string; size: number };
+
+function firstExceeded(
+  checks: readonly ScopeCheck[],
+  counts: readonly number[],
+  retryAfterSeconds: number,
+): RateLimitExceeded | null {
+  for (let index = 0; index < checks.length; index++) {
+    const check = checks[index] as ScopeCheck;
+    if ((counts[index] as number) > check.limit)
+      return { scope: check.scope, limit: check.limit, retryAfterSeconds };
+  }
+  return null;
+}
+
+/** Every count came from a lease this instance holds: nothing to ask Redis. */
+class CountedHere implements RateLimitCheck {
+  readonly count = 0;
+  constructor(private readonly exceeded: RateLimitExceeded | null) {}
+  queue(): void {}
+  read(): RateLimitExceeded | null {
+    return this.exceeded;
+  }
+}
+
+/** Counts reserved (or, without leases, counted one by one) on the request's Redis pipeline. */
+class CountedInRedis implements RateLimitCheck {
+  readonly count: number;
+  constructor(
+    private readonly checks: readonly ScopeCheck[],
+    private readonly window: number,
+    private readonly retryAfterSeconds: number,
+    private readonly leases: RateLimitLeases | undefined,
+  ) {
+    this.count = checks.length * 2;
+  }
+
+  queue(pipeline: ChainableCommander): void {
+    for (const check of this.checks)
+      pipeline.incrby(check.key, check.size).pexpire(check.key, RATE_WINDOW_MS + 5_000);
+  }
+
+  read(replies: unknown[], offset: number): RateLimitExceeded | null {
+    const { checks, leases, window } = this;
+    const counts = checks.map((check, index) => {
+      const total = Number(replies[offset + index * 2]);
+      if (!Number.isFinite(total)) throw new Error("rate limit counter unreadable");
+      return leases ? leases.reserve(check.key, window, total, check.size) : total;
+    });
+    return firstExceeded(checks, counts, this.retryAfterSeconds);
+  }
+}
+
 export function rateLimitCheck(options: {
   limits: RateLimits;
   key: (...parts: string[]) => string;
@@ -76,51 +129,36 @@ export function rateLimitCheck(options: {
   /** this instance's reserved counts; without them every request counts in Redis */
   leases?: RateLimitLeases;
 }): RateLimitCheck {
+  const { limits, leases } = options;
   const window = Math.floor(options.now / RATE_WINDOW_MS);
   const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * RATE_WINDOW_MS - options.now) / 1000));
-  const checks: { scope: "token" | "user"; limit: number; key: string; size: number }[] = [];
-  if (options.limits.perToken > 0)
+  const checks: ScopeCheck[] = [];
+  if (limits.perToken > 0)
     checks.push({
       scope: "token",
-      limit: options.limits.perToken,
+      limit: limits.perToken,
       key: options.key("mcp-rate", "token", options.tokenId, String(window)),
-      size: options.leases ? leaseSize(options.limits.perToken) : 1,
+      size: leases ? leaseSize(limits.perToken) : 1,
     });
-  if (options.limits.perUser > 0)
+  if (limits.perUser > 0)
     checks.push({
       scope: "user",
-      limit: options.limits.perUser,
+      limit: limits.perUser,
       key: options.key("mcp-rate", "user", options.userId, String(window)),
-      size: options.leases ? leaseSize(options.limits.perUser) : 1,
+      size: leases ? leaseSize(limits.perUser) : 1,
     });
-  const exceeded = (counts: number[]): RateLimitExceeded | null => {
-    for (const [index, check] of checks.entries())
-      if ((counts[index] as number) > check.limit)
-        return { scope: check.scope, limit: check.limit, retryAfterSeconds };
-    return null;
-  };
 
   // Every count from a lease already held, taken now (synchronously, so no other request can take
   // the same ones), or none: a request that needs one round trip reserves anew for all its scopes.
-  const leases = options.leases;
   if (leases !== undefined) {
-    const local = checks.map((check) => leases.take(check.key, window));
-    if (local.every((count) => count !== null))
-      return { count: 0, queue: () => undefined, read: () => exceeded(local as number[]) };
+    const local: number[] = [];
+    for (const check of checks) {
+      const count = leases.take(check.key, window);
+      if (count === null) break;
+      local.push(count);
+    }
+    if (local.length === checks.length)
+      return new CountedHere(firstExceeded(checks, local, retryAfterSeconds));
   }
-  return {
-    count: checks.length * 2,
-    queue(pipeline) {
-      for (const check of checks)
-        pipeline.incrby(check.key, check.size).pexpire(check.key, RATE_WINDOW_MS + 5_000);
-    },
-    read(replies, offset) {
-      const counts = checks.map((check, index) => {
-        const total = Number(replies[offset + index * 2]);
-        if (!Number.isFinite(total)) throw new Error("rate limit counter unreadable");
-        return leases ? leases.reserve(check.key, window, total, check.size) : total;
-      });
-      return exceeded(counts);
-    },
-  };
+  return new CountedInRedis(checks, window, retryAfterSeconds, leases);
 }

@@ -36,6 +36,7 @@ import {
 import { acceptedResponse, BASE_HEADERS, jsonResponse, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
 import { recordCancelled, streamAnswer } from "./streams";
+import { Cancellation } from "./upstream/cancellation";
 import type { UpstreamConnector } from "./upstream/connector";
 import { readAll, release, UpstreamFailure, type UpstreamResponse } from "./upstream/http-client";
 import { connectorFor } from "./upstream/select";
@@ -231,32 +232,37 @@ export async function relayRequest(exchange: Exchange, message: JsonRpcRequest):
   const connector = connectorFor(exchange);
   // Until the answer starts streaming (streamAnswer then takes over), the agent's cancellation
   // abandons the upstream request here: its answer would never come.
-  const cancel = {
-    requested: false,
-    abort: new AbortController(),
-    upstream: null as UpstreamResponse | null,
-  };
+  const cancel: AgentCancel = { requested: false, abort: new Cancellation(), upstream: null };
   const forgetCancel =
     exchange.sessionId === null
-      ? () => undefined
+      ? null
       : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
           cancel.requested = true;
           cancel.abort.abort();
           cancel.upstream?.destroy();
         });
-  const cancelled = async () => {
-    await recordCancelled(exchange, message, requestText);
-    return jsonResponse(
-      200,
-      serialize(errorResponse(message.id, RPC_ERROR.REQUEST_CANCELLED, "The request was cancelled.")),
-    );
-  };
   try {
-    return await relayToUpstream(exchange, message, requestText, connector, cancel, cancelled);
+    return await relayToUpstream(exchange, message, requestText, connector, cancel);
   } finally {
     // Past this point a stream answer registers its own (streamAnswer); nothing else waits.
-    forgetCancel();
+    forgetCancel?.();
   }
+}
+
+/** The agent's cancellation of a request whose answer has not started streaming. */
+type AgentCancel = { requested: boolean; abort: Cancellation; upstream: UpstreamResponse | null };
+
+/** The answer to a request the agent cancelled: audited as CANCELLED, answered with an error. */
+async function answerCancelled(
+  exchange: Exchange,
+  message: JsonRpcRequest,
+  requestText: string,
+): Promise<McpHttpResponse> {
+  await recordCancelled(exchange, message, requestText);
+  return jsonResponse(
+    200,
+    serialize(errorResponse(message.id, RPC_ERROR.REQUEST_CANCELLED, "The request was cancelled.")),
+  );
 }
 
 async function relayToUpstream(
@@ -264,16 +270,15 @@ async function relayToUpstream(
   message: JsonRpcRequest,
   requestText: string,
   connector: UpstreamConnector,
-  cancel: { requested: boolean; abort: AbortController; upstream: UpstreamResponse | null },
-  cancelled: () => Promise<McpHttpResponse>,
+  cancel: AgentCancel,
 ): Promise<McpHttpResponse> {
   let upstream: UpstreamResponse;
   try {
-    upstream = await connector.withRecovery(() =>
-      connector.post(requestText, { signal: cancel.abort.signal }),
-    );
+    upstream = await connector.withRecovery(() => connector.post(requestText, { signal: cancel.abort }));
   } catch (error) {
-    return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
+    return cancel.requested
+      ? answerCancelled(exchange, message, requestText)
+      : answerFailure(exchange, message, requestText, error);
   }
   cancel.upstream = upstream;
   if (upstream.status === 200 && upstream.mediaType === "text/event-stream")
@@ -283,7 +288,9 @@ async function relayToUpstream(
     try {
       text = await readAll(upstream.body);
     } catch (error) {
-      return cancel.requested ? cancelled() : answerFailure(exchange, message, requestText, error);
+      return cancel.requested
+        ? answerCancelled(exchange, message, requestText)
+        : answerFailure(exchange, message, requestText, error);
     }
     const parsed = parseMessage(text, UPSTREAM_MAX_DEPTH);
     if (!parsed.ok || parsed.message.kind !== "response" || parsed.message.id !== message.id)

@@ -24,9 +24,22 @@ export function acceptedMediaTypes(accept: string | undefined): Set<string> {
  * wildcards do not count, since the client promises to handle both forms of answer.
  */
 export function acceptsPostResponses(accept: string | undefined): boolean {
-  const types = acceptedMediaTypes(accept);
-  return types.has("application/json") && types.has("text/event-stream");
+  if (accept === undefined) return false;
+  // Agents send one of a few Accept values on every POST, so each value is judged once.
+  let accepted = postAcceptAnswers.get(accept);
+  if (accepted === undefined) {
+    const types = acceptedMediaTypes(accept);
+    accepted = types.has("application/json") && types.has("text/event-stream");
+    if (accept.length <= 200) {
+      if (postAcceptAnswers.size >= MAX_REMEMBERED_ACCEPT) postAcceptAnswers.clear();
+      postAcceptAnswers.set(accept, accepted);
+    }
+  }
+  return accepted;
 }
+
+const MAX_REMEMBERED_ACCEPT = 256;
+const postAcceptAnswers = new Map<string, boolean>();
 
 export function acceptsEventStream(accept: string | undefined): boolean {
   return acceptedMediaTypes(accept).has("text/event-stream");

@@ -53,4 +53,16 @@ describe("client IP resolution (PROTOCOL X8)", () => {
       "127.0.0.1",
     );
   });
+
+  it("judges each list on its own, however often the same address comes back", () => {
+    const others = trustedProxyList(["203.0.113.0/24"]);
+    for (let round = 0; round < 3; round++) {
+      expect(resolveClientIp({ socketAddress: "10.1.2.3", forwardedFor: "6.6.6.6", trusted }).ip).toBe(
+        "6.6.6.6",
+      );
+      expect(
+        resolveClientIp({ socketAddress: "10.1.2.3", forwardedFor: "6.6.6.6", trusted: others }).ip,
+      ).toBe("10.1.2.3");
+    }
+  });
 });

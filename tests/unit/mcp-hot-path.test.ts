@@ -11,6 +11,8 @@ import { serveMcpNode } from "@/server/mcp/adapters/node";
 import { uuidv7 } from "@/server/mcp/audit";
 import { readBody } from "@/server/mcp/body";
 import type { McpHttpRequest } from "@/server/mcp/http-types";
+import { acceptsPostResponses } from "@/server/mcp/request-checks";
+import { Cancellation } from "@/server/mcp/upstream/cancellation";
 import {
   DEFAULT_UPSTREAM_LIMITS,
   type DialTarget,
@@ -53,6 +55,8 @@ beforeAll(async () => {
     } else if (path === "/large") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end("x".repeat(4096));
+    } else if (path === "/hang") {
+      // answers nothing: only an abort or a timeout ends the request
     } else if (path === "/silent") {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("{");
@@ -117,6 +121,77 @@ describe("upstream answers", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(sockets.size).toBe(2);
+  });
+});
+
+describe("cancelling an upstream request", () => {
+  it("a Cancellation runs each listener once, in order, and none added or removed before it fires", () => {
+    const cancel = new Cancellation();
+    const calls: string[] = [];
+    const removed = () => calls.push("removed");
+    cancel.addEventListener("abort", () => calls.push("first"));
+    cancel.addEventListener("abort", removed);
+    cancel.addEventListener("abort", () => calls.push("second"));
+    cancel.removeEventListener("abort", removed);
+    cancel.abort();
+    cancel.abort();
+    cancel.addEventListener("abort", () => calls.push("late"));
+    expect(calls).toEqual(["first", "second"]);
+    expect(cancel.aborted).toBe(true);
+  });
+
+  it("abandons a request in flight, and refuses to start one already cancelled", async () => {
+    const cancel = new Cancellation();
+    const pending = upstreamRequest({
+      target: target("/hang"),
+      method: "POST",
+      headers: {},
+      body: "{}",
+      limits: DEFAULT_UPSTREAM_LIMITS,
+      signal: cancel,
+    });
+    setTimeout(() => cancel.abort(), 20);
+    const failure = await pending.catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UpstreamFailure);
+    expect((failure as UpstreamFailure).message).toMatch(/abandoned/);
+    const late = await upstreamRequest({
+      target: target("/json"),
+      method: "POST",
+      headers: {},
+      body: "{}",
+      limits: DEFAULT_UPSTREAM_LIMITS,
+      signal: cancel,
+    }).catch((error: unknown) => error);
+    expect((late as UpstreamFailure).message).toMatch(/abandoned/);
+  });
+
+  it("takes an AbortSignal as well (GET streams pass the client's)", async () => {
+    const abort = new AbortController();
+    const pending = upstreamRequest({
+      target: target("/hang"),
+      method: "POST",
+      headers: {},
+      body: "{}",
+      limits: DEFAULT_UPSTREAM_LIMITS,
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(), 20);
+    expect(((await pending.catch((error: unknown) => error)) as UpstreamFailure).kind).toBe("unreachable");
+  });
+});
+
+describe("Accept on POST (T7), judged once per value", () => {
+  it("gives the same answer the first time and every time after", () => {
+    const values: [string | undefined, boolean][] = [
+      ["application/json, text/event-stream", true],
+      ["text/event-stream;q=1, application/json;q=0.5", true],
+      ["application/json;q=0, text/event-stream", false],
+      ["application/json", false],
+      ["*/*", false],
+      [undefined, false],
+    ];
+    for (let round = 0; round < 3; round++)
+      for (const [accept, expected] of values) expect(acceptsPostResponses(accept)).toBe(expected);
   });
 });
 

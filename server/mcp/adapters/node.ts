@@ -25,34 +25,21 @@ export function isMcpPath(pathname: string): boolean {
 // fragment, so WHATWG parsing would return it unchanged (a leading "//" is excluded separately).
 const CANONICAL_PATH = /^\/[A-Za-z0-9_\-/]*$/;
 
-function splitUrl(raw: string): { path: string; search: string } {
+/** A request target's path, in canonical form, and its query ("" when none). */
+export function splitRequestTarget(raw: string): { path: string; search: string } {
   if (CANONICAL_PATH.test(raw) && raw[1] !== "/") return { path: raw, search: "" };
   // WHATWG parsing resolves dot segments ("/mcp/../mcp/x"), so the path is judged in canonical form.
-  const url = new URL(raw, "http://gatehouse.invalid");
-  return { path: url.pathname, search: url.search };
+  // A target it cannot parse has no path the handler serves (it answers 404).
+  try {
+    const url = new URL(raw, "http://gatehouse.invalid");
+    return { path: url.pathname, search: url.search };
+  } catch {
+    return { path: "", search: "" };
+  }
 }
 
 /** How long the unread rest of a refused body is read and discarded before the socket is cut. */
 const LINGER_MS = 2_000;
-
-/**
- * The body as an iterable whose early exit (a body over the limit) stops reading without destroying
- * the socket, so the 413 can still be written (see answerBeforeBody).
- */
-function bodyOf(req: IncomingMessage): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]() {
-      const inner = req[Symbol.asyncIterator]();
-      return {
-        next: () => inner.next(),
-        return: async () => {
-          req.pause();
-          return { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
 
 /**
  * An answer given before the request body was read (a 413 on a declared or counted size): it is sent
@@ -82,46 +69,130 @@ async function answerBeforeBody(req: IncomingMessage, res: ServerResponse, body:
 }
 
 /**
- * `iterable`, which can also be read whole with plain stream events (body.ts WholeBody). Over the
- * limit, reading stops the way `iterable`'s early exit stops it.
+ * The request as the handler sees it (http-types.ts). A class, so that what the handler calls
+ * (header, the signal, the body) is made once per process and not as closures per request.
  */
-function wholeBody(req: IncomingMessage, iterable: AsyncIterable<Uint8Array>): WholeBody {
-  return {
-    [Symbol.asyncIterator]: () => iterable[Symbol.asyncIterator](),
-    readWhole: (limit) =>
-      new Promise((resolve, reject) => {
-        const chunks: Uint8Array[] = [];
-        let total = 0;
-        const stop = () => {
-          req.off("data", onData);
-          req.off("end", onEnd);
-          req.off("error", onBroken);
-          req.off("close", onBroken);
-        };
-        const onData = (chunk: Buffer) => {
-          total += chunk.byteLength;
-          if (total <= limit) {
-            chunks.push(chunk);
-            return;
-          }
-          stop();
-          void iterable[Symbol.asyncIterator]().return?.();
-          resolve("too_large");
-        };
-        const onEnd = () => {
-          stop();
-          resolve(chunks);
-        };
-        const onBroken = () => {
-          stop();
-          reject(new Error("the request body broke off"));
-        };
-        req.on("data", onData);
-        req.once("end", onEnd);
-        req.once("error", onBroken);
-        req.once("close", onBroken);
-      }),
-  };
+class NodeMcpRequest implements McpHttpRequest, WholeBody {
+  readonly method: string;
+  readonly path: string;
+  readonly search: string;
+  readonly contentLength: number | undefined;
+  readonly clientIp: string | null;
+  readonly requestId: string;
+  /** made on first use: a plain JSON exchange never looks at it */
+  private abort: AbortController | undefined;
+  private isGone = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    context: NodeContext,
+  ) {
+    const { path, search } = splitRequestTarget(req.url ?? "/");
+    this.method = (req.method ?? "GET").toUpperCase();
+    this.path = path;
+    this.search = search;
+    const declared = req.headers["content-length"];
+    this.contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
+    this.clientIp = context.clientIp;
+    this.requestId = context.requestId;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  get signal(): AbortSignal {
+    if (this.abort === undefined) {
+      this.abort = new AbortController();
+      if (this.isGone) this.abort.abort();
+    }
+    return this.abort.signal;
+  }
+
+  /** The client went away before the response was complete. */
+  gone(): void {
+    this.isGone = true;
+    this.abort?.abort();
+  }
+
+  get body(): WholeBody {
+    return this;
+  }
+
+  /**
+   * The body as chunks. An early exit (a body over the limit) stops reading without destroying the
+   * socket, so the 413 can still be written (see answerBeforeBody).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    const { req } = this;
+    const inner = req[Symbol.asyncIterator]();
+    return {
+      next: () => inner.next(),
+      return: async () => {
+        req.pause();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** The body whole, with plain stream events (body.ts WholeBody); over the limit, reading stops as above. */
+  readWhole(limit: number): Promise<Uint8Array[] | "too_large"> {
+    return new Promise((resolve, reject) => {
+      new WholeBodyReader(this.req, limit, resolve, reject).start();
+    });
+  }
+}
+
+/** Collects a request body under a limit (a class: its handlers are bound once per body, not made as closures). */
+class WholeBodyReader {
+  private readonly chunks: Uint8Array[] = [];
+  private total = 0;
+  private readonly onData = this.data.bind(this);
+  private readonly onEnd = this.end.bind(this);
+  private readonly onBroken = this.broken.bind(this);
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly limit: number,
+    private readonly resolve: (chunks: Uint8Array[] | "too_large") => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  start(): void {
+    this.req.on("data", this.onData);
+    this.req.once("end", this.onEnd);
+    this.req.once("error", this.onBroken);
+    this.req.once("close", this.onBroken);
+  }
+
+  private stop(): void {
+    this.req.off("data", this.onData);
+    this.req.off("end", this.onEnd);
+    this.req.off("error", this.onBroken);
+    this.req.off("close", this.onBroken);
+  }
+
+  private data(chunk: Buffer): void {
+    this.total += chunk.byteLength;
+    if (this.total <= this.limit) {
+      this.chunks.push(chunk);
+      return;
+    }
+    this.stop();
+    this.req.pause();
+    this.resolve("too_large");
+  }
+
+  private end(): void {
+    this.stop();
+    this.resolve(this.chunks);
+  }
+
+  private broken(): void {
+    this.stop();
+    this.reject(new Error("the request body broke off"));
+  }
 }
 
 function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
@@ -143,42 +214,13 @@ export async function serveMcpNode(
   context: NodeContext,
   handler: Handler = mcpHandler(),
 ): Promise<void> {
-  // The signal is made on first use: a plain JSON exchange never looks at it.
-  let abort: AbortController | undefined;
-  let isGone = false;
-  const signal = () => {
-    if (abort === undefined) {
-      abort = new AbortController();
-      if (isGone) abort.abort();
-    }
-    return abort.signal;
-  };
+  const request = new NodeMcpRequest(req, context);
   res.once("close", () => {
-    if (res.writableFinished) return;
-    isGone = true;
-    abort?.abort();
+    if (!res.writableFinished) request.gone();
   });
-  const declared = req.headers["content-length"];
-  const contentLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
   let response: McpHttpResponse;
   try {
-    const { path, search } = splitUrl(req.url ?? "/");
-    response = await handler({
-      method: (req.method ?? "GET").toUpperCase(),
-      path,
-      search,
-      header: (name) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value.join(", ") : value;
-      },
-      contentLength,
-      body: wholeBody(req, bodyOf(req)),
-      clientIp: context.clientIp,
-      requestId: context.requestId,
-      get signal() {
-        return signal();
-      },
-    });
+    response = await handler(request);
   } catch (error) {
     logger()
       .child({ component: "mcp" })
@@ -205,7 +247,7 @@ export async function serveMcpNode(
   // SSE: headers go out at once, or an idle stream leaves the client waiting (ENVIRONMENT.md).
   res.flushHeaders();
   try {
-    await body(sinkFor(res, signal()));
+    await body(sinkFor(res, request.signal));
   } catch (error) {
     logger()
       .child({ component: "mcp" })

@@ -11,6 +11,7 @@ import {
 } from "../jsonrpc";
 import { isSupportedVersion, type ProtocolVersion } from "../protocol";
 import { SseParser } from "../sse";
+import type { AbortLike } from "./cancellation";
 import {
   type DialTarget,
   readAll,
@@ -19,6 +20,7 @@ import {
   UpstreamFailure,
   type UpstreamResponse,
   upstreamRequest,
+  withBody,
 } from "./http-client";
 
 /**
@@ -56,7 +58,7 @@ export class UpstreamConnector {
 
   async post(
     body: string,
-    options: { withSession?: boolean; signal?: AbortSignal } = {},
+    options: { withSession?: boolean; signal?: AbortLike } = {},
   ): Promise<UpstreamResponse> {
     return upstreamRequest({
       target: await this.dial(),
@@ -234,18 +236,18 @@ async function lostSessionAnswer(
   try {
     text = await readAll(response.body);
   } catch {
-    return { lost: false, response: { ...response, body: (async function* () {})() } };
+    return { lost: false, response: withBody(response, (async function* () {})()) };
   }
   const message = text.length <= MAX_REFUSAL_BYTES ? errorMessageOf(text) : null;
   const body = Buffer.from(text, "utf8");
   return {
     lost: message !== null && /\bsession\b/i.test(message),
-    response: {
-      ...response,
-      body: (async function* () {
+    response: withBody(
+      response,
+      (async function* () {
         yield body;
       })(),
-    },
+    ),
   };
 }
 

@@ -1,8 +1,9 @@
 import { lookup } from "node:dns/promises";
-import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
-import { isIP } from "node:net";
+import { isIP, type Socket } from "node:net";
 import { checkOutboundUrl, type OutboundPolicy, type Resolver } from "../../security/outbound-url";
+import type { AbortLike } from "./cancellation";
 
 /**
  * Outbound HTTP toward upstream MCP servers: node:http `request` with keep-alive agents (measured
@@ -167,6 +168,18 @@ export function release(response: UpstreamResponse): void {
   else response.destroy();
 }
 
+/** `response` with another body (one that was read early, replayed). */
+export function withBody(response: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamResponse {
+  return {
+    status: response.status,
+    headers: response.headers,
+    mediaType: response.mediaType,
+    body,
+    destroy: () => response.destroy(),
+    ...(response.discard !== undefined && { discard: () => response.discard?.() }),
+  };
+}
+
 function discardBody(response: IncomingMessage): void {
   if (response.readableEnded || response.destroyed) return;
   let seen = 0;
@@ -189,7 +202,7 @@ export type UpstreamRequestOptions = {
   limits: UpstreamLimits;
   /** a long-lived GET stream: own agent, no idle timeout, no total byte cap */
   isStream?: boolean;
-  signal?: AbortSignal;
+  signal?: AbortLike;
 };
 
 function mediaTypeOf(value: string | undefined): string {
@@ -197,20 +210,41 @@ function mediaTypeOf(value: string | undefined): string {
 }
 
 export function upstreamRequest(options: UpstreamRequestOptions): Promise<UpstreamResponse> {
-  const { target, limits } = options;
-  const { url } = target;
-  const isHttps = url.protocol === "https:";
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
-  const headers: Record<string, string> = { ...options.headers, host: url.host };
-  if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
-
   return new Promise<UpstreamResponse>((resolve, reject) => {
-    let settled = false;
-    const timers: NodeJS.Timeout[] = [];
-    const clearTimers = () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.length = 0;
-    };
+    new PendingRequest(options, resolve, reject).send();
+  });
+}
+
+/**
+ * One outbound request until its response headers arrive (or it fails): the connect and headers
+ * timeouts, the caller's abort, and network errors settle it once. A class rather than closures:
+ * this runs on every relayed message, and its methods are created once, not per request.
+ */
+class PendingRequest {
+  private settled = false;
+  private headersTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private request: ClientRequest | undefined;
+  private readonly onAbort = this.abandon.bind(this);
+
+  constructor(
+    private readonly options: UpstreamRequestOptions,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: UpstreamFailure) => void,
+  ) {}
+
+  send(): void {
+    const { options } = this;
+    const { target, limits } = options;
+    const { url } = target;
+    const isHttps = url.protocol === "https:";
+    const hostname = url.hostname.replace(/^\[|\]$/g, "");
+    const headers: Record<string, string> = { ...options.headers, host: url.host };
+    if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
+    if (options.signal?.aborted) {
+      this.abandon();
+      return;
+    }
     const request = (isHttps ? https : http).request({
       host: target.address,
       family: target.family,
@@ -221,33 +255,20 @@ export function upstreamRequest(options: UpstreamRequestOptions): Promise<Upstre
       agent: (options.isStream ? streamAgents : agents)[isHttps ? "https:" : "http:"],
       ...(isHttps && isIP(hostname) === 0 && { servername: hostname }),
     });
-    const fail = (error: UpstreamFailure) => {
-      if (settled) return;
-      settled = true;
-      clearTimers();
-      request.destroy(error);
-      reject(error);
-    };
-    const onAbort = () => fail(new UpstreamFailure("unreachable", "The request was abandoned."));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-
-    timers.push(
-      setTimeout(
-        () =>
-          fail(
-            new UpstreamFailure(
-              "timeout",
-              `The upstream did not answer within ${limits.headersTimeoutMs} ms.`,
-            ),
-          ),
-        limits.headersTimeoutMs,
-      ),
+    this.request = request;
+    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    this.headersTimer = setTimeout(
+      () =>
+        this.fail(
+          new UpstreamFailure("timeout", `The upstream did not answer within ${limits.headersTimeoutMs} ms.`),
+        ),
+      limits.headersTimeoutMs,
     );
-    request.on("socket", (socket) => {
+    request.on("socket", (socket: Socket) => {
       if (!socket.connecting) return;
-      const timer = setTimeout(
+      this.connectTimer = setTimeout(
         () =>
-          fail(
+          this.fail(
             new UpstreamFailure(
               "timeout",
               `Could not connect to the upstream within ${limits.connectTimeoutMs} ms.`,
@@ -255,12 +276,11 @@ export function upstreamRequest(options: UpstreamRequestOptions): Promise<Upstre
           ),
         limits.connectTimeoutMs,
       );
-      timers.push(timer);
-      socket.once("connect", () => clearTimeout(timer));
+      socket.once("connect", () => clearTimeout(this.connectTimer));
     });
     request.on("error", (error) => {
       if (error instanceof UpstreamFailure) return;
-      fail(
+      this.fail(
         new UpstreamFailure(
           "unreachable",
           `The upstream could not be reached (${describeNetworkError(error)}).`,
@@ -268,32 +288,73 @@ export function upstreamRequest(options: UpstreamRequestOptions): Promise<Upstre
         ),
       );
     });
-    request.on("response", (response: IncomingMessage) => {
-      if (settled) {
-        response.destroy();
-        return;
-      }
-      settled = true;
-      clearTimers();
-      const mediaType = mediaTypeOf(response.headers["content-type"]);
-      const cap = options.isStream
-        ? Number.POSITIVE_INFINITY
-        : mediaType === "text/event-stream"
-          ? limits.maxStreamBytes
-          : limits.maxMessageBytes;
-      const idleMs = options.isStream ? 0 : limits.idleTimeoutMs;
-      response.once("close", () => options.signal?.removeEventListener("abort", onAbort));
-      resolve({
-        status: response.statusCode ?? 502,
-        headers: response.headers,
-        mediaType,
-        body: new BoundedBody(response, cap, idleMs),
-        destroy: () => response.destroy(),
-        discard: () => discardBody(response),
-      });
-    });
+    request.on("response", (response: IncomingMessage) => this.answered(response));
     request.end(options.body);
-  });
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.headersTimer);
+    clearTimeout(this.connectTimer);
+  }
+
+  private abandon(): void {
+    this.fail(new UpstreamFailure("unreachable", "The request was abandoned."));
+  }
+
+  private fail(error: UpstreamFailure): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.clearTimers();
+    this.options.signal?.removeEventListener("abort", this.onAbort);
+    this.request?.destroy(error);
+    this.reject(error);
+  }
+
+  private answered(response: IncomingMessage): void {
+    if (this.settled) {
+      response.destroy();
+      return;
+    }
+    this.settled = true;
+    this.clearTimers();
+    const { options } = this;
+    const mediaType = mediaTypeOf(response.headers["content-type"]);
+    const cap = options.isStream
+      ? Number.POSITIVE_INFINITY
+      : mediaType === "text/event-stream"
+        ? options.limits.maxStreamBytes
+        : options.limits.maxMessageBytes;
+    // From here the caller ends the response itself (UpstreamResponse.destroy).
+    options.signal?.removeEventListener("abort", this.onAbort);
+    this.resolve(
+      new NodeUpstreamResponse(response, cap, options.isStream ? 0 : options.limits.idleTimeoutMs, mediaType),
+    );
+  }
+}
+
+class NodeUpstreamResponse implements UpstreamResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: BoundedBody;
+
+  constructor(
+    private readonly response: IncomingMessage,
+    cap: number,
+    idleMs: number,
+    readonly mediaType: string,
+  ) {
+    this.status = response.statusCode ?? 502;
+    this.headers = response.headers;
+    this.body = new BoundedBody(response, cap, idleMs);
+  }
+
+  destroy(): void {
+    this.response.destroy();
+  }
+
+  discard(): void {
+    discardBody(this.response);
+  }
 }
 
 /**
@@ -313,69 +374,102 @@ class BoundedBody implements AsyncIterable<Buffer> {
   }
 
   text(): Promise<string> {
-    const { response, cap, idleMs } = this;
     return new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      let idle: NodeJS.Timeout | undefined;
-      let settled = false;
-      const finish = (error: UpstreamFailure | null) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        response.off("data", onData);
-        response.off("end", onEnd);
-        response.off("error", onError);
-        response.off("close", onClose);
-        if (error === null) {
-          resolve(
-            chunks.length === 1
-              ? (chunks[0] as Buffer).toString("utf8")
-              : Buffer.concat(chunks).toString("utf8"),
-          );
-          return;
-        }
-        if (!response.complete || !response.readableEnded) response.destroy();
-        reject(error);
-      };
-      const arm = () => {
-        if (idleMs <= 0) return;
-        clearTimeout(idle);
-        idle = setTimeout(
-          () => finish(new UpstreamFailure("timeout", `The upstream went silent for ${idleMs} ms.`)),
-          idleMs,
-        );
-      };
-      const onData = (chunk: Buffer) => {
-        total += chunk.byteLength;
-        if (total > cap) {
-          finish(new UpstreamFailure("too_large", `The upstream's answer exceeded ${cap} bytes.`));
-          return;
-        }
-        chunks.push(chunk);
-        arm();
-      };
-      const onEnd = () => finish(null);
-      const onError = (error: Error) =>
-        finish(
-          error instanceof UpstreamFailure
-            ? error
-            : new UpstreamFailure("unreachable", "The upstream connection broke off.", { cause: error }),
-        );
-      const onClose = () => {
-        if (!response.readableEnded)
-          finish(new UpstreamFailure("unreachable", "The upstream connection broke off."));
-      };
-      if (response.readableEnded) {
-        finish(new UpstreamFailure("unreachable", "The upstream's answer was already read."));
-        return;
-      }
-      arm();
-      response.on("data", onData);
-      response.once("end", onEnd);
-      response.once("error", onError);
-      response.once("close", onClose);
+      new WholeTextReader(this.response, this.cap, this.idleMs, resolve, reject).start();
     });
+  }
+}
+
+/**
+ * Reads a response whole with plain stream events under the byte cap and the idle timeout (a class,
+ * so its handlers are bound methods rather than closures made per response).
+ */
+class WholeTextReader {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  private idle: NodeJS.Timeout | undefined;
+  private settled = false;
+  private readonly onData = this.data.bind(this);
+  private readonly onEnd = this.end.bind(this);
+  private readonly onError = this.error.bind(this);
+  private readonly onClose = this.close.bind(this);
+  private readonly onIdle = this.silent.bind(this);
+
+  constructor(
+    private readonly response: IncomingMessage,
+    private readonly cap: number,
+    private readonly idleMs: number,
+    private readonly resolve: (text: string) => void,
+    private readonly reject: (error: UpstreamFailure) => void,
+  ) {}
+
+  start(): void {
+    const { response } = this;
+    if (response.readableEnded) {
+      this.finish(new UpstreamFailure("unreachable", "The upstream's answer was already read."));
+      return;
+    }
+    this.arm();
+    response.on("data", this.onData);
+    response.once("end", this.onEnd);
+    response.once("error", this.onError);
+    response.once("close", this.onClose);
+  }
+
+  private arm(): void {
+    if (this.idleMs <= 0) return;
+    if (this.idle === undefined) this.idle = setTimeout(this.onIdle, this.idleMs);
+    else this.idle.refresh();
+  }
+
+  private silent(): void {
+    this.finish(new UpstreamFailure("timeout", `The upstream went silent for ${this.idleMs} ms.`));
+  }
+
+  private data(chunk: Buffer): void {
+    this.total += chunk.byteLength;
+    if (this.total > this.cap) {
+      this.finish(new UpstreamFailure("too_large", `The upstream's answer exceeded ${this.cap} bytes.`));
+      return;
+    }
+    this.chunks.push(chunk);
+    this.arm();
+  }
+
+  private end(): void {
+    this.finish(null);
+  }
+
+  private error(error: Error): void {
+    this.finish(
+      error instanceof UpstreamFailure
+        ? error
+        : new UpstreamFailure("unreachable", "The upstream connection broke off.", { cause: error }),
+    );
+  }
+
+  private close(): void {
+    if (!this.response.readableEnded)
+      this.finish(new UpstreamFailure("unreachable", "The upstream connection broke off."));
+  }
+
+  private finish(error: UpstreamFailure | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.idle);
+    const { response, chunks } = this;
+    response.off("data", this.onData);
+    response.off("end", this.onEnd);
+    response.off("error", this.onError);
+    response.off("close", this.onClose);
+    if (error === null) {
+      this.resolve(
+        chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"),
+      );
+      return;
+    }
+    if (!response.complete || !response.readableEnded) response.destroy();
+    this.reject(error);
   }
 }
 
