@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import path from "node:path";
 import type { Redis } from "ioredis";
+import { APP_NODE_FLAGS } from "@/server/runtime/children";
 import type { Usage } from "./probe";
 
 export type { Usage };
@@ -61,7 +62,14 @@ export const PRODUCTION_LOG_LEVEL = "info";
 /** A child.ts participant (upstream, relay, fast, route); resolves once it listens. */
 export async function startChild(mode: string, env: Record<string, string> = {}): Promise<Child> {
   const child = fork(CHILD, [mode], {
-    execArgv: ["--import", "tsx", "--expose-gc", ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : [])],
+    execArgv: [
+      // Gatehouse's processes run with the flags `npm start` gives its app process.
+      ...(mode === "fast" || mode === "route" ? APP_NODE_FLAGS : []),
+      "--import",
+      "tsx",
+      "--expose-gc",
+      ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
+    ],
     env: { ...process.env, ...env },
     // Logs go to a pipe, as in production (a supervisor or a log collector reads them), and are
     // drained here; only errors and fatal lines (pino levels 50 and 60) are shown.

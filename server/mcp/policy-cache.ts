@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { hash, randomInt } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
@@ -122,7 +122,7 @@ function cacheOf(deps: McpDeps): PolicyCache {
 const NO_LIMITS: RateLimits = { perToken: 0, perUser: 0 };
 
 function bearerKey(bearer: string): string {
-  return createHash("sha256").update(bearer).digest("base64url");
+  return hash("sha256", bearer, "base64url");
 }
 
 function sameEpochs(a: Epochs | null, b: Epochs | null): boolean {

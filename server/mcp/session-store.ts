@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { z } from "zod";
 import { logger } from "../logger";
@@ -115,7 +115,7 @@ return {1, ARGV[2]}
 
 /** The Redis name of a session: a hash of its id, so stored keys are not usable session ids. */
 export function sessionKeyHash(sessionId: string): string {
-  return createHash("sha256").update(sessionId).digest("base64url");
+  return hash("sha256", sessionId, "base64url");
 }
 
 /**

@@ -190,6 +190,14 @@ export function spawnChild(supervisor: Supervisor, spec: ChildSpec): Child {
 
 const EXIT_WITH_PARENT = pathToFileURL(path.join(import.meta.dirname, "exit-with-parent.mjs")).href;
 
+/**
+ * V8 flags of the app process (the HTTP front and the MCP proxy). Young-generation semi-spaces of
+ * 32 MB instead of V8's 16 MB: the proxy allocates short-lived objects on every relayed message, and
+ * with the larger nursery it scavenges half as often and promotes less; measured with `npm run bench`
+ * at 16 sessions, about 15% less CPU per call, for at most about 64 MB more memory under load.
+ */
+export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
+
 /** Arguments for a Node child: `script` with preloads, always including exit-with-parent.mjs. */
 export function nodeArgs(script: string, args: string[] = [], preloads: string[] = []): string[] {
   return [...[EXIT_WITH_PARENT, ...preloads].flatMap((preload) => ["--import", preload]), script, ...args];

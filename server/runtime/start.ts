@@ -10,7 +10,7 @@ import { bootEnv, parseEnv, processEnvWith } from "../env";
 import { checkPostgres, checkRedisServer } from "../ops/preflight";
 import { printBanner } from "./banner";
 import { ensureBuild } from "./build";
-import { type Child, nodeArgs, spawnChild } from "./children";
+import { APP_NODE_FLAGS, type Child, nodeArgs, spawnChild } from "./children";
 import { startDemoUpstreams } from "./demo-upstreams";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres";
 import {
@@ -295,7 +295,7 @@ async function run(supervisor: Supervisor): Promise<void> {
     const child = spawnChild(supervisor, {
       name,
       command: process.execPath,
-      args: nodeArgs(script, [], [tsx]),
+      args: [...(name === "app" ? APP_NODE_FLAGS : []), ...nodeArgs(script, [], [tsx])],
       cwd: ROOT,
       env: runtimeEnv,
       phase: PHASES.app,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APP_NODE_FLAGS } from "@/server/runtime/children";
 import {
   findProcesses,
   freePort,
@@ -129,6 +130,12 @@ describe("npm start with nothing configured", () => {
       expect(runtime.DATABASE_URL).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/gatehouse$/);
       expect(runtime.REDIS_URL).toMatch(/^redis:\/\/:[^@]+@127\.0\.0\.1:\d+$/);
       servicePorts = [runtime.DATABASE_URL, runtime.REDIS_URL].map((url) => Number(new URL(url ?? "").port));
+
+      // The app process runs with the V8 flags chosen for the proxy (server/runtime/children.ts).
+      const app = findProcesses(markers()).find((found) =>
+        found.args.some((arg) => arg.endsWith("server/http/main.ts")),
+      );
+      expect(app?.args).toEqual(expect.arrayContaining([...APP_NODE_FLAGS]));
     },
     6 * MINUTE,
   );
