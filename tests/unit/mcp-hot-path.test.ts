@@ -12,7 +12,7 @@ import { uuidv7 } from "@/server/mcp/audit";
 import { readBody } from "@/server/mcp/body";
 import type { McpHttpRequest } from "@/server/mcp/http-types";
 import { acceptsPostResponses } from "@/server/mcp/request-checks";
-import { Cancellation } from "@/server/mcp/upstream/cancellation";
+import { type AbortLike, Cancellation } from "@/server/mcp/upstream/cancellation";
 import {
   DEFAULT_UPSTREAM_LIMITS,
   type DialTarget,
@@ -140,43 +140,33 @@ describe("cancelling an upstream request", () => {
     expect(cancel.aborted).toBe(true);
   });
 
+  /** How a POST to `path` ends when `signal` is aborted 20 ms in (or was before it started). */
+  function abortedPost(path: string, signal: AbortLike, abort: () => void): Promise<unknown> {
+    const pending = upstreamRequest({
+      target: target(path),
+      method: "POST",
+      headers: {},
+      body: "{}",
+      limits: DEFAULT_UPSTREAM_LIMITS,
+      signal,
+    });
+    setTimeout(abort, 20);
+    return pending.catch((error: unknown) => error);
+  }
+
   it("abandons a request in flight, and refuses to start one already cancelled", async () => {
     const cancel = new Cancellation();
-    const pending = upstreamRequest({
-      target: target("/hang"),
-      method: "POST",
-      headers: {},
-      body: "{}",
-      limits: DEFAULT_UPSTREAM_LIMITS,
-      signal: cancel,
-    });
-    setTimeout(() => cancel.abort(), 20);
-    const failure = await pending.catch((error: unknown) => error);
+    const failure = await abortedPost("/hang", cancel, () => cancel.abort());
     expect(failure).toBeInstanceOf(UpstreamFailure);
     expect((failure as UpstreamFailure).message).toMatch(/abandoned/);
-    const late = await upstreamRequest({
-      target: target("/json"),
-      method: "POST",
-      headers: {},
-      body: "{}",
-      limits: DEFAULT_UPSTREAM_LIMITS,
-      signal: cancel,
-    }).catch((error: unknown) => error);
+    const late = await abortedPost("/json", cancel, () => undefined);
     expect((late as UpstreamFailure).message).toMatch(/abandoned/);
   });
 
   it("takes an AbortSignal as well (GET streams pass the client's)", async () => {
     const abort = new AbortController();
-    const pending = upstreamRequest({
-      target: target("/hang"),
-      method: "POST",
-      headers: {},
-      body: "{}",
-      limits: DEFAULT_UPSTREAM_LIMITS,
-      signal: abort.signal,
-    });
-    setTimeout(() => abort.abort(), 20);
-    expect(((await pending.catch((error: unknown) => error)) as UpstreamFailure).kind).toBe("unreachable");
+    const failure = await abortedPost("/hang", abort.signal, () => abort.abort());
+    expect((failure as UpstreamFailure).kind).toBe("unreachable");
   });
 });
 

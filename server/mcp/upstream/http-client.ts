@@ -218,7 +218,9 @@ export function upstreamRequest(options: UpstreamRequestOptions): Promise<Upstre
 /**
  * One outbound request until its response headers arrive (or it fails): the connect and headers
  * timeouts, the caller's abort, and network errors settle it once. A class rather than closures:
- * this runs on every relayed message, and its methods are created once, not per request.
+ * this runs on every relayed message, and its methods are made once, not per request (under tsx,
+ * which runs the server, every named closure also costs an Object.defineProperty of its name, about
+ * 0.4 µs each when hot; the same holds for the other per-message classes of the proxy).
  */
 class PendingRequest {
   private settled = false;
