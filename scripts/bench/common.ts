@@ -416,6 +416,36 @@ export type Phase = {
   initsPerCall?: number;
 };
 
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * One phase standing for several runs of it: the median of each figure, calls and errors summed,
+ * and the highest rate of upstream initializes (a single one is worth seeing).
+ */
+export function medianPhase(phases: Phase[]): Phase {
+  const of = (pick: (phase: Phase) => number | undefined) => {
+    const values = phases.map(pick).filter((value): value is number => value !== undefined);
+    return values.length === 0 ? undefined : median(values);
+  };
+  const inits = phases.map((phase) => phase.initsPerCall).filter((value) => value !== undefined);
+  const cpuPerCallUs = of((phase) => phase.cpuPerCallUs);
+  return {
+    rps: of((phase) => phase.rps) ?? 0,
+    p50: of((phase) => phase.p50) ?? 0,
+    p99: of((phase) => phase.p99) ?? 0,
+    calls: phases.reduce((sum, phase) => sum + phase.calls, 0),
+    errors: phases.reduce((sum, phase) => sum + phase.errors, 0),
+    ...(cpuPerCallUs !== undefined && { cpuPerCallUs }),
+    ...(inits.length > 0 && { initsPerCall: Math.max(...inits) }),
+  };
+}
+
 /**
  * `concurrency` sessions each send tools/call back to back for `seconds`. The proxy's CPU comes
  * from its own process; upstream initializes per call only when the upstream is ours to ask.

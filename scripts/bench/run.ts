@@ -3,9 +3,12 @@
  * a bare relay and mcp-proxy (the npm peer), on this machine, in one run; then, on the fast path,
  * 2,000 open SSE streams under load and 10,000 concurrent sessions. README.md's "Benchmark" section
  * says what is measured and shows the figures. Flags: --quick (short phases, 500 streams, 2,000
- * sessions), --seconds N (per phase), --concurrency 1,16,64, --targets direct,relay,proxy,fast,route,
- * --skip streams2k,sessions10k, --streams N, --sessions N, --profile DIR (a CPU profile of each load phase of a target in its own process, e.g. DIR/fast-path-c16.cpuprofile, DIR/relay-c16.cpuprofile; profiling
- * costs CPU, so that run's CPU figures are higher).
+ * sessions, one round), --seconds N (per phase), --concurrency 1,16,64,
+ * --targets direct,relay,proxy,fast,route, --skip streams2k,sessions10k, --streams N, --sessions N,
+ * --rounds N (the load phases run N times, targets in turn, medians reported; 3 by default),
+ * --profile DIR (a CPU profile of each first-round load phase of a target in its own process, e.g.
+ * DIR/fast-path-c16.cpuprofile, DIR/relay-c16.cpuprofile; profiling costs CPU, so that run's CPU
+ * figures are higher).
  *
  * Upstream: a raw node:http JSON-RPC MCP upstream (scripts/bench/child.ts), not the SDK, so the
  * upstream costs as little as possible and the gateway is what is measured; mcp-proxy gets the same
@@ -27,6 +30,8 @@ import {
   inPool,
   load,
   MB,
+  median,
+  medianPhase,
   memOf,
   openFilesLimit,
   openSession,
@@ -49,6 +54,13 @@ function flag(name: string): string | undefined {
 }
 const SECONDS = Number(flag("seconds") ?? (quick ? 1.5 : 5));
 const CONCURRENCY = (flag("concurrency") ?? "1,16,64").split(",").map(Number);
+/**
+ * Load phases are run this many times, the targets taking turns within each round, and the figures
+ * reported are medians over the rounds (ratios: the median of each round's ratio). This machine's
+ * speed moves by tens of percent within a minute; interleaving puts every target through the same
+ * slow and fast moments, and the median drops a round that caught a bad one.
+ */
+const ROUNDS = Math.max(1, Number(flag("rounds") ?? (quick ? 1 : 3)));
 const TARGETS = (flag("targets") ?? "direct,relay,proxy,fast,route").split(",");
 const SKIP = (flag("skip") ?? "").split(",");
 const IDLE_SESSIONS = quick ? 100 : 300;
@@ -271,10 +283,10 @@ async function main() {
         });
       }
     }
+    const rows = new Map<Target, Row>();
     for (const target of targets) {
       const row: Row = {};
-      // mcp-proxy's upstream is its own stdio child: its initializes are not ours to count.
-      const countInits = target.name !== "mcp-proxy" ? upstream : undefined;
+      rows.set(target, row);
       // Session set-up rate: initialize + initialized, 16 at a time, after 16 untimed ones (a cold
       // process's first sessions pay for JIT, pools and caches).
       const warm = await inPool(16, 16, () => openSession(target));
@@ -282,18 +294,32 @@ async function main() {
       const t0 = performance.now();
       const setUp = await inPool(SETUP_SESSIONS, 16, () => openSession(target));
       if (setUp.failures > 0) throw setUp.firstError;
-      const sessions = [...warm.results, ...setUp.results];
-      sessionsOf.set(target, sessions);
+      sessionsOf.set(target, [...warm.results, ...setUp.results]);
       row.setupPerSecond = SETUP_SESSIONS / ((performance.now() - t0) / 1000);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
       for (const concurrency of CONCURRENCY)
-        row[`c${concurrency}`] = await warmUpAndLoad(
-          target,
-          sessions,
-          concurrency,
-          countInits,
-          SECONDS,
-          profileFileOf(target, concurrency),
-        );
+        for (const target of targets) {
+          const row = rows.get(target) as Row;
+          const phases = (row[`c${concurrency}:rounds`] ??= []) as Phase[];
+          phases.push(
+            await warmUpAndLoad(
+              target,
+              sessionsOf.get(target) ?? [],
+              concurrency,
+              // mcp-proxy's upstream is its own stdio child: its initializes are not ours to count.
+              target.name !== "mcp-proxy" ? upstream : undefined,
+              SECONDS,
+              round === 0 ? profileFileOf(target, concurrency) : undefined,
+            ),
+          );
+        }
+      console.error(`round ${round + 1} of ${ROUNDS}: done`);
+    }
+    for (const target of targets) {
+      const row = rows.get(target) as Row;
+      for (const concurrency of CONCURRENCY)
+        row[`c${concurrency}`] = medianPhase(row[`c${concurrency}:rounds`] as Phase[]);
       if (target.child) {
         // Memory: measured on the way up and on the way down (streams closed, sessions DELETEd), and
         // averaged, so heap drift between samples (GC of the load phases' garbage) cancels out.
@@ -322,7 +348,7 @@ async function main() {
         if (target.token) row.redisBytesPerSession = (redisWithSessions - redisBase) / idle.length;
       }
       results[target.name] = row;
-      console.error(`${target.name}: done`);
+      console.error(`${target.name}: memory done`);
     }
     const fast = targets.find((target) => target.name === "gatehouse fast path");
     if (fast && !SKIP.includes("streams2k")) {
@@ -350,6 +376,24 @@ const kb = (value: unknown) =>
   typeof value !== "number" ? "-" : value < 1024 ? "≈0" : `${(value / 1024).toFixed(1)} KB`;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 const phaseOf = (row: Row | undefined, concurrency: number) => row?.[`c${concurrency}`] as Phase | undefined;
+const roundsOf = (row: Row | undefined, concurrency: number) =>
+  row?.[`c${concurrency}:rounds`] as Phase[] | undefined;
+
+/** The median of each round's `pick(row's phase, base's phase)`, or undefined without a base. */
+function perRound(
+  row: Row | undefined,
+  base: Row | undefined,
+  concurrency: number,
+  pick: (phase: Phase, other: Phase) => number,
+): number | undefined {
+  const mine = roundsOf(row, concurrency);
+  const theirs = roundsOf(base, concurrency);
+  if (!mine || !theirs) return undefined;
+  return median(mine.map((phase, round) => pick(phase, theirs[round] as Phase)));
+}
+
+const throughputRatio = (row: Row | undefined, base: Row | undefined, concurrency: number) =>
+  perRound(row, base, concurrency, (phase, other) => phase.rps / other.rps);
 
 function report(
   results: Record<string, Row>,
@@ -364,7 +408,7 @@ function report(
   const fast = results["gatehouse fast path"];
   const lines: string[] = [];
   lines.push(
-    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}, shared with PostgreSQL, Redis and other work), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SECONDS}s per phase; run took ${seconds.toFixed(0)}s`,
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}, shared with PostgreSQL, Redis and other work), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SECONDS}s per phase, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (targets in turn; figures are medians over the rounds, ratios the median of each round's ratio); run took ${seconds.toFixed(0)}s`,
   );
   lines.push("");
   lines.push(
@@ -374,10 +418,7 @@ function report(
   for (const [name, row] of Object.entries(results)) {
     for (const concurrency of CONCURRENCY) {
       const phase = phaseOf(row, concurrency) as Phase;
-      const ratio = (base?: Row) => {
-        const other = phaseOf(base, concurrency);
-        return other ? (phase.rps / other.rps).toFixed(2) : "-";
-      };
+      const ratio = (base?: Row) => throughputRatio(row, base, concurrency)?.toFixed(2) ?? "-";
       lines.push(
         `| ${name} | ${concurrency} | ${phase.rps.toFixed(0)} | ${phase.p50.toFixed(2)} | ${phase.p99.toFixed(2)} | ${ratio(direct)} | ${ratio(relay)} | ${ratio(proxy)} | ${phase.cpuPerCallUs?.toFixed(0) ?? "-"} | ${phase.initsPerCall?.toFixed(3) ?? "-"} | ${phase.errors} |`,
       );
@@ -396,15 +437,11 @@ function report(
   const checks: string[] = [];
   const check = (isMet: boolean, what: string) => checks.push(`- ${verdict(isMet)} ${what}`);
   const fast16 = phaseOf(fast, 16);
-  const fast1 = phaseOf(fast, 1);
   if (fast16) {
     const versus = (row: Row | undefined, name: string, target: number) => {
-      const other = phaseOf(row, 16);
-      if (other)
-        check(
-          fast16.rps / other.rps >= target,
-          `fast path ≥ ${target}× ${name} at 16 sessions: ${(fast16.rps / other.rps).toFixed(2)}×`,
-        );
+      const ratio = throughputRatio(fast, row, 16);
+      if (ratio !== undefined)
+        check(ratio >= target, `fast path ≥ ${target}× ${name} at 16 sessions: ${ratio.toFixed(2)}×`);
     };
     versus(direct, "direct", 0.6);
     versus(relay, "the bare relay", 0.8);
@@ -415,16 +452,11 @@ function report(
         `≤ 300 µs gateway CPU per call at 16 sessions: ${fast16.cpuPerCallUs.toFixed(0)} µs`,
       );
   }
-  const direct1 = phaseOf(direct, 1);
-  if (fast1 && direct1) {
-    check(
-      fast1.p50 - direct1.p50 <= 1,
-      `added median ≤ 1 ms at 1 session: +${(fast1.p50 - direct1.p50).toFixed(2)} ms`,
-    );
-    check(
-      fast1.p99 - direct1.p99 <= 5,
-      `added p99 ≤ 5 ms at 1 session: +${(fast1.p99 - direct1.p99).toFixed(2)} ms`,
-    );
+  const addedMedian = perRound(fast, direct, 1, (phase, other) => phase.p50 - other.p50);
+  const addedP99 = perRound(fast, direct, 1, (phase, other) => phase.p99 - other.p99);
+  if (addedMedian !== undefined && addedP99 !== undefined) {
+    check(addedMedian <= 1, `added median ≤ 1 ms at 1 session: +${addedMedian.toFixed(2)} ms`);
+    check(addedP99 <= 5, `added p99 ≤ 5 ms at 1 session: +${addedP99.toFixed(2)} ms`);
   }
   if (fast) {
     const inits = CONCURRENCY.map((concurrency) => phaseOf(fast, concurrency)?.initsPerCall ?? 0);
