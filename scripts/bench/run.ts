@@ -301,8 +301,9 @@ async function main() {
       for (const concurrency of CONCURRENCY)
         for (const target of targets) {
           const row = rows.get(target) as Row;
-          const phases = (row[`c${concurrency}:rounds`] ??= []) as Phase[];
-          phases.push(
+          const key = `c${concurrency}:rounds`;
+          if (row[key] === undefined) row[key] = [];
+          (row[key] as Phase[]).push(
             await warmUpAndLoad(
               target,
               sessionsOf.get(target) ?? [],
