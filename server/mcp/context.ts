@@ -68,6 +68,8 @@ export type Exchange = {
   target: UpstreamTarget;
   /** the admin's outbound allow-list, loaded while the policy was checked */
   outboundPolicy: Promise<OutboundPolicy>;
+  /** the same allow-list when the policy came from the cache, so dialing need not wait for it */
+  knownOutboundPolicy: OutboundPolicy | null;
   sessionId: string | null;
   /** mutable: a transparent upstream re-initialization replaces the upstream session */
   state: SessionState | null;

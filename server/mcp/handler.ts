@@ -175,10 +175,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
     outboundPolicy.catch(() => undefined);
     const reading =
       method === "POST" ? readBody(request.body, request.contentLength, deps.maxRequestBytes) : null;
-    const [accessResult, bodyResult] = await Promise.allSettled([
-      accessing.then((result) => result.access),
-      reading,
-    ]);
+    const [accessResult, bodyResult] = await Promise.allSettled([accessing, reading]);
 
     let parseFailure: McpHttpResponse | null = null;
     // An upload that broke off (the client went away) is not our failure: nothing to log.
@@ -215,7 +212,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
     }
     if (accessResult.status === "rejected") throw accessResult.reason;
     if (parseFailure !== null) return parseFailure;
-    const access = accessResult.value;
+    const { access, knownOutboundPolicy } = accessResult.value;
 
     const requestId: RequestId | null = message?.kind === "request" ? message.id : null;
     // Streamable HTTP, legacy HTTP+SSE and stdio are relayed (upstream/select.ts); anything else is not.
@@ -244,6 +241,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       access,
       target,
       outboundPolicy,
+      knownOutboundPolicy,
       sessionId: null,
       state: null,
     };

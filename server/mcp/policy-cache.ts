@@ -377,14 +377,23 @@ export async function accessCached(
     epochs: Epochs | null;
     seen?: { connection: ConnectionRow | null };
   },
-): Promise<{ access: ConnectionAccess; outboundPolicy: Promise<OutboundPolicy> }> {
+): Promise<{
+  access: ConnectionAccess;
+  outboundPolicy: Promise<OutboundPolicy>;
+  /** the same allow-list when it came from the cache (no need to wait for the promise), else null */
+  knownOutboundPolicy: OutboundPolicy | null;
+}> {
   const cache = cacheOf(deps);
   const key = `${input.principal.tokenId}/${input.publicId}`;
   const now = Date.now();
   const cached = cache.access.get(key);
   if (cached && sameEpochs(cached.epochs, input.epochs) && now - cached.storedAt < cache.maxAgeMs) {
     if (input.seen) input.seen.connection = cached.access.connection;
-    return { access: cached.access, outboundPolicy: Promise.resolve(cached.outboundPolicy) };
+    return {
+      access: cached.access,
+      outboundPolicy: Promise.resolve(cached.outboundPolicy),
+      knownOutboundPolicy: cached.outboundPolicy,
+    };
   }
   cache.access.delete(key);
   const outboundPolicy = getOutboundPolicy(deps.db());
@@ -398,7 +407,7 @@ export async function accessCached(
       (policy) => cache.access.set(key, { access, outboundPolicy: policy, epochs, storedAt: now }),
       () => undefined,
     );
-  return { access, outboundPolicy };
+  return { access, outboundPolicy, knownOutboundPolicy: null };
 }
 
 /**

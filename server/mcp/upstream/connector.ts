@@ -13,6 +13,7 @@ import { isSupportedVersion, type ProtocolVersion } from "../protocol";
 import { SseParser } from "../sse";
 import type { AbortLike } from "./cancellation";
 import {
+  cachedDialTarget,
   type DialTarget,
   readAll,
   release,
@@ -56,12 +57,26 @@ export class UpstreamConnector {
     return Object.assign(headers, extra);
   }
 
-  async post(
+  /** The checked address to dial when it is known without waiting (the policy and the check cached). */
+  private dialNow(): DialTarget | undefined {
+    const { deps, target, knownOutboundPolicy } = this.exchange;
+    if (knownOutboundPolicy === null || deps.resolver !== undefined) return undefined;
+    return cachedDialTarget(target.url, knownOutboundPolicy);
+  }
+
+  post(body: string, options: { withSession?: boolean; signal?: AbortLike } = {}): Promise<UpstreamResponse> {
+    const known = this.dialNow();
+    if (known !== undefined) return this.postTo(known, body, options);
+    return this.dial().then((target) => this.postTo(target, body, options));
+  }
+
+  private postTo(
+    target: DialTarget,
     body: string,
-    options: { withSession?: boolean; signal?: AbortLike } = {},
+    options: { withSession?: boolean; signal?: AbortLike },
   ): Promise<UpstreamResponse> {
     return upstreamRequest({
-      target: await this.dial(),
+      target,
       method: "POST",
       headers: this.headers(
         { accept: POST_ACCEPT, "content-type": "application/json" },
@@ -118,7 +133,10 @@ export class UpstreamConnector {
   async withRecovery(send: () => Promise<UpstreamResponse>): Promise<UpstreamResponse> {
     const lostSession = this.exchange.state?.upstreamSessionId ?? null;
     if (lostSession === null) return send();
-    const { lost, response } = await lostSessionAnswer(await send());
+    const first = await send();
+    // Only a 404, or a 400 naming the session, says the session is gone (lostSessionAnswer).
+    if (first.status !== 404 && first.status !== 400) return first;
+    const { lost, response } = await lostSessionAnswer(first);
     if (!lost) return response;
     release(response);
     await this.reinitialize(lostSession);

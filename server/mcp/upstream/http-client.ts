@@ -91,6 +91,15 @@ export async function resolveDialTarget(
   return target;
 }
 
+/**
+ * What `resolveDialTarget(rawUrl, policy)` would answer from its cache right now, without waiting:
+ * undefined when it would have to check (or resolve) again.
+ */
+export function cachedDialTarget(rawUrl: string, policy: OutboundPolicy): DialTarget | undefined {
+  const hit = dialCache.get(rawUrl);
+  return hit && hit.policy === policy && hit.expires > Date.now() ? hit.target : undefined;
+}
+
 async function checkDialTarget(
   rawUrl: string,
   policy: OutboundPolicy,
