@@ -52,4 +52,7 @@ export function installProbe(
       process.send?.(usage);
     } else if (message.cmd === "stop") void stop().finally(() => process.exit(0));
   });
+  // A bench run that was interrupted (Ctrl-C, a timeout) takes its participants with it: left
+  // running, they would load the machine and skew the next run's figures.
+  process.once("disconnect", () => process.exit(0));
 }
