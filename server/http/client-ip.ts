@@ -1,4 +1,5 @@
 import { BlockList, isIP } from "node:net";
+import { BoundedMap } from "../bounded-map";
 
 /**
  * X-Forwarded-For is trusted only from configured proxies (PROTOCOL X8). The client address is the
@@ -22,21 +23,20 @@ function normalize(address: string): string {
 }
 
 // BlockList.check costs a few microseconds (it crosses into C++ with a new SocketAddress), and it
-// runs on every request, mostly for the same few peers: answers are kept per list and address.
-const MAX_REMEMBERED = 4096;
-const remembered = new WeakMap<BlockList, Map<string, boolean>>();
+// runs on every request, mostly for the same few peers: answers are kept per list and address (a
+// list is built once, by trustedProxyList, and never changed).
+const remembered = new WeakMap<BlockList, BoundedMap<boolean>>();
 
 function isTrusted(list: BlockList, address: string): boolean {
   let answers = remembered.get(list);
   if (answers === undefined) {
-    answers = new Map();
+    answers = new BoundedMap(4096);
     remembered.set(list, answers);
   }
   let trusted = answers.get(address);
   if (trusted === undefined) {
     const family = isIP(address);
     trusted = family !== 0 && list.check(address, family === 6 ? "ipv6" : "ipv4");
-    if (answers.size >= MAX_REMEMBERED) answers.clear();
     answers.set(address, trusted);
   }
   return trusted;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { BoundedMap } from "../bounded-map";
 import { logger } from "../logger";
 import { ACCESS_MIRROR_LEASE_MS, ACK_TTL_MS, accessMirrorKeys } from "../services/access/access-epochs";
 import type { SessionState } from "./session-store";
@@ -28,13 +29,6 @@ const RENEW_EVERY_MS = ACCESS_MIRROR_LEASE_MS / 4;
 const TRUST_MARGIN_MS = 250;
 const MAX_USERS = 50_000;
 const MAX_SESSIONS = 20_000;
-
-/** Sets `key` last in insertion order, forgetting the oldest entry beyond `max`. */
-function setBounded<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) map.delete(map.keys().next().value as string);
-}
 
 const started = new Set<AccessMirror>();
 
@@ -74,8 +68,8 @@ export class AccessMirror {
   private pingSeq = 0;
   private readonly pingsInFlight = new Map<number, number>();
   private globalEpoch: string | null = null;
-  private readonly userEpochs = new Map<string, string>();
-  private readonly sessions = new Map<string, MirroredSession>();
+  private readonly userEpochs = new BoundedMap<string>(MAX_USERS);
+  private readonly sessions = new BoundedMap<MirroredSession>(MAX_SESSIONS);
   private changes = 0;
   private isStopped = false;
 
@@ -168,19 +162,12 @@ export class AccessMirror {
         this.globalEpoch = read.epochs.global;
         this.userEpochs.clear();
       }
-      setBounded(this.userEpochs, read.userId, read.epochs.user, MAX_USERS);
+      this.userEpochs.set(read.userId, read.epochs.user);
     }
     const session = read.session;
     if (session === undefined) return;
     if (session.state === null) this.sessions.delete(session.hash);
-    else {
-      setBounded(
-        this.sessions,
-        session.hash,
-        { state: session.state, refreshedAt: session.refreshedAt },
-        MAX_SESSIONS,
-      );
-    }
+    else this.sessions.set(session.hash, { state: session.state, refreshedAt: session.refreshedAt });
   }
 
   private clear(): void {

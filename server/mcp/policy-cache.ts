@@ -1,5 +1,6 @@
 import { hash, randomInt } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
+import { BoundedMap } from "../bounded-map";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
 import { accessEpochKeys } from "../services/access/access-epochs";
@@ -64,33 +65,6 @@ type AccessEntry = {
   epochs: Epochs;
   storedAt: number;
 };
-
-/** Insertion-ordered map that forgets its oldest entries beyond `max`. */
-class BoundedMap<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.max) {
-      const oldest = this.map.keys().next();
-      if (oldest.done) break;
-      this.map.delete(oldest.value);
-    }
-  }
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-  clear(): void {
-    this.map.clear();
-  }
-  get size(): number {
-    return this.map.size;
-  }
-}
 
 export type PolicyCache = {
   auth: BoundedMap<AuthEntry>;

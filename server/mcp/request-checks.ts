@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map";
 import type { McpHttpRequest } from "./http-types";
 
 /**
@@ -25,21 +26,17 @@ export function acceptedMediaTypes(accept: string | undefined): Set<string> {
  */
 export function acceptsPostResponses(accept: string | undefined): boolean {
   if (accept === undefined) return false;
-  // Agents send one of a few Accept values on every POST, so each value is judged once.
+  // Agents send one of a few Accept values on every POST, so each (short) value is judged once.
   let accepted = postAcceptAnswers.get(accept);
   if (accepted === undefined) {
     const types = acceptedMediaTypes(accept);
     accepted = types.has("application/json") && types.has("text/event-stream");
-    if (accept.length <= 200) {
-      if (postAcceptAnswers.size >= MAX_REMEMBERED_ACCEPT) postAcceptAnswers.clear();
-      postAcceptAnswers.set(accept, accepted);
-    }
+    if (accept.length <= 200) postAcceptAnswers.set(accept, accepted);
   }
   return accepted;
 }
 
-const MAX_REMEMBERED_ACCEPT = 256;
-const postAcceptAnswers = new Map<string, boolean>();
+const postAcceptAnswers = new BoundedMap<boolean>(256);
 
 export function acceptsEventStream(accept: string | undefined): boolean {
   return acceptedMediaTypes(accept).has("text/event-stream");
