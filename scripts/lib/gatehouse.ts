@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { Readable } from "node:stream";
 import {
   createDatabase,
@@ -81,23 +80,9 @@ export async function listen(
  * behind it (nothing on /mcp/* touches Next).
  */
 export async function startFastPath(port = 0): Promise<Listening> {
-  const { startGatehouseServer } = await import("@/server/http/server");
-  const { env } = await import("@/server/env");
-  const { NO_PAGES } = await import("@/tests/fixtures/mcp-gateway");
-  const started = await startGatehouseServer(
-    { ...env(), PORT: port, HOST: "127.0.0.1" },
-    { dev: false, dir: path.resolve(import.meta.dirname, "../.."), pages: NO_PAGES },
-  );
-  const address = started.server.address() as AddressInfo;
-  return {
-    server: started.server,
-    port: address.port,
-    close: async () => {
-      const closing = started.close();
-      started.server.closeAllConnections();
-      await closing;
-    },
-  };
+  const { startMcpFront } = await import("@/tests/fixtures/mcp-gateway");
+  const front = await startMcpFront(port);
+  return { server: front.server, port: (front.server.address() as AddressInfo).port, close: front.close };
 }
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
