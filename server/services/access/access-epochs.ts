@@ -118,11 +118,15 @@ export async function bumpAccessEpochs(
   options: { client?: Redis; key?: (...parts: string[]) => string } = {},
 ): Promise<void> {
   const keys = accessEpochKeys(options.key);
-  const userIds =
+  const change: AccessChange =
     "global" in target
-      ? []
-      : [...new Set(target.userIds.filter((id): id is string => typeof id === "string" && id !== ""))];
-  const names = "global" in target ? [keys.global] : userIds.map(keys.user);
+      ? { global: true }
+      : {
+          userIds: [
+            ...new Set(target.userIds.filter((id): id is string => typeof id === "string" && id !== "")),
+          ],
+        };
+  const names = change.global ? [keys.global] : (change.userIds ?? []).map(keys.user);
   if (names.length === 0) return;
   try {
     const client = options.client ?? redis();
@@ -131,7 +135,7 @@ export async function bumpAccessEpochs(
     const results = await pipeline.exec();
     const failed = results?.find(([error]) => error !== null)?.[0];
     if (failed) throw failed;
-    await announceAccessChange("global" in target ? { global: true } : { userIds }, options);
+    await announceAccessChange(change, options);
   } catch (error) {
     logger().error(
       { err: { message: (error as Error).message }, epochs: names.length },
