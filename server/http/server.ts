@@ -68,7 +68,8 @@ export async function startGatehouseServer(
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    const { path: pathname } = splitRequestTarget(req.url ?? "/");
+    const target = splitRequestTarget(req.url ?? "/");
+    const pathname = target.path;
     const route = routeGroup(pathname);
 
     const client = resolveClientIp({
@@ -130,7 +131,7 @@ export async function startGatehouseServer(
     // its own, stricter Origin check (PROTOCOL T15: only the public origin, never Host-derived).
     if (isMcp) {
       try {
-        await serveMcpNode(req, res, { clientIp: client.ip, requestId });
+        await serveMcpNode(req, res, { clientIp: client.ip, requestId, target });
       } catch (error) {
         log.error({ err: error, requestId }, "unhandled error while serving an MCP request");
         if (!res.headersSent)

@@ -12,7 +12,12 @@ import { writeWithBackpressure } from "./backpressure";
  * paths here directly, after it has set the request id and resolved the client address (trusted
  * proxies only), skipping Next's per-request cost.
  */
-export type NodeContext = { clientIp: string | null; requestId: string };
+export type NodeContext = {
+  clientIp: string | null;
+  requestId: string;
+  /** the request target split by the caller (splitRequestTarget), when it has done so already */
+  target?: { path: string; search: string };
+};
 
 type Handler = (request: McpHttpRequest) => Promise<McpHttpResponse>;
 
@@ -87,7 +92,7 @@ class NodeMcpRequest implements McpHttpRequest, WholeBody {
     private readonly req: IncomingMessage,
     context: NodeContext,
   ) {
-    const { path, search } = splitRequestTarget(req.url ?? "/");
+    const { path, search } = context.target ?? splitRequestTarget(req.url ?? "/");
     this.method = (req.method ?? "GET").toUpperCase();
     this.path = path;
     this.search = search;
