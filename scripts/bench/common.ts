@@ -18,7 +18,8 @@ export type { Usage };
 export type Child = {
   process: ChildProcess;
   port: number;
-  usage: () => Promise<Usage>;
+  /** CPU, counters and memory; `collect: false` skips the forced GC (memory then includes garbage) */
+  usage: (options?: { collect?: boolean }) => Promise<Usage>;
   /** starts a CPU profile of the process; the returned function stops it and writes `file` */
   profile: () => Promise<(file: string) => Promise<void>>;
   stop: () => Promise<void>;
@@ -28,10 +29,10 @@ function handle(child: ChildProcess, port: number): Child {
   return {
     process: child,
     port,
-    usage: () =>
+    usage: (options) =>
       new Promise((resolve) => {
         child.once("message", (message: Usage) => resolve(message));
-        child.send({ cmd: "usage" });
+        child.send({ cmd: "usage", collect: options?.collect ?? true });
       }),
     profile: async () => {
       await new Promise((resolve) => {
@@ -462,8 +463,9 @@ export async function load(
   const latencies: number[] = [];
   let errors = 0;
   let id = 1;
-  const before = await target.child?.usage();
-  const upstreamBefore = await upstream?.usage();
+  // No forced GC around a load phase (see probe.ts): only CPU and counters are read here.
+  const before = await target.child?.usage({ collect: false });
+  const upstreamBefore = await upstream?.usage({ collect: false });
   const stopProfile = profileFile ? await target.child?.profile() : undefined;
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -479,8 +481,8 @@ export async function load(
   );
   const elapsed = (performance.now() - started) / 1000;
   if (profileFile) await stopProfile?.(profileFile);
-  const after = await target.child?.usage();
-  const upstreamAfter = await upstream?.usage();
+  const after = await target.child?.usage({ collect: false });
+  const upstreamAfter = await upstream?.usage({ collect: false });
   latencies.sort((a, b) => a - b);
   const calls = latencies.length;
   const cpu =

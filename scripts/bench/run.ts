@@ -6,6 +6,7 @@
  * sessions, one round), --seconds N (per phase), --concurrency 1,16,64,
  * --targets direct,relay,proxy,fast,route, --skip streams2k,sessions10k, --streams N, --sessions N,
  * --rounds N (the load phases run N times, targets in turn, medians reported; 3 by default),
+ * --warm-up N (seconds of unmeasured load per target before the first round; 5 by default),
  * --profile DIR (a CPU profile of each first-round load phase of a target in its own process, e.g.
  * DIR/fast-path-c16.cpuprofile, DIR/relay-c16.cpuprofile; profiling costs CPU, so that run's CPU
  * figures are higher).
@@ -61,6 +62,13 @@ const CONCURRENCY = (flag("concurrency") ?? "1,16,64").split(",").map(Number);
  * slow and fast moments, and the median drops a round that caught a bad one.
  */
 const ROUNDS = Math.max(1, Number(flag("rounds") ?? (quick ? 1 : 3)));
+/**
+ * Before the first round, each target serves tools/call at 16 sessions for this long, unmeasured:
+ * the figures are of processes whose JIT has settled, as a gateway is after its first minute. A
+ * cold process spends a few seconds recompiling its hot paths on another core, and the bigger the
+ * code, the longer (Gatehouse's first phase cost ~35% more CPU per call than its later ones).
+ */
+const WARM_UP_SECONDS = Number(flag("warm-up") ?? (quick ? 1 : 5));
 const TARGETS = (flag("targets") ?? "direct,relay,proxy,fast,route").split(",");
 const SKIP = (flag("skip") ?? "").split(",");
 const IDLE_SESSIONS = quick ? 100 : 300;
@@ -297,6 +305,7 @@ async function main() {
       sessionsOf.set(target, [...warm.results, ...setUp.results]);
       row.setupPerSecond = SETUP_SESSIONS / ((performance.now() - t0) / 1000);
     }
+    for (const target of targets) await load(target, sessionsOf.get(target) ?? [], 16, WARM_UP_SECONDS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const concurrency of CONCURRENCY)
         for (const target of targets) {
@@ -409,7 +418,7 @@ function report(
   const fast = results["gatehouse fast path"];
   const lines: string[] = [];
   lines.push(
-    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}, shared with PostgreSQL, Redis and other work), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SECONDS}s per phase, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (targets in turn; figures are medians over the rounds, ratios the median of each round's ratio); run took ${seconds.toFixed(0)}s`,
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}, shared with PostgreSQL, Redis and other work), ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${WARM_UP_SECONDS}s unmeasured warm-up per target, then ${SECONDS}s per phase, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} (targets in turn; figures are medians over the rounds, ratios the median of each round's ratio); run took ${seconds.toFixed(0)}s`,
   );
   lines.push("");
   lines.push(
