@@ -43,6 +43,10 @@ type Sample = {
   seconds: number;
   rss: number;
   heapUsed: number;
+  /** V8's reserved heap (young and old spaces): RSS that moves with it is V8 sizing its spaces */
+  heapTotal: number;
+  /** memory outside the JS heap that V8 knows of (Buffers and the like) */
+  external: number;
   calls: number;
   callErrors: number;
   sessionsCycled: number;
@@ -138,6 +142,8 @@ async function main() {
           seconds: (performance.now() - started) / 1000,
           rss: last.mem.rss,
           heapUsed: last.mem.heapUsed,
+          heapTotal: last.mem.heapTotal,
+          external: last.mem.external,
           calls: counts.calls,
           callErrors: counts.callErrors,
           sessionsCycled: counts.sessionsCycled,
@@ -180,14 +186,14 @@ function report(
   );
   lines.push("");
   lines.push(
-    "| at s | RSS MB | heapUsed MB | calls/s in interval | call errors | sessions cycled | streams cycled |",
+    "| at s | RSS MB | heapUsed MB | heapTotal MB | external MB | calls/s in interval | call errors | sessions cycled | streams cycled |",
   );
-  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   samples.forEach((sample, index) => {
     const previous = samples[index - 1];
     const rate = (sample.calls - (previous?.calls ?? 0)) / (sample.seconds - (previous?.seconds ?? 0));
     lines.push(
-      `| ${sample.seconds.toFixed(0)} | ${(sample.rss / MB).toFixed(1)} | ${(sample.heapUsed / MB).toFixed(1)} | ${rate.toFixed(0)} | ${sample.callErrors} | ${sample.sessionsCycled} | ${sample.streamsCycled} |`,
+      `| ${sample.seconds.toFixed(0)} | ${(sample.rss / MB).toFixed(1)} | ${(sample.heapUsed / MB).toFixed(1)} | ${(sample.heapTotal / MB).toFixed(1)} | ${(sample.external / MB).toFixed(1)} | ${rate.toFixed(0)} | ${sample.callErrors} | ${sample.sessionsCycled} | ${sample.streamsCycled} |`,
     );
   });
   latencies.sort((a, b) => a - b);
@@ -224,7 +230,7 @@ function report(
       return ((numerator / denominator) * 600) / MB;
     };
     lines.push(
-      `  trend (least squares over ${after.length} samples): RSS ${slope((sample) => sample.rss).toFixed(2)} MB per 10 min, heapUsed ${slope((sample) => sample.heapUsed).toFixed(2)} MB per 10 min`,
+      `  trend (least squares over ${after.length} samples), MB per 10 min: RSS ${slope((sample) => sample.rss).toFixed(2)}, heapUsed ${slope((sample) => sample.heapUsed).toFixed(2)}, heapTotal ${slope((sample) => sample.heapTotal).toFixed(2)}, external ${slope((sample) => sample.external).toFixed(2)}, RSS outside the JS heap ${slope((sample) => sample.rss - sample.heapTotal).toFixed(2)}`,
     );
   } else
     lines.push(
