@@ -30,7 +30,9 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   forbidOnly: true,
-  timeout: 30_000,
+  // Multi-page journeys take 20–35 s on the slower CI VMs (an Intel VM ran them 1.5× slower than
+  // the AMD one); the longest set their own budget with test.setTimeout.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {
