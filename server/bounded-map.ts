@@ -1,7 +1,8 @@
 /**
  * An insertion-ordered map that forgets its oldest entries beyond `max`: the per-process caches and
- * remembered answers (policy decisions, the access mirror, trusted-proxy and Accept checks) stay
- * bounded whatever their keys. Setting a key again makes it the newest.
+ * remembered answers (policy decisions, the access mirror, trusted-proxy and Accept checks, DNS
+ * answers and checked dial targets) stay bounded whatever their keys. Setting a key again makes it
+ * the newest.
  */
 export class BoundedMap<V> {
   private readonly map = new Map<string, V>();

@@ -66,10 +66,11 @@ export type Exchange = {
   authenticator: Authenticator;
   access: ConnectionAccess;
   target: UpstreamTarget;
-  /** the admin's outbound allow-list, loaded while the policy was checked */
-  outboundPolicy: Promise<OutboundPolicy>;
-  /** the same allow-list when the policy came from the cache, so dialing need not wait for it */
-  knownOutboundPolicy: OutboundPolicy | null;
+  /**
+   * the admin's outbound allow-list: the value itself when the policy came from the cache (dialing
+   * need not wait for it), else its load, started while the policy was checked
+   */
+  outboundPolicy: OutboundPolicy | Promise<OutboundPolicy>;
   sessionId: string | null;
   /** mutable: a transparent upstream re-initialization replaces the upstream session */
   state: SessionState | null;

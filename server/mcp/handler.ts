@@ -169,10 +169,8 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       epochs: authenticated.epochs,
       seen,
     });
-    const outboundPolicy = accessing.then((result) => result.outboundPolicy);
     // Observed here so an early answer (a denial) leaves no unhandled rejection behind.
     sessionLookup.catch(() => undefined);
-    outboundPolicy.catch(() => undefined);
     const reading =
       method === "POST" ? readBody(request.body, request.contentLength, deps.maxRequestBytes) : null;
     const [accessResult, bodyResult] = await Promise.allSettled([accessing, reading]);
@@ -212,7 +210,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
     }
     if (accessResult.status === "rejected") throw accessResult.reason;
     if (parseFailure !== null) return parseFailure;
-    const { access, knownOutboundPolicy } = accessResult.value;
+    const { access, outboundPolicy } = accessResult.value;
 
     const requestId: RequestId | null = message?.kind === "request" ? message.id : null;
     // Streamable HTTP, legacy HTTP+SSE and stdio are relayed (upstream/select.ts); anything else is not.
@@ -241,7 +239,6 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       access,
       target,
       outboundPolicy,
-      knownOutboundPolicy,
       sessionId: null,
       state: null,
     };

@@ -353,9 +353,8 @@ export async function accessCached(
   },
 ): Promise<{
   access: ConnectionAccess;
-  outboundPolicy: Promise<OutboundPolicy>;
-  /** the same allow-list when it came from the cache (no need to wait for the promise), else null */
-  knownOutboundPolicy: OutboundPolicy | null;
+  /** the value when it came from the cache (no need to wait), else its load */
+  outboundPolicy: OutboundPolicy | Promise<OutboundPolicy>;
 }> {
   const cache = cacheOf(deps);
   const key = `${input.principal.tokenId}/${input.publicId}`;
@@ -363,11 +362,7 @@ export async function accessCached(
   const cached = cache.access.get(key);
   if (cached && sameEpochs(cached.epochs, input.epochs) && now - cached.storedAt < cache.maxAgeMs) {
     if (input.seen) input.seen.connection = cached.access.connection;
-    return {
-      access: cached.access,
-      outboundPolicy: Promise.resolve(cached.outboundPolicy),
-      knownOutboundPolicy: cached.outboundPolicy,
-    };
+    return { access: cached.access, outboundPolicy: cached.outboundPolicy };
   }
   cache.access.delete(key);
   const outboundPolicy = getOutboundPolicy(deps.db());
@@ -381,7 +376,7 @@ export async function accessCached(
       (policy) => cache.access.set(key, { access, outboundPolicy: policy, epochs, storedAt: now }),
       () => undefined,
     );
-  return { access, outboundPolicy, knownOutboundPolicy: null };
+  return { access, outboundPolicy };
 }
 
 /**

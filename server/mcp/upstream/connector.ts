@@ -41,7 +41,7 @@ export class UpstreamConnector {
 
   private dial(): Promise<DialTarget> {
     const { deps, target } = this.exchange;
-    this.dialing ??= this.exchange.outboundPolicy.then((policy) =>
+    this.dialing ??= Promise.resolve(this.exchange.outboundPolicy).then((policy) =>
       resolveDialTarget(target.url, policy, deps.resolver),
     );
     return this.dialing;
@@ -59,9 +59,9 @@ export class UpstreamConnector {
 
   /** The checked address to dial when it is known without waiting (the policy and the check cached). */
   private dialNow(): DialTarget | undefined {
-    const { deps, target, knownOutboundPolicy } = this.exchange;
-    if (knownOutboundPolicy === null || deps.resolver !== undefined) return undefined;
-    return cachedDialTarget(target.url, knownOutboundPolicy);
+    const { deps, target, outboundPolicy } = this.exchange;
+    if (outboundPolicy instanceof Promise || deps.resolver !== undefined) return undefined;
+    return cachedDialTarget(target.url, outboundPolicy);
   }
 
   post(body: string, options: { withSession?: boolean; signal?: AbortLike } = {}): Promise<UpstreamResponse> {
@@ -134,8 +134,7 @@ export class UpstreamConnector {
     const lostSession = this.exchange.state?.upstreamSessionId ?? null;
     if (lostSession === null) return send();
     const first = await send();
-    // Only a 404, or a 400 naming the session, says the session is gone (lostSessionAnswer).
-    if (first.status !== 404 && first.status !== 400) return first;
+    if (!mayReportLostSession(first)) return first;
     const { lost, response } = await lostSessionAnswer(first);
     if (!lost) return response;
     release(response);
@@ -240,16 +239,23 @@ export class UpstreamConnector {
 const MAX_REFUSAL_BYTES = 16 * 1024;
 
 /**
- * Whether an answer to a request that carried the upstream session id says the session is gone:
- * 404 as the spec says, or a 400 whose JSON-RPC error names the session, as the SDK's example
- * servers (server-everything among them) answer an unknown session id. Any other 400 is handed on
- * unchanged (its body, read here, replayed).
+ * Whether an answer to a request that carried the upstream session id may say the session is gone
+ * (lostSessionAnswer decides): any other answer is handed on as it is, without waiting on anything.
+ */
+function mayReportLostSession(response: UpstreamResponse): boolean {
+  return response.status === 404 || (response.status === 400 && response.mediaType === "application/json");
+}
+
+/**
+ * For an answer that mayReportLostSession: whether it says the session is gone, 404 as the spec
+ * says, or a 400 whose JSON-RPC error names the session, as the SDK's example servers
+ * (server-everything among them) answer an unknown session id. Any other 400 is handed on unchanged
+ * (its body, read here, replayed).
  */
 async function lostSessionAnswer(
   response: UpstreamResponse,
 ): Promise<{ lost: boolean; response: UpstreamResponse }> {
   if (response.status === 404) return { lost: true, response };
-  if (response.status !== 400 || response.mediaType !== "application/json") return { lost: false, response };
   let text: string;
   try {
     text = await readAll(response.body);

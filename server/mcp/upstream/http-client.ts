@@ -2,6 +2,7 @@ import { lookup } from "node:dns/promises";
 import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type Socket } from "node:net";
+import { BoundedMap } from "../../bounded-map";
 import { checkOutboundUrl, type OutboundPolicy, type Resolver } from "../../security/outbound-url";
 import type { AbortLike } from "./cancellation";
 
@@ -57,7 +58,7 @@ const defaultResolver: Resolver = async (hostname) =>
 
 const DNS_CACHE_MS = 10_000;
 const DNS_CACHE_MAX = 1_000;
-const dnsCache = new Map<string, { addresses: string[]; expires: number }>();
+const dnsCache = new BoundedMap<{ addresses: string[]; expires: number }>(DNS_CACHE_MAX);
 
 /** Resolution cached for a few seconds: the addresses are checked on every request either way. */
 const cachedResolver: Resolver = async (hostname) => {
@@ -65,7 +66,6 @@ const cachedResolver: Resolver = async (hostname) => {
   const hit = dnsCache.get(hostname);
   if (hit && hit.expires > now) return hit.addresses;
   const addresses = await defaultResolver(hostname);
-  if (dnsCache.size >= DNS_CACHE_MAX) dnsCache.clear();
   dnsCache.set(hostname, { addresses, expires: now + DNS_CACHE_MS });
   return addresses;
 };
@@ -73,7 +73,9 @@ const cachedResolver: Resolver = async (hostname) => {
 // With the default (cached) resolver, a check's inputs are the URL, the policy object and addresses
 // that are themselves cached; its outcome is kept for half as long, per URL and policy object (a
 // changed allow-list is a new object), so an address is never used more than 1.5× DNS_CACHE_MS.
-const dialCache = new Map<string, { policy: OutboundPolicy; target: DialTarget; expires: number }>();
+const dialCache = new BoundedMap<{ policy: OutboundPolicy; target: DialTarget; expires: number }>(
+  DNS_CACHE_MAX,
+);
 
 /** Checks `rawUrl` with the SSRF guard and the admin allow-list and picks the address to dial. */
 export async function resolveDialTarget(
@@ -82,12 +84,10 @@ export async function resolveDialTarget(
   resolver: Resolver = cachedResolver,
 ): Promise<DialTarget> {
   if (resolver !== cachedResolver) return checkDialTarget(rawUrl, policy, resolver);
-  const now = Date.now();
-  const hit = dialCache.get(rawUrl);
-  if (hit && hit.policy === policy && hit.expires > now) return hit.target;
+  const cached = cachedDialTarget(rawUrl, policy);
+  if (cached !== undefined) return cached;
   const target = await checkDialTarget(rawUrl, policy, resolver);
-  if (dialCache.size >= DNS_CACHE_MAX) dialCache.clear();
-  dialCache.set(rawUrl, { policy, target, expires: now + DNS_CACHE_MS / 2 });
+  dialCache.set(rawUrl, { policy, target, expires: Date.now() + DNS_CACHE_MS / 2 });
   return target;
 }
 
