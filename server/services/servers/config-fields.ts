@@ -60,6 +60,7 @@ export const DENIED_HEADER_NAMES: ReadonlySet<string> = new Set([
   "connection",
   "upgrade",
   "keep-alive",
+  "expect",
   "te",
   "trailer",
   "proxy-authorization",
