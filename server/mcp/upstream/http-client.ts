@@ -248,8 +248,9 @@ type CallState = "sending" | "reading" | "ended" | "failed";
  */
 class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, AsyncIterable<Buffer> {
   status = 0;
-  headers: IncomingHttpHeaders = {};
   mediaType = "";
+  private rawHeaders: Buffer[] = [];
+  private headerFields: IncomingHttpHeaders | undefined;
   private state: CallState = "sending";
   private abortDispatch: ((reason: Error) => void) | undefined;
   /** why the call was ended from our side before undici offered an abort (onConnect) */
@@ -310,14 +311,9 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (status < 200) return true;
     this.resume = resume;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = (rawHeaders[i] as Buffer).toString("latin1").toLowerCase();
-      const value = (rawHeaders[i + 1] as Buffer).toString("latin1");
-      const seen = this.headers[name];
-      this.headers[name] = seen === undefined ? value : `${seen}, ${value}`;
-    }
+    this.rawHeaders = rawHeaders;
     this.status = status;
-    const mediaType = mediaTypeOf(this.headers["content-type"] as string | undefined);
+    const mediaType = mediaTypeOf(rawHeader(rawHeaders, "content-type"));
     this.mediaType = mediaType;
     const { options } = this;
     this.cap = options.isStream
@@ -373,6 +369,22 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
 
   get body(): this {
     return this;
+  }
+
+  /** The answer's header fields by lower-case name (repeated fields joined), made on first use. */
+  get headers(): IncomingHttpHeaders {
+    if (this.headerFields === undefined) {
+      const fields: Record<string, string> = {};
+      const raw = this.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
+        const value = (raw[i + 1] as Buffer).toString("latin1");
+        const seen = fields[name];
+        fields[name] = seen === undefined ? value : `${seen}, ${value}`;
+      }
+      this.headerFields = fields;
+    }
+    return this.headerFields;
   }
 
   /** Drops the answer: the upstream connection is closed unless the answer was complete. */
@@ -516,6 +528,16 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
       { cause: error },
     );
   }
+}
+
+/** The first value of header `name` (lower-case) among undici's raw name/value pairs. */
+function rawHeader(raw: Buffer[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const field = raw[i] as Buffer;
+    if (field.length === name.length && field.toString("latin1").toLowerCase() === name)
+      return (raw[i + 1] as Buffer).toString("latin1");
+  }
+  return undefined;
 }
 
 /** Reads a whole (non-stream) body; the cap and the idle timeout apply as it is read. */
