@@ -5,12 +5,15 @@
  *   stdio-upstream  the same answers as newline-delimited JSON-RPC on stdin/stdout, for mcp-proxy
  *                   (spawned by it, so no IPC)
  *   relay           bare node:http pass-through to TARGET_URL's origin (keep-alive agent, no logic)
+ *   relay-undici    the same pass-through with undici's dispatcher toward the upstream (as Gatehouse's
+ *                   upstream client): the request body read whole, the answer streamed
  *   fast            Gatehouse fast path (node adapter); env from the parent (database, Redis, keys)
  *   route           Gatehouse route handler (app/mcp/[publicId]/route.ts via a node:http wrapper)
  */
 import { randomUUID } from "node:crypto";
-import { Agent, request as httpRequest } from "node:http";
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { createInterface } from "node:readline";
+import { Pool } from "undici";
 import { type Listening, listen, startFastPath, startRouteHandlerPath } from "../lib/gatehouse";
 import { installProbe } from "./probe";
 
@@ -125,6 +128,52 @@ async function startRelay(target: URL): Promise<Listening> {
   });
 }
 
+/** The bare relay with undici's dispatcher toward the upstream: bodies streamed through, no logic. */
+async function startUndiciRelay(target: URL): Promise<Listening> {
+  const pool = new Pool(target.origin, { connections: 256 });
+  const streams = new Pool(target.origin);
+  const send = (req: IncomingMessage, res: ServerResponse, body: Buffer | null) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined && name !== "host" && name !== "connection" && name !== "keep-alive")
+        headers[name] = value;
+    (req.method === "GET" ? streams : pool).dispatch(
+      {
+        path: target.pathname,
+        method: req.method === "GET" ? "GET" : req.method === "DELETE" ? "DELETE" : "POST",
+        headers,
+        body,
+        ...(req.method === "GET" && { reset: true, bodyTimeout: 0 }),
+      },
+      {
+        onConnect: () => undefined,
+        onHeaders: (status, raw, resume) => {
+          const answer: string[] = [];
+          for (const field of raw) answer.push(field.toString("latin1"));
+          res.writeHead(status, answer);
+          if (req.method === "GET") res.flushHeaders();
+          res.on("drain", resume);
+          return true;
+        },
+        onData: (chunk) => res.write(chunk),
+        onComplete: () => res.end(),
+        onError: () => {
+          if (!res.headersSent) res.writeHead(502).end();
+          else res.destroy();
+        },
+      },
+    );
+  };
+  return listen((req, res) => {
+    if (req.method !== "POST") return send(req, res, null);
+    // The request body is read whole and sent as one buffer: cheaper than streaming it through
+    // undici for a JSON-RPC message of a few hundred bytes.
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => send(req, res, Buffer.concat(chunks)));
+  });
+}
+
 async function main() {
   if (mode === "stdio-upstream") {
     startStdioUpstream();
@@ -135,9 +184,11 @@ async function main() {
       ? await startUpstream()
       : mode === "relay"
         ? await startRelay(new URL(process.env.TARGET_URL ?? ""))
-        : mode === "fast"
-          ? await startFastPath()
-          : await startRouteHandlerPath();
+        : mode === "relay-undici"
+          ? await startUndiciRelay(new URL(process.env.TARGET_URL ?? ""))
+          : mode === "fast"
+            ? await startFastPath()
+            : await startRouteHandlerPath();
   installProbe(
     () => ({ initializes, calls }),
     () => server.close(),

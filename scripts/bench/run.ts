@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: tools/call throughput and latency through Gatehouse against a direct upstream,
- * a bare relay and mcp-proxy (the npm peer), on this machine, in one run; then, on the fast path,
- * 2,000 open SSE streams under load and 10,000 concurrent sessions. README.md's "Benchmark" section
+ * two bare relays (node:http, and undici toward the upstream) and mcp-proxy (the npm peer), on this
+ * machine, in one run; then, on the fast path, 2,000 open SSE streams under load and 10,000
+ * concurrent sessions. README.md's "Benchmark" section
  * says what is measured and shows the figures. Flags: --quick (short phases, 500 streams, 2,000
  * sessions, one round), --seconds N (per phase), --concurrency 1,16,64,
- * --targets direct,relay,proxy,fast,route, --skip streams2k,sessions10k, --streams N, --sessions N,
+ * --targets direct,relay,relay-undici,proxy,fast,route, --skip streams2k,sessions10k, --streams N, --sessions N,
  * --rounds N (the load phases run N times, targets in turn, medians reported; 3 by default),
  * --warm-up N (seconds of unmeasured load per target before the first round; 5 by default),
  * --profile DIR (a CPU profile of each first-round load phase of a target in its own process, e.g.
@@ -69,7 +70,7 @@ const ROUNDS = Math.max(1, Number(flag("rounds") ?? (quick ? 1 : 3)));
  * code, the longer (Gatehouse's first phase cost ~35% more CPU per call than its later ones).
  */
 const WARM_UP_SECONDS = Number(flag("warm-up") ?? (quick ? 1 : 5));
-const TARGETS = (flag("targets") ?? "direct,relay,proxy,fast,route").split(",");
+const TARGETS = (flag("targets") ?? "direct,relay,relay-undici,proxy,fast,route").split(",");
 const SKIP = (flag("skip") ?? "").split(",");
 const IDLE_SESSIONS = quick ? 100 : 300;
 const SSE_STREAMS = quick ? 50 : 150;
@@ -154,7 +155,10 @@ const profileFileOf = (target: Target, concurrency: number) => {
   mkdirSync(PROFILE_DIR, { recursive: true });
   return path.join(
     PROFILE_DIR,
-    `${target.name.replace("gatehouse ", "").replaceAll(" ", "-")}-c${concurrency}.cpuprofile`,
+    `${target.name
+      .replace("gatehouse ", "")
+      .replaceAll(/[^a-z0-9]+/g, "-")
+      .replace(/-$/, "")}-c${concurrency}.cpuprofile`,
   );
 };
 
@@ -273,6 +277,10 @@ async function main() {
     if (TARGETS.includes("relay")) {
       const relay = await startChild("relay", { TARGET_URL: upstreamUrl });
       targets.push({ name: "relay", url: `http://127.0.0.1:${relay.port}/mcp`, child: relay });
+    }
+    if (TARGETS.includes("relay-undici")) {
+      const relay = await startChild("relay-undici", { TARGET_URL: upstreamUrl });
+      targets.push({ name: "relay (undici)", url: `http://127.0.0.1:${relay.port}/mcp`, child: relay });
     }
     if (TARGETS.includes("proxy")) {
       const proxy = await startMcpProxy();
@@ -455,6 +463,11 @@ function report(
     };
     versus(direct, "direct", 0.6);
     versus(relay, "the bare relay", 0.8);
+    const leaner = throughputRatio(fast, results["relay (undici)"], 16);
+    if (leaner !== undefined)
+      checks.push(
+        `- (for comparison) fast path against the bare relay with undici toward the upstream at 16 sessions: ${leaner.toFixed(2)}×`,
+      );
     versus(proxy, "mcp-proxy", 1.5);
     if (fast16.cpuPerCallUs !== undefined)
       check(
