@@ -47,8 +47,8 @@ export type AuditRow = {
   userAgent?: string | null;
   requestId?: string | null;
   metadata?: Prisma.InputJsonValue | null;
-  requestBody?: Uint8Array | null;
-  responseBody?: Uint8Array | null;
+  /** both bodies of an MCP exchange, sealed together (audit.ts) */
+  bodies?: Uint8Array | null;
   keyId?: string | null;
 };
 
@@ -84,8 +84,7 @@ const COLUMNS: ReadonlyArray<readonly [keyof AuditRow, string]> = [
   ["userAgent", "::text"],
   ["requestId", "::text"],
   ["metadata", "::jsonb"],
-  ["requestBody", "::bytea"],
-  ["responseBody", "::bytea"],
+  ["bodies", "::bytea"],
   ["keyId", "::text"],
 ];
 
@@ -148,8 +147,7 @@ function parameterOf(row: AuditRow, column: keyof AuditRow): unknown {
       return (value as Date).toISOString();
     case "metadata":
       return jsonOf(value);
-    case "requestBody":
-    case "responseBody": {
+    case "bodies": {
       const bytes = value as Uint8Array;
       return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { type Keyring, keyIdOf, seal } from "../crypto/envelope";
+import { type Keyring, keyIdOf, open, seal } from "../crypto/envelope";
 import type { Prisma } from "../db";
 import type { AuditRow } from "./audit-writer";
 import type { JsonObject } from "./jsonrpc";
 
 /**
  * Audit rows of MCP exchanges (issue 5, "Audit of every exchange"): one per request/response pair
- * and one per notification, in either direction. Bodies are sealed with AES-256-GCM under the
- * installation keyring; the additional data binds each envelope to its event id and column, so a
- * body cannot be moved to another row. Only the Auditor role may open them (the audit UI's job).
+ * and one per notification, in either direction. A row's bodies are sealed together, in one
+ * AES-256-GCM envelope under the installation keyring (one cipher operation per row, on every call);
+ * the additional data binds the envelope to its event id, so bodies cannot be moved to another row.
+ * Only the Auditor role may open them (the audit UI's job), with openAuditBodies.
  */
 
 export type AuditOutcome = "OK" | "DENIED" | "UPSTREAM_ERROR" | "TIMEOUT" | "ERROR" | "CANCELLED";
@@ -40,9 +41,65 @@ export type ExchangeRecord = {
   metadata?: Prisma.InputJsonValue;
 };
 
-/** The AAD of an audit body: event id and column. */
-export function auditBodyContext(eventId: string, column: "request" | "response"): string {
-  return `audit-event:${eventId}:${column}-body`;
+/** The AAD of a row's sealed bodies (`bodies`), and of each legacy body column. */
+function bodiesContext(eventId: string, column: "bodies" | "request-body" | "response-body"): string {
+  return `audit-event:${eventId}:${column}`;
+}
+
+// The plaintext of `bodies`: a flags byte (1: a request body follows, 2: a response body follows),
+// the request body's UTF-8 length (4 bytes, big-endian), the request body, then the response body.
+const HAS_REQUEST = 1;
+const HAS_RESPONSE = 2;
+const BODIES_HEADER_BYTES = 5;
+
+function sealBodies(
+  keyring: Keyring,
+  eventId: string,
+  request: string | null,
+  requestBytes: number | null,
+  response: string | null,
+  responseBytes: number | null,
+): Buffer {
+  const plain = Buffer.allocUnsafe(BODIES_HEADER_BYTES + (requestBytes ?? 0) + (responseBytes ?? 0));
+  plain[0] = (request === null ? 0 : HAS_REQUEST) | (response === null ? 0 : HAS_RESPONSE);
+  plain.writeUInt32BE(requestBytes ?? 0, 1);
+  if (request !== null) plain.write(request, BODIES_HEADER_BYTES, "utf8");
+  if (response !== null) plain.write(response, BODIES_HEADER_BYTES + (requestBytes ?? 0), "utf8");
+  return seal(keyring, plain, bodiesContext(eventId, "bodies"));
+}
+
+export type AuditBodies = { request: string | null; response: string | null };
+
+/**
+ * The request and response bodies of an audit row, opened (for the Auditor role only): from
+ * `bodies`, or from the two legacy columns of rows written before it. Throws when an envelope does
+ * not open under the keyring or was moved from another row.
+ */
+export function openAuditBodies(
+  keyring: Keyring,
+  row: {
+    id: string;
+    bodies?: Uint8Array | null;
+    requestBody?: Uint8Array | null;
+    responseBody?: Uint8Array | null;
+  },
+): AuditBodies {
+  if (row.bodies) {
+    const plain = open(keyring, row.bodies, bodiesContext(row.id, "bodies"));
+    const flags = plain[0] ?? 0;
+    const requestBytes = plain.readUInt32BE(1);
+    const responseStart = BODIES_HEADER_BYTES + requestBytes;
+    return {
+      request: flags & HAS_REQUEST ? plain.toString("utf8", BODIES_HEADER_BYTES, responseStart) : null,
+      response: flags & HAS_RESPONSE ? plain.toString("utf8", responseStart) : null,
+    };
+  }
+  const legacy = (envelope: Uint8Array | null | undefined, column: "request-body" | "response-body") =>
+    envelope ? open(keyring, envelope, bodiesContext(row.id, column)).toString("utf8") : null;
+  return {
+    request: legacy(row.requestBody, "request-body"),
+    response: legacy(row.responseBody, "response-body"),
+  };
 }
 
 // Random bytes for ids are taken from a pooled block (as node's randomUUID does): one CSPRNG call
@@ -77,10 +134,14 @@ function clip(value: string | null | undefined): string | null {
 
 export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring: Keyring): AuditRow {
   const id = uuidv7(record.startedAt);
-  const requestBody =
-    record.requestBody == null ? null : seal(keyring, record.requestBody, auditBodyContext(id, "request"));
-  const responseBody =
-    record.responseBody == null ? null : seal(keyring, record.responseBody, auditBodyContext(id, "response"));
+  const requestBody = record.requestBody ?? null;
+  const responseBody = record.responseBody ?? null;
+  const requestBytes = requestBody === null ? null : Buffer.byteLength(requestBody);
+  const responseBytes = responseBody === null ? null : Buffer.byteLength(responseBody);
+  const bodies =
+    requestBody === null && responseBody === null
+      ? null
+      : sealBodies(keyring, id, requestBody, requestBytes, responseBody, responseBytes);
   return {
     id,
     occurredAt: new Date(record.startedAt),
@@ -96,15 +157,14 @@ export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring
     method: clip(record.method),
     subject: clip(record.subject),
     latencyMs: Math.max(0, Math.round(Date.now() - record.startedAt)),
-    requestBytes: record.requestBody == null ? null : Buffer.byteLength(record.requestBody),
-    responseBytes: record.responseBody == null ? null : Buffer.byteLength(record.responseBody),
+    requestBytes,
+    responseBytes,
     clientIp: scope.clientIp,
     userAgent: clip(scope.userAgent),
     requestId: scope.requestId,
     metadata: record.metadata,
-    requestBody,
-    responseBody,
-    keyId: requestBody || responseBody ? keyIdOf(keyring.current) : null,
+    bodies,
+    keyId: bodies === null ? null : keyIdOf(keyring.current),
   };
 }
 

@@ -3,11 +3,11 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyIdOf, open } from "@/server/crypto/envelope";
+import { keyIdOf } from "@/server/crypto/envelope";
 import { appKeyring } from "@/server/crypto/keyring";
 import { db } from "@/server/db";
 import { env } from "@/server/env";
-import { auditBodyContext, uuidv7 } from "@/server/mcp/audit";
+import { openAuditBodies, uuidv7 } from "@/server/mcp/audit";
 import {
   AUDIT_COLUMN_COUNT,
   type AuditQuery,
@@ -82,14 +82,13 @@ afterAll(async () => {
   await Promise.all([livePool.end(), deadPool.end()]);
 });
 
-function openBody(
-  envelope: Uint8Array | null,
-  eventId: string,
-  column: "request" | "response",
-): string | null {
-  return envelope === null
-    ? null
-    : open(appKeyring(), envelope, auditBodyContext(eventId, column)).toString("utf8");
+function bodiesOf(row: {
+  id: string;
+  bodies: Uint8Array | null;
+  requestBody?: Uint8Array | null;
+  responseBody?: Uint8Array | null;
+}) {
+  return openAuditBodies(appKeyring(), row);
 }
 
 describe.each(["fast path", "route handler"])("audit through the %s", (pathName) => {
@@ -146,11 +145,11 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
     expect(row.occurredAt.getTime()).toBeLessThanOrEqual(Date.now());
     if (pathName === "fast path") expect(row.requestId).toBe(response.headers.get("x-request-id"));
     else expect(row.requestId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(openBody(row.requestBody, row.id, "request")).toBe(JSON.stringify(request));
-    expect(openBody(row.responseBody, row.id, "response")).toBe(JSON.stringify(delivered));
-    // Bound to the row and the column: another id or the other column does not open it.
-    expect(() => openBody(row.requestBody, "00000000-0000-7000-8000-000000000000", "request")).toThrow();
-    expect(() => openBody(row.requestBody, row.id, "response")).toThrow();
+    expect(bodiesOf(row)).toEqual({ request: JSON.stringify(request), response: JSON.stringify(delivered) });
+    // One envelope per row, bound to it: under another row's id it does not open.
+    expect(row.requestBody).toBeNull();
+    expect(row.responseBody).toBeNull();
+    expect(() => bodiesOf({ ...row, id: "00000000-0000-7000-8000-000000000000" })).toThrow();
 
     // The session's rows: initialize, notifications/initialized, the call. The token is in none of them.
     const all = await db().auditEvent.findMany({
@@ -163,11 +162,8 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
       ["mcp.request", "tools/call"],
     ]);
     for (const entry of all) {
-      const text = [
-        openBody(entry.requestBody, entry.id, "request"),
-        openBody(entry.responseBody, entry.id, "response"),
-        JSON.stringify(entry.metadata),
-      ].join(" ");
+      const { request: asked, response: answered } = bodiesOf(entry);
+      const text = [asked, answered, JSON.stringify(entry.metadata)].join(" ");
       expect(text).not.toContain(world.token);
     }
   });
@@ -210,8 +206,9 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
       outcome: "OK",
       metadata: { direction: "upstream-to-agent" },
     });
-    const asked = JSON.parse(openBody(pair?.requestBody ?? null, pair?.id ?? "", "request") ?? "{}");
-    const answered = JSON.parse(openBody(pair?.responseBody ?? null, pair?.id ?? "", "response") ?? "{}");
+    const opened = pair ? bodiesOf(pair) : { request: null, response: null };
+    const asked = JSON.parse(opened.request ?? "{}");
+    const answered = JSON.parse(opened.response ?? "{}");
     expect(asked).toMatchObject({
       method: "sampling/createMessage",
       params: { messages: [{ content: { text: "the answer?" } }] },
@@ -238,7 +235,7 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
       connectionId: world.connectionId,
       metadata: { httpStatus: 403 },
     });
-    expect(openBody(row.requestBody, row.id, "request")).toBe(JSON.stringify(INITIALIZE));
+    expect(bodiesOf(row)).toEqual({ request: JSON.stringify(INITIALIZE), response: null });
   });
 
   it("commits the row before the agent gets the answer (JSON and SSE answers)", async () => {
@@ -369,8 +366,7 @@ describe("group commit", () => {
         userAgent: "ua",
         requestId: "r-1",
         metadata: { nested: { list: [1, "two", null, true] }, "k\u0000": "a\u0000b" },
-        requestBody: body,
-        responseBody: Buffer.from("sealed"),
+        bodies: body,
         keyId: "k-1",
       },
       {
@@ -408,8 +404,9 @@ describe("group commit", () => {
         // PostgreSQL text cannot hold U+0000: it is stored as U+FFFD rather than failing the batch
         subject: "émoji ✓ \uFFFD",
         metadata: { nested: { list: [1, "two", null, true] }, "k\uFFFD": "a\uFFFDb" },
-        requestBody: new Uint8Array(body),
-        responseBody: new Uint8Array(Buffer.from("sealed")),
+        bodies: new Uint8Array(body),
+        requestBody: null,
+        responseBody: null,
       },
       {
         ...rows[1],
@@ -431,6 +428,7 @@ describe("group commit", () => {
         userAgent: null,
         requestId: null,
         metadata: null,
+        bodies: null,
         requestBody: null,
         responseBody: null,
         keyId: null,

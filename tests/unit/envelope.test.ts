@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { envelopeKeyId, keyIdOf, keyringFromBase64, open, seal } from "@/server/crypto/envelope";
+import { buildAuditRow, openAuditBodies, uuidv7 } from "@/server/mcp/audit";
 
 const keyA = randomBytes(32).toString("base64");
 const keyB = randomBytes(32).toString("base64");
@@ -50,5 +51,59 @@ describe("AES-256-GCM envelopes", () => {
     expect(() => open(keyringFromBase64(keyA), Buffer.from("not an envelope"), "ctx")).toThrow(
       /not a valid envelope/,
     );
+  });
+});
+
+describe("audit bodies (one envelope per row)", () => {
+  const keyring = keyringFromBase64(keyA);
+  const scope = {
+    userId: null,
+    tokenId: null,
+    serverId: null,
+    connectionId: null,
+    sessionId: null,
+    client: null,
+    clientIp: null,
+    userAgent: null,
+    requestId: "r-1",
+  };
+  const record = (requestBody: string | null, responseBody: string | null) =>
+    buildAuditRow(
+      scope,
+      { action: "mcp.request", outcome: "OK", startedAt: Date.now(), requestBody, responseBody },
+      keyring,
+    );
+
+  it("seals both bodies together and opens them, whichever are present, multi-byte text included", () => {
+    for (const [request, response] of [
+      ['{"q":"é ✓ 🙂"}', '{"a":"ü"}'],
+      ['{"only":"request"}', null],
+      [null, '{"only":"response"}'],
+      ["", ""],
+    ] as const) {
+      const row = record(request, response);
+      expect(Buffer.from(row.bodies ?? []).includes("only")).toBe(false);
+      expect(row.keyId).toBe(keyIdOf(keyring.current));
+      expect(row.requestBytes).toBe(request === null ? null : Buffer.byteLength(request));
+      expect(openAuditBodies(keyring, { id: row.id, bodies: row.bodies })).toEqual({ request, response });
+    }
+    expect(record(null, null)).toMatchObject({ bodies: null, keyId: null });
+  });
+
+  it("does not open under another row's id", () => {
+    const row = record("{}", "{}");
+    expect(() => openAuditBodies(keyring, { id: uuidv7(), bodies: row.bodies })).toThrow();
+  });
+
+  it("still opens rows written with one envelope per body column", () => {
+    const id = uuidv7();
+    const legacy = {
+      id,
+      bodies: null,
+      requestBody: seal(keyring, '{"asked":1}', `audit-event:${id}:request-body`),
+      responseBody: seal(keyring, '{"answered":2}', `audit-event:${id}:response-body`),
+    };
+    expect(openAuditBodies(keyring, legacy)).toEqual({ request: '{"asked":1}', response: '{"answered":2}' });
+    expect(() => openAuditBodies(keyring, { ...legacy, responseBody: legacy.requestBody })).toThrow();
   });
 });
