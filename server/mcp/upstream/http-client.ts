@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
-import { type Dispatcher, Pool } from "undici";
+import { Client, type Dispatcher, Pool } from "undici";
 import { BoundedMap } from "../../bounded-map";
 import { checkOutboundUrl, type OutboundPolicy, type Resolver } from "../../security/outbound-url";
 import type { AbortLike } from "./cancellation";
@@ -135,35 +135,33 @@ async function checkDialTarget(
 }
 
 // One connection pool per dialled origin (the checked address, port and TLS name): POSTs share its
-// keep-alive connections. Long-lived GET streams get pools of their own and close their connection
-// when they end, so they can never take the connections POSTs need. A pool pushed out of the map is
-// closed once its requests are done.
+// keep-alive connections. A pool pushed out of the map is closed once its requests are done.
+// Long-lived GET streams each get a client and a connection of their own, closed when the stream
+// ends, so they can never take the connections POSTs need.
 const MAX_CONNECTIONS_PER_ORIGIN = 256;
 const IDLE_CONNECTION_MS = 10_000;
 const MAX_POOLS = 256;
-const pools = new BoundedMap<Pool>(MAX_POOLS, closePool);
-const streamPools = new BoundedMap<Pool>(MAX_POOLS, closePool);
-
-function closePool(pool: Pool): void {
+const pools = new BoundedMap<Pool>(MAX_POOLS, (pool) => {
   pool.close().catch(() => undefined);
+});
+
+function originOf({ url, address, family }: DialTarget): string {
+  const host = family === 6 ? `[${address}]` : address;
+  return `${url.protocol}//${host}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
-function poolFor(target: DialTarget, servername: string | undefined, options: UpstreamRequestOptions): Pool {
-  const { url, address, family } = target;
-  const host = family === 6 ? `[${address}]` : address;
-  const origin = `${url.protocol}//${host}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
-  const { connectTimeoutMs } = options.limits;
-  const key = `${origin} ${servername ?? ""} ${connectTimeoutMs}`;
-  const map = options.isStream ? streamPools : pools;
-  let pool = map.get(key);
+function poolFor(target: DialTarget, servername: string | undefined, limits: UpstreamLimits): Pool {
+  const origin = originOf(target);
+  const key = `${origin} ${servername ?? ""} ${limits.connectTimeoutMs}`;
+  let pool = pools.get(key);
   if (pool === undefined) {
     pool = new Pool(origin, {
-      connections: options.isStream ? null : MAX_CONNECTIONS_PER_ORIGIN,
+      connections: MAX_CONNECTIONS_PER_ORIGIN,
       pipelining: 1,
       keepAliveTimeout: IDLE_CONNECTION_MS,
-      connect: { timeout: connectTimeoutMs },
+      connect: { timeout: limits.connectTimeoutMs },
     });
-    map.set(key, pool);
+    pools.set(key, pool);
   }
   return pool;
 }
@@ -215,7 +213,7 @@ export type UpstreamRequestOptions = {
   headers: Record<string, string>;
   body?: string;
   limits: UpstreamLimits;
-  /** a long-lived GET stream: own pool, no idle timeout, no total byte cap */
+  /** a long-lived GET stream: its own connection, no idle timeout, no total byte cap */
   isStream?: boolean;
   signal?: AbortLike;
 };
@@ -267,6 +265,8 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
   private wantsWhole = false;
   private wake: (() => void) | undefined;
   private discardTimer: NodeJS.Timeout | undefined;
+  /** a GET stream's own client (and connection), closed with the stream */
+  private ownClient: Client | undefined;
   private readonly onAbort = this.abandon.bind(this);
 
   constructor(
@@ -286,7 +286,12 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
     const hostname = url.hostname.replace(/^\[|\]$/g, "");
     const servername = url.protocol === "https:" && isIP(hostname) === 0 ? hostname : undefined;
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
-    poolFor(target, servername, options).dispatch(
+    let dispatcher: Dispatcher;
+    if (options.isStream) {
+      this.ownClient = new Client(originOf(target), { connect: { timeout: limits.connectTimeoutMs } });
+      dispatcher = this.ownClient;
+    } else dispatcher = poolFor(target, servername, limits);
+    dispatcher.dispatch(
       {
         path: `${url.pathname}${url.search}`,
         method: options.method,
@@ -294,7 +299,6 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
         body: options.body ?? null,
         headersTimeout: limits.headersTimeoutMs,
         bodyTimeout: options.isStream ? 0 : limits.idleTimeoutMs,
-        ...(options.isStream && { reset: true }),
         ...(servername !== undefined && { servername }),
       },
       this,
@@ -351,10 +355,12 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
     if (this.state !== "reading") return;
     this.state = "ended";
     clearTimeout(this.discardTimer);
+    this.ownClient?.close().catch(() => undefined);
     this.wakeReader();
   }
 
   onError(error: Error): void {
+    this.ownClient?.destroy().catch(() => undefined);
     const failure = this.failureOf(error);
     if (this.state === "sending") this.settle(failure);
     else if (this.state === "reading") {
