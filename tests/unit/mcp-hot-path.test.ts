@@ -16,6 +16,7 @@ import { type AbortLike, Cancellation } from "@/server/mcp/upstream/cancellation
 import {
   DEFAULT_UPSTREAM_LIMITS,
   type DialTarget,
+  pinnedTarget,
   readAll,
   release,
   resolveDialTarget,
@@ -191,6 +192,21 @@ describe("Accept on POST (T7), judged once per value", () => {
 });
 
 describe("resolveDialTarget", () => {
+  it("pins the connection to the checked address while TLS keeps the URL's host name", () => {
+    expect(pinnedTarget(new URL("https://mcp.example.com/mcp"), "203.0.113.7")).toEqual({
+      url: new URL("https://mcp.example.com/mcp"),
+      address: "203.0.113.7",
+      family: 4,
+      servername: "mcp.example.com",
+    });
+    expect(pinnedTarget(new URL("https://[2001:db8::1]:8443/mcp"), "2001:db8::1")).not.toHaveProperty(
+      "servername",
+    );
+    expect(pinnedTarget(new URL("http://mcp.example.com/mcp"), "203.0.113.7")).not.toHaveProperty(
+      "servername",
+    );
+  });
+
   it("checks again under another policy object (a changed allow-list is never served from before)", async () => {
     const url = `http://127.0.0.1:${port}/mcp`;
     const allowing = { allowedHosts: [`127.0.0.1:${port}`] };

@@ -8,6 +8,7 @@ import { logger } from "../../logger";
 import { writeWithBackpressure } from "../adapters/backpressure";
 import type { McpDeps } from "../context";
 import {
+  pinnedTarget,
   readAll,
   UpstreamFailure,
   type UpstreamLimits,
@@ -314,7 +315,7 @@ export async function callRunner(deps: McpDeps, call: RunnerCall): Promise<Upstr
   const address = isIP(host) ? host : (await lookup(host)).address;
   const response = await upstreamRequest({
     // The runner's address comes from our own registry, not from a user: no outbound policy applies.
-    target: { url, address, family: isIP(address) === 6 ? 6 : 4 },
+    target: pinnedTarget(url, address),
     method: call.method,
     headers: {
       authorization: `Bearer ${runnerSecret(deps.keyring())}`,

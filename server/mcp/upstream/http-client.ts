@@ -52,7 +52,13 @@ export class UpstreamFailure extends Error {
   }
 }
 
-export type DialTarget = { url: URL; address: string; family: 4 | 6 };
+export type DialTarget = {
+  url: URL;
+  address: string;
+  family: 4 | 6;
+  /** the name TLS sends and verifies (https to a host name); absent for http or an IP literal */
+  servername?: string;
+};
 
 const defaultResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
@@ -131,7 +137,18 @@ async function checkDialTarget(
   }
   const address = addresses[0];
   if (address === undefined) throw new UpstreamFailure("unreachable", `${host} does not resolve.`);
-  return { url: check.url, address, family: isIP(address) === 6 ? 6 : 4 };
+  return pinnedTarget(check.url, address);
+}
+
+/** The dial target for `url` with its connection pinned to `address` (TLS keeps the URL's name). */
+export function pinnedTarget(url: URL, address: string): DialTarget {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return {
+    url,
+    address,
+    family: isIP(address) === 6 ? 6 : 4,
+    ...(url.protocol === "https:" && isIP(host) === 0 && { servername: host }),
+  };
 }
 
 // One connection pool per dialled origin (the checked address, port and TLS name): POSTs share its
@@ -150,9 +167,9 @@ function originOf({ url, address, family }: DialTarget): string {
   return `${url.protocol}//${host}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
-function poolFor(target: DialTarget, servername: string | undefined, limits: UpstreamLimits): Pool {
+function poolFor(target: DialTarget, limits: UpstreamLimits): Pool {
   const origin = originOf(target);
-  const key = `${origin} ${servername ?? ""} ${limits.connectTimeoutMs}`;
+  const key = `${origin} ${target.servername ?? ""} ${limits.connectTimeoutMs}`;
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = new Pool(origin, {
@@ -278,19 +295,17 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
   send(): void {
     const { options } = this;
     const { target, limits } = options;
-    const { url } = target;
+    const { url, servername } = target;
     if (options.signal?.aborted) {
       this.settle(new UpstreamFailure("unreachable", "The request was abandoned."));
       return;
     }
-    const hostname = url.hostname.replace(/^\[|\]$/g, "");
-    const servername = url.protocol === "https:" && isIP(hostname) === 0 ? hostname : undefined;
     options.signal?.addEventListener("abort", this.onAbort, { once: true });
     let dispatcher: Dispatcher;
     if (options.isStream) {
       this.ownClient = new Client(originOf(target), { connect: { timeout: limits.connectTimeoutMs } });
       dispatcher = this.ownClient;
-    } else dispatcher = poolFor(target, servername, limits);
+    } else dispatcher = poolFor(target, limits);
     dispatcher.dispatch(
       {
         path: `${url.pathname}${url.search}`,
