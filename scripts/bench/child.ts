@@ -128,7 +128,7 @@ async function startRelay(target: URL): Promise<Listening> {
   });
 }
 
-/** The bare relay with undici's dispatcher toward the upstream: bodies streamed through, no logic. */
+/** The bare relay with undici's dispatcher toward the upstream: the request read whole, the answer streamed, no logic. */
 async function startUndiciRelay(target: URL): Promise<Listening> {
   const pool = new Pool(target.origin, { connections: 256 });
   const streams = new Pool(target.origin);

@@ -2,11 +2,11 @@
  * `npm run bench`: tools/call throughput and latency through Gatehouse against a direct upstream,
  * two bare relays (node:http, and undici toward the upstream) and mcp-proxy (the npm peer), on this
  * machine, in one run; then, on the fast path, 2,000 open SSE streams under load and 10,000
- * concurrent sessions. README.md's "Benchmark" section
- * says what is measured and shows the figures. Flags: --quick (short phases, 500 streams, 2,000
- * sessions, one round), --seconds N (per phase), --concurrency 1,16,64,
- * --targets direct,relay,relay-undici,proxy,fast,route, --skip streams2k,sessions10k, --streams N, --sessions N,
- * --rounds N (the load phases run N times, targets in turn, medians reported; 3 by default),
+ * concurrent sessions. README.md's "Benchmark" section says what is measured and shows the figures.
+ * Flags: --quick (short phases, 500 streams, 2,000 sessions, one round), --seconds N (per phase),
+ * --concurrency 1,16,64, --targets direct,relay,relay-undici,proxy,fast,route,
+ * --skip streams2k,sessions10k, --streams N, --sessions N, --rounds N (the load phases run N times,
+ * targets in turn, medians reported; 3 by default),
  * --warm-up N (seconds of unmeasured load per target before the first round; 5 by default),
  * --profile DIR (a CPU profile of each first-round load phase of a target in its own process, e.g.
  * DIR/fast-path-c16.cpuprofile, DIR/relay-c16.cpuprofile; profiling costs CPU, so that run's CPU
