@@ -20,6 +20,8 @@ export const DISCOVERY_GRACE_MS = 60_000;
 /**
  * Whether the worker is presumably still discovering this version: it was sent for discovery
  * (anything but a draft or a rejection) recently, and there is neither a result nor an error yet.
+ * Rendering passes the time the data was fetched as `now`, so the server's HTML and the browser's
+ * hydration agree.
  */
 export function isAwaitingDiscovery(version: ManagedVersion, now = Date.now()): boolean {
   const { discovery } = version;

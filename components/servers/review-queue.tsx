@@ -27,10 +27,15 @@ import { RunsOn } from "./version-card";
 
 const POLL_MS = 5000;
 
-function isDiscovering(item: ReviewQueueItem): boolean {
+/**
+ * Whether the worker is presumably still discovering this version, as of `asOf`: the time the queue
+ * was fetched, which the server's render and the browser's hydration share (Date.now() would let
+ * them disagree across the grace boundary, and React would refuse the server's HTML).
+ */
+function isDiscovering(item: ReviewQueueItem, asOf: number): boolean {
   const { discovery } = item;
   if (discovery.discoveredAt !== null || discovery.error !== null) return false;
-  return item.submittedAt !== null && Date.now() - new Date(item.submittedAt).getTime() < DISCOVERY_GRACE_MS;
+  return item.submittedAt !== null && asOf - new Date(item.submittedAt).getTime() < DISCOVERY_GRACE_MS;
 }
 
 function QueueSkeleton() {
@@ -61,7 +66,8 @@ export function ReviewQueue() {
   const trpc = useTRPC();
   const queue = useQuery({
     ...trpc.servers.reviewQueue.queryOptions(),
-    refetchInterval: (q) => (q.state.data?.some(isDiscovering) ? POLL_MS : 30_000),
+    refetchInterval: (q) =>
+      q.state.data?.some((item) => isDiscovering(item, q.state.dataUpdatedAt)) ? POLL_MS : 30_000,
   });
 
   if (queue.isPending) return <QueueSkeleton />;
@@ -95,7 +101,7 @@ export function ReviewQueue() {
       <ul className="space-y-4" data-testid="review-queue">
         {queue.data.map((item) => (
           <li key={item.versionId}>
-            <ReviewCard item={item} />
+            <ReviewCard item={item} fetchedAt={queue.dataUpdatedAt} />
           </li>
         ))}
       </ul>
@@ -103,7 +109,7 @@ export function ReviewQueue() {
   );
 }
 
-function ReviewCard({ item }: { item: ReviewQueueItem }) {
+function ReviewCard({ item, fetchedAt }: { item: ReviewQueueItem; fetchedAt: number }) {
   const trpc = useTRPC();
   const formId = useId();
   const refresh = useReviewInvalidation();
@@ -190,7 +196,7 @@ function ReviewCard({ item }: { item: ReviewQueueItem }) {
           </div>
         </div>
         <RunsOn transport={item.transport} url={item.url} command={item.command} args={item.args} />
-        <DiscoverySummary discovery={item.discovery} isDiscovering={isDiscovering(item)} />
+        <DiscoverySummary discovery={item.discovery} isDiscovering={isDiscovering(item, fetchedAt)} />
         {item.discovery.toolCount > 0 && <LazyTools serverId={item.server.id} versionId={item.versionId} />}
       </div>
       <div className="border-t bg-muted/20 px-5 py-3">

@@ -317,7 +317,9 @@ export function ServerManageView({ serverId }: { serverId: string }) {
                           ? () => refresh.mutate({ serverId: server.id, versionId: version.id })
                           : undefined,
                         isRefreshing: refresh.isPending && refresh.variables?.versionId === version.id,
-                        isDiscovering: refreshingVersionId === version.id || isAwaitingDiscovery(version),
+                        isDiscovering:
+                          refreshingVersionId === version.id ||
+                          isAwaitingDiscovery(version, query.dataUpdatedAt),
                         isBusy: submit.isPending,
                       }}
                     />
