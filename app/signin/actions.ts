@@ -2,22 +2,18 @@
 
 import { AuthError, CredentialsSignin } from "next-auth";
 import { signIn, signOut } from "@/server/auth/config";
+import { localPath } from "@/server/auth/local-path";
 
 export type SignInState = { error?: string; email?: string };
 
-/** Only same-site paths: an open redirect after sign-in would be a phishing tool. */
-function safeRedirect(value: FormDataEntryValue | null): string {
-  const path = typeof value === "string" ? value : "/";
-  return path.startsWith("/") && !path.startsWith("//") && !path.startsWith("/\\") ? path : "/";
-}
-
+// Only same-site paths after sign-in (localPath): an open redirect would be a phishing tool.
 export async function signInWithPassword(_previous: SignInState, form: FormData): Promise<SignInState> {
   const email = String(form.get("email") ?? "");
   try {
     await signIn("credentials", {
       email,
       password: String(form.get("password") ?? ""),
-      redirectTo: safeRedirect(form.get("callbackUrl")),
+      redirectTo: localPath(form.get("callbackUrl")),
     });
     return {};
   } catch (error) {
@@ -29,7 +25,7 @@ export async function signInWithPassword(_previous: SignInState, form: FormData)
 }
 
 export async function signInWithProvider(form: FormData): Promise<void> {
-  await signIn(String(form.get("provider") ?? ""), { redirectTo: safeRedirect(form.get("callbackUrl")) });
+  await signIn(String(form.get("provider") ?? ""), { redirectTo: localPath(form.get("callbackUrl")) });
 }
 
 export async function signOutAction(): Promise<void> {

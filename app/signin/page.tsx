@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { Logo } from "@/components/shell/logo";
 import { Card } from "@/components/ui/card";
 import { getCurrentSession } from "@/server/auth/current";
+import { localPath } from "@/server/auth/local-path";
 import { providerSummaries } from "@/server/auth/providers";
 import { env } from "@/server/env";
 import { isMailConfigured } from "@/server/mail/send-mail";
@@ -15,8 +16,7 @@ export default async function SignInPage(props: {
   searchParams: Promise<{ error?: string; code?: string; callbackUrl?: string; reset?: string }>;
 }) {
   const params = await props.searchParams;
-  const callbackUrl =
-    params.callbackUrl?.startsWith("/") && !params.callbackUrl.startsWith("//") ? params.callbackUrl : "/";
+  const callbackUrl = localPath(params.callbackUrl);
   if (await getCurrentSession()) redirect(callbackUrl);
   // Auth.js reports a refused credential sign-in as error=CredentialsSignin&code=<our code>.
   const error = params.error === "CredentialsSignin" ? params.code : params.error;

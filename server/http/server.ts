@@ -30,6 +30,14 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 const QUIET_ROUTES = new Set(["static", "/api/health", "/api/metrics"]);
 
+/** Paths whose last segment is a secret (a password-reset or invitation token): logged without it. */
+const SECRET_PATH = /^\/(reset-password|invite)\/[^/]+/;
+
+/** The path as the access log shows it: with the token of a reset or invitation link hidden. */
+export function loggedPath(pathname: string): string {
+  return pathname.replace(SECRET_PATH, "/$1/[token]");
+}
+
 function isCrossSite(req: IncomingMessage, publicOrigin: string, isHttps: boolean): boolean {
   if (req.headers["sec-fetch-site"] === "cross-site") return true;
   const origin = req.headers.origin;
@@ -117,7 +125,7 @@ export async function startGatehouseServer(
           {
             requestId,
             method: req.method,
-            path: pathname,
+            path: loggedPath(pathname),
             status: res.statusCode,
             ms: Math.round(seconds * 1000),
             ip: client.ip,

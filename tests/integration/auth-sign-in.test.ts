@@ -86,12 +86,50 @@ describe("password sign-in", () => {
     expect(reset).toMatchObject({ failedLoginCount: 0, lockedUntil: null });
   });
 
+  it("checks at most the allowance of passwords however many guesses arrive at once", async () => {
+    const user = await userWithPassword();
+    const guesses = await Promise.all(
+      Array.from({ length: 4 * MAX_FAILED_ATTEMPTS }, (_, index) => attempt(user.email, `parallel ${index}`)),
+    );
+    // Every guess is refused, the account ends up locked, and no more than the allowance were
+    // answered "invalid" (that is, had their password checked).
+    expect(guesses.every((result) => !result.ok)).toBe(true);
+    const checked = guesses.filter((result) => !result.ok && result.reason === "invalid").length;
+    expect(checked).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS - 1);
+    const stored = await db().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(stored.lockedUntil?.getTime()).toBeGreaterThan(Date.now());
+    expect(await db().auditEvent.count({ where: { targetId: user.id, action: "auth.lockout" } })).toBe(1);
+    // The right password now waits for the lock like any other.
+    expect((await attempt(user.email, PASSWORD)).ok).toBe(false);
+  });
+
   it("locks unknown emails the same way, so lockout does not reveal which accounts exist", async () => {
     const email = `ghost-${uniqueSuffix()}@example.test`;
     const results = [];
     for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) results.push(await attempt(email, "guess"));
     expect(results.slice(0, -1).every((result) => !result.ok && result.reason === "invalid")).toBe(true);
     expect(results.at(-1)).toMatchObject({ ok: false, reason: "locked" });
+  });
+
+  it("answers a burst of guesses the same for an account and an unknown email", async () => {
+    const user = await userWithPassword();
+    const ghost = `ghost-${uniqueSuffix()}@example.test`;
+    const burst = async (email: string) => {
+      const startedAt = Date.now();
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt(email, `burst ${i}`)));
+      const invalid = results.filter((result) => !result.ok && result.reason === "invalid").length;
+      const until = results.flatMap((result) =>
+        !result.ok && result.reason === "locked" ? [result.lockedUntil] : [],
+      );
+      // Every locked answer names the same end, 15 minutes after the failure that locked.
+      expect(new Set(until.map((date) => date.getTime())).size).toBe(1);
+      const end = (until[0] as Date).getTime() - startedAt;
+      expect(end).toBeGreaterThanOrEqual(LOCKOUT_MINUTES * 60_000 - 1_000);
+      expect(end).toBeLessThanOrEqual(LOCKOUT_MINUTES * 60_000 + 5_000);
+      return invalid;
+    };
+    for (const invalid of [await burst(user.email), await burst(ghost)])
+      expect(invalid).toBeLessThanOrEqual(MAX_FAILED_ATTEMPTS - 1);
   });
 
   it("refuses a deactivated user only after the right password", async () => {

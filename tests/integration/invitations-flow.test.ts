@@ -239,6 +239,34 @@ describe("accepting an invitation", () => {
     await expectTrpcError(asAdmin.invitations.revoke({ invitationId: crypto.randomUUID() }), "NOT_FOUND");
   });
 
+  it("stops a pending link when its sender is deactivated or can no longer invite", async () => {
+    const sender = await signedInUser(db(), "ADMIN");
+    const asSender = await callerFor(sender.sessionId);
+    const [first, second] = [
+      await asSender.invitations.create({ email: newEmail() }),
+      await asSender.invitations.create({ email: newEmail() }),
+    ];
+    // Demoted below Admin: the links they sent no longer admit anyone.
+    await asOwner.users.setRole({ userId: sender.user.id, role: "POWER_USER" });
+    expect(await findInvitationByToken({ db: db(), token: tokenOf(first.url) })).toMatchObject({
+      status: "revoked",
+    });
+    expect(await appError(accept(tokenOf(first.url)))).toMatchObject({
+      code: "NOT_FOUND",
+      message: INVALID_LINK,
+    });
+    // Admin again, then deactivated: the same.
+    await asOwner.users.setRole({ userId: sender.user.id, role: "ADMIN" });
+    expect(await findInvitationByToken({ db: db(), token: tokenOf(second.url) })).toMatchObject({
+      status: "pending",
+    });
+    await asOwner.users.deactivate({ userId: sender.user.id });
+    expect(await appError(accept(tokenOf(second.url)))).toMatchObject({ code: "NOT_FOUND" });
+    expect(
+      await db().user.count({ where: { email: { in: [first.invitation.email, second.invitation.email] } } }),
+    ).toBe(0);
+  });
+
   it("refuses an unknown token", async () => {
     expect(await findInvitationByToken({ db: db(), token: "no-such-token" })).toBeNull();
     expect(await appError(accept("no-such-token"))).toMatchObject({

@@ -36,9 +36,8 @@ const { hashPassword, verifyPassword } = await import("@/server/crypto/password"
 const { db, disconnectDb } = await import("@/server/db");
 const { env } = await import("@/server/env");
 const { disconnectRedis } = await import("@/server/redis");
-const { completePasswordReset, findPasswordReset, requestPasswordReset } = await import(
-  "@/server/services/auth/password-reset"
-);
+const { completePasswordReset, findPasswordReset, MAX_RESET_REQUESTS_PER_HOUR, requestPasswordReset } =
+  await import("@/server/services/auth/password-reset");
 const { resolveSession, startSession } = await import("@/server/services/auth/sessions");
 
 const OLD_PASSWORD = "the old and tired passphrase";
@@ -147,6 +146,24 @@ describe("requestPasswordReset", () => {
     expect(second).not.toBe(first);
     expect(await findPasswordReset({ db: db(), token: first })).toBeNull();
     expect(await findPasswordReset({ db: db(), token: second })).toEqual({ email: user.email });
+  });
+
+  it(`sends at most ${MAX_RESET_REQUESTS_PER_HOUR} links an hour to an address; more requests send nothing and keep the last link`, async () => {
+    const user = await userWithPassword();
+    let last = "";
+    for (let i = 0; i < MAX_RESET_REQUESTS_PER_HOUR; i++) {
+      received.splice(0, received.length);
+      last = await requestAndGetToken(user.email);
+    }
+    received.splice(0, received.length);
+    await requestPasswordReset({ db: db(), email: user.email, context });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mailsTo(user.email)).toHaveLength(0);
+    expect(await findPasswordReset({ db: db(), token: last })).toEqual({ email: user.email });
+    const refused = await db().auditEvent.findFirst({
+      where: { action: "auth.password_reset.request", targetId: user.id, outcome: "DENIED" },
+    });
+    expect(refused?.reason).toBe("too many requests");
   });
 
   it("returns normally and sends nothing for unknown, deactivated and password-less addresses", async () => {

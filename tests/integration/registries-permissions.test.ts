@@ -172,6 +172,16 @@ describe("Power user+", () => {
     await expectTrpcError(narrow(["a", "c"]), "FORBIDDEN", /only narrow/);
     await expectTrpcError(narrow([]), "FORBIDDEN", /only narrow/);
     expect((await narrow(["a"])).servers[0]?.allowedTools).toEqual(["a"]);
+    // Nor may they widen who gets it: no new subject (themselves, everyone) while it is in there.
+    for (const subject of [{ kind: "USER" as const, userId: plusA.user.id }, { kind: "EVERYONE" as const }])
+      await expectTrpcError(
+        plusA.caller.registries.addSubject({ registryId: mine.id, subject }),
+        "FORBIDDEN",
+        /only an administrator can grant it to more people/,
+      );
+    expect(await db().registrySubject.count({ where: { registryId: mine.id } })).toBe(0);
+    // An Admin may.
+    await admin.caller.registries.addSubject({ registryId: mine.id, subject: { kind: "EVERYONE" } });
     // Removing it altogether is always theirs to do.
     const after = await plusA.caller.registries.revokeServer({
       registryId: mine.id,

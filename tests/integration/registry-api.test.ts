@@ -360,7 +360,7 @@ describe("authentication", () => {
     expect(row.secretHash).not.toContain(issued.token.slice(16));
   });
 
-  it("refuses revoked and expired tokens", async () => {
+  it("refuses revoked and expired tokens, whatever the clock that stamped the revocation", async () => {
     const revoked = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
     const expired = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
     await db().apiToken.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } });
@@ -370,8 +370,17 @@ describe("authentication", () => {
     });
     await expectError(await list("", { token: revoked.token }), 401);
     await expectError(await list("", { token: expired.token }), 401);
-    const unused = await db().apiToken.findMany({ where: { id: { in: [revoked.id, expired.id] } } });
-    expect(unused.map((t) => t.usageCount)).toEqual([0, 0]);
+    // Stamped by a process whose clock runs ahead (the CLI on an operator's machine): revoked all the same.
+    const ahead = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    await db().apiToken.update({
+      where: { id: ahead.id },
+      data: { revokedAt: new Date(Date.now() + 3_600_000) },
+    });
+    await expectError(await list("", { token: ahead.token }), 401);
+    const unused = await db().apiToken.findMany({
+      where: { id: { in: [revoked.id, expired.id, ahead.id] } },
+    });
+    expect(unused.map((t) => t.usageCount)).toEqual([0, 0, 0]);
   });
 
   it("refuses a token whose secret does not match its key id", async () => {

@@ -200,7 +200,7 @@ describe("Owner-only actions on Owners", () => {
     await expectTrpcError(
       asAdmin.users.reactivate({ userId: target.id }),
       "FORBIDDEN",
-      "Only an Owner can reactivate an Owner.",
+      "Only an Owner can reactivate the account of an Owner or an Auditor.",
     );
     expect((await db().user.findUniqueOrThrow({ where: { id: target.id } })).status).toBe("DEACTIVATED");
   });
@@ -210,7 +210,7 @@ describe("Owner-only actions on Owners", () => {
     await expectTrpcError(
       asAdmin.users.resetPassword({ userId: target.id }),
       "FORBIDDEN",
-      "Only an Owner can reset an Owner's password.",
+      "Only an Owner can reset the password of an Owner or an Auditor.",
     );
     expect((await db().user.findUniqueOrThrow({ where: { id: target.id } })).passwordHash).toBe("unchanged");
     await expectTrpcError(
@@ -220,6 +220,51 @@ describe("Owner-only actions on Owners", () => {
     );
     const [denied] = await auditEvents("user.password.reset", target.id);
     expect(denied).toMatchObject({ outcome: "DENIED", actorUserId: admin.user.id });
+  });
+
+  it("treats an Auditor like an Owner: an Admin may not reset their password, reactivate them or lift their lockout", async () => {
+    const auditor = await createUser(db(), {
+      role: "BASIC_USER",
+      isAuditor: true,
+      passwordHash: "unchanged",
+    });
+    await expectTrpcError(
+      asAdmin.users.resetPassword({ userId: auditor.id }),
+      "FORBIDDEN",
+      "Only an Owner can reset the password of an Owner or an Auditor.",
+    );
+    expect((await db().user.findUniqueOrThrow({ where: { id: auditor.id } })).passwordHash).toBe("unchanged");
+
+    const lockedUntil = new Date(Date.now() + 60_000);
+    await db().user.update({ where: { id: auditor.id }, data: { lockedUntil, failedLoginCount: 5 } });
+    await expectTrpcError(
+      asAdmin.users.unlock({ userId: auditor.id }),
+      "FORBIDDEN",
+      "Only an Owner can lift the lockout of an Owner or an Auditor.",
+    );
+    expect((await db().user.findUniqueOrThrow({ where: { id: auditor.id } })).failedLoginCount).toBe(5);
+
+    await asOwner.users.deactivate({ userId: auditor.id });
+    await expectTrpcError(
+      asAdmin.users.reactivate({ userId: auditor.id }),
+      "FORBIDDEN",
+      "Only an Owner can reactivate the account of an Owner or an Auditor.",
+    );
+    expect((await db().user.findUniqueOrThrow({ where: { id: auditor.id } })).status).toBe("DEACTIVATED");
+    const denied = await db().auditEvent.findMany({
+      where: { targetId: auditor.id, outcome: "DENIED", actorUserId: admin.user.id },
+      select: { action: true },
+    });
+    expect(denied.map((row) => row.action).sort()).toEqual([
+      "user.password.reset",
+      "user.reactivate",
+      "user.unlock",
+    ]);
+
+    // An Owner may do all three.
+    expect((await asOwner.users.reactivate({ userId: auditor.id })).status).toBe("ACTIVE");
+    await asOwner.users.unlock({ userId: auditor.id });
+    expect((await asOwner.users.resetPassword({ userId: auditor.id })).temporaryPassword).toBeTruthy();
   });
 
   it("refuses anyone deactivating themselves", async () => {

@@ -7,6 +7,7 @@ import { env } from "../../env";
 import { AppError } from "../../errors";
 import { logger } from "../../logger";
 import { isMailConfigured, sendMail } from "../../mail/send-mail";
+import { redis, redisKey } from "../../redis";
 import { checkPasswordPolicy } from "./password-policy";
 import { normalizeEmail } from "./password-sign-in";
 import { endAllSessions } from "./sessions";
@@ -15,13 +16,30 @@ import { endAllSessions } from "./sessions";
  * "Forgot your password?" by email link, offered when mail is configured (SMTP_URL). The link
  * carries a random token; only its sha256 is stored (VerificationToken, identifier
  * `password-reset:<userId>`), it expires after 30 minutes and works once. Asking for a link says
- * the same thing whether or not the address has an account.
+ * the same thing whether or not the address has an account, and at most
+ * MAX_RESET_REQUESTS_PER_HOUR requests per address and hour send anything.
  */
 export const PASSWORD_RESET_MINUTES = 30;
 const IDENTIFIER_PREFIX = "password-reset:";
 const NOT_CONFIGURED =
   "Password reset by email is not set up here; ask an administrator to reset your password.";
 const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
+
+/** Reset emails per address and hour; more requests get the same answer and send nothing. */
+export const MAX_RESET_REQUESTS_PER_HOUR = 5;
+
+/**
+ * Counts a request for `email` (known or not, alike) and says whether it is within the hourly
+ * allowance. Without it anyone could flood an inbox and keep replacing the owner's own link.
+ */
+async function isWithinAllowance(email: string): Promise<boolean> {
+  const key = redisKey("auth", "reset-requests", createHash("sha256").update(email).digest("hex"));
+  const [[, count]] = (await redis().multi().incr(key).expire(key, 3600, "NX").exec()) as [
+    [Error | null, number],
+    unknown,
+  ];
+  return count <= MAX_RESET_REQUESTS_PER_HOUR;
+}
 
 function hashResetToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -64,16 +82,17 @@ export async function requestPasswordReset(options: {
   const tokenHash = hashResetToken(token);
   const user = email ? await db.user.findUnique({ where: { email } }) : null;
 
-  if (user?.status !== "ACTIVE" || !user.passwordHash) {
-    await recordAudit(db, context, {
+  // A request that sends nothing, audited with why (the requester's answer is the same).
+  const refuse = (reason: string) =>
+    recordAudit(db, context, {
       action: "auth.password_reset.request",
       outcome: "DENIED",
-      reason: "no such account",
+      reason,
       ...(user && { targetType: "user", targetId: user.id }),
       metadata: { email: email.slice(0, 320) },
     });
-    return;
-  }
+  if (!(await isWithinAllowance(email))) return refuse("too many requests");
+  if (user?.status !== "ACTIVE" || !user.passwordHash) return refuse("no such account");
 
   const expires = new Date(now.getTime() + PASSWORD_RESET_MINUTES * 60_000);
   await db.$transaction(async (tx) => {

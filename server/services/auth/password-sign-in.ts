@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import { hashPassword, verifyPassword } from "../../crypto/password";
-import type { Db } from "../../db";
+import type { Db, Tx } from "../../db";
 
 /**
  * Email + password sign-in with lockout. Unknown emails and wrong passwords get the same answer and
@@ -29,24 +29,44 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function unknownEmailKey(prefix: string, email: string): string {
-  return `${prefix}auth:unknown-failures:${createHash("sha256").update(email).digest("hex")}`;
+function unknownEmailKeys(prefix: string, email: string) {
+  const id = createHash("sha256").update(email).digest("hex");
+  return { failures: `${prefix}auth:unknown-failures:${id}`, locked: `${prefix}auth:unknown-locked:${id}` };
 }
 
+/** How long failures of an unknown email are remembered (an account's are kept until it locks). */
+const UNKNOWN_FAILURES_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * A failed sign-in for an email with no account, counted and locked in Redis exactly as an account
+ * is in the database (the count kept until it locks, the lock for LOCKOUT_MINUTES from the failure
+ * that set it, then the count starts over), so the answers and their times reveal nothing.
+ */
 async function failUnknownEmail(
   redis: Redis,
   prefix: string,
   email: string,
   now: Date,
 ): Promise<PasswordSignInResult> {
-  const key = unknownEmailKey(prefix, email);
-  const failures = await redis.incr(key);
-  if (failures === 1) await redis.expire(key, LOCKOUT_MINUTES * 60);
-  if (failures >= MAX_FAILED_ATTEMPTS) {
-    const ttl = await redis.ttl(key);
-    return { ok: false, reason: "locked", lockedUntil: new Date(now.getTime() + Math.max(ttl, 1) * 1000) };
-  }
-  return { ok: false, reason: "invalid" };
+  const keys = unknownEmailKeys(prefix, email);
+  const lockedUntil = async () => new Date(Number(await redis.get(keys.locked)) || 0);
+  const current = await lockedUntil();
+  if (current > now) return { ok: false, reason: "locked", lockedUntil: current };
+  const [[, failures]] = (await redis
+    .multi()
+    .incr(keys.failures)
+    .expire(keys.failures, UNKNOWN_FAILURES_TTL_SECONDS)
+    .exec()) as [[Error | null, number], unknown];
+  if (failures < MAX_FAILED_ATTEMPTS) return { ok: false, reason: "invalid" };
+  // Locked once (a parallel failure may have done it), and the count starts over.
+  const lockMs = LOCKOUT_MINUTES * 60_000;
+  await redis
+    .multi()
+    .set(keys.locked, String(now.getTime() + lockMs), "PX", lockMs, "NX")
+    .del(keys.failures)
+    .exec();
+  const until = await lockedUntil();
+  return { ok: false, reason: "locked", lockedUntil: until > now ? until : new Date(now.getTime() + lockMs) };
 }
 
 export async function passwordSignIn(options: {
@@ -75,7 +95,8 @@ export async function passwordSignIn(options: {
     return result;
   }
 
-  if (user.lockedUntil && user.lockedUntil > now) {
+  // Refused without checking the password (the same time is spent checking a dummy hash).
+  const refuseLocked = async (lockedUntil: Date): Promise<PasswordSignInResult> => {
     await verifyPassword(await timingHash(), options.password);
     await recordAudit(
       db,
@@ -86,22 +107,64 @@ export async function passwordSignIn(options: {
         targetType: "user",
         targetId: user.id,
         reason: "locked",
-        metadata: { email, method: "password", lockedUntil: user.lockedUntil.toISOString() },
+        metadata: { email, method: "password", lockedUntil: lockedUntil.toISOString() },
       },
     );
-    return { ok: false, reason: "locked", lockedUntil: user.lockedUntil };
+    return { ok: false, reason: "locked", lockedUntil };
+  };
+  if (user.lockedUntil && user.lockedUntil > now) return refuseLocked(user.lockedUntil);
+
+  // Locks the account unless a parallel attempt already did (then the count starts over), and
+  // audits the lockout once.
+  const notLocked = { id: user.id, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
+  const lockAccount = async (tx: Tx): Promise<Date> => {
+    const lockedUntil = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000);
+    const { count } = await tx.user.updateMany({
+      where: notLocked,
+      data: { failedLoginCount: 0, lockedUntil },
+    });
+    if (count === 0) {
+      const current = await tx.user.findUniqueOrThrow({
+        where: { id: user.id },
+        select: { lockedUntil: true },
+      });
+      return current.lockedUntil ?? lockedUntil;
+    }
+    await recordAudit(tx, context, {
+      action: "auth.lockout",
+      outcome: "DENIED",
+      targetType: "user",
+      targetId: user.id,
+      reason: `${MAX_FAILED_ATTEMPTS} failed sign-ins`,
+      metadata: { email, lockedUntil: lockedUntil.toISOString() },
+    });
+    return lockedUntil;
+  };
+
+  // The attempt is counted before the password is checked, atomically, so parallel guesses cannot
+  // all pass the count read above: at most MAX_FAILED_ATTEMPTS are checked per lockout, however
+  // many arrive at once. A right password puts the count back to 0.
+  // The count is read in the same statement that raises it: a separate read could see a count
+  // that a parallel lockout had already put back to 0.
+  const [attempt] = await db.$queryRaw<{ failedLoginCount: number }[]>`
+    UPDATE "User" SET "failedLoginCount" = "failedLoginCount" + 1, "updatedAt" = now()
+    WHERE id = ${user.id}::uuid AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${now})
+    RETURNING "failedLoginCount"`;
+  if (attempt === undefined) {
+    const current = await db.user.findUniqueOrThrow({
+      where: { id: user.id },
+      select: { lockedUntil: true },
+    });
+    return refuseLocked(current.lockedUntil ?? now);
   }
+  if (attempt.failedLoginCount > MAX_FAILED_ATTEMPTS)
+    // Past the allowance (parallel guesses): refused unchecked, and the account locked.
+    return refuseLocked(await db.$transaction(lockAccount));
 
   const isValid = await verifyPassword(user.passwordHash, options.password);
   if (!isValid) {
-    const failures = user.failedLoginCount + 1;
-    const locks = failures >= MAX_FAILED_ATTEMPTS;
-    const lockedUntil = locks ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null;
-    await db.$transaction(async (tx) => {
-      await tx.user.update({
-        where: { id: user.id },
-        data: { failedLoginCount: locks ? 0 : failures, ...(lockedUntil && { lockedUntil }) },
-      });
+    const failures = attempt.failedLoginCount;
+    const lockedUntil = await db.$transaction(async (tx) => {
       await recordAudit(tx, context, {
         action: "auth.signin.failed",
         outcome: "DENIED",
@@ -110,20 +173,12 @@ export async function passwordSignIn(options: {
         reason: "invalid credentials",
         metadata: { email, method: "password", failures },
       });
-      if (lockedUntil) {
-        await recordAudit(tx, context, {
-          action: "auth.lockout",
-          outcome: "DENIED",
-          targetType: "user",
-          targetId: user.id,
-          reason: `${MAX_FAILED_ATTEMPTS} failed sign-ins`,
-          metadata: { email, lockedUntil: lockedUntil.toISOString() },
-        });
-      }
+      return failures >= MAX_FAILED_ATTEMPTS ? lockAccount(tx) : null;
     });
     return lockedUntil ? { ok: false, reason: "locked", lockedUntil } : { ok: false, reason: "invalid" };
   }
 
+  await db.user.update({ where: { id: user.id }, data: { failedLoginCount: 0, lockedUntil: null } });
   if (user.status !== "ACTIVE") {
     await recordAudit(db, context, {
       action: "auth.signin.failed",
@@ -134,10 +189,6 @@ export async function passwordSignIn(options: {
       metadata: { email, method: "password" },
     });
     return { ok: false, reason: "deactivated" };
-  }
-
-  if (user.failedLoginCount > 0 || user.lockedUntil) {
-    await db.user.update({ where: { id: user.id }, data: { failedLoginCount: 0, lockedUntil: null } });
   }
   return { ok: true, userId: user.id };
 }

@@ -6,7 +6,7 @@ import { AppError } from "../../errors";
 import type { PlatformRole } from "../../policy/permissions";
 import { createAdmittedUser, decideAdmission, hashInvitationToken } from "../auth/admit-user";
 import { checkPasswordPolicy } from "../auth/password-policy";
-import { type InvitationStatus, invitationStatus } from "./invitation-row";
+import { type InvitationStatus, invitationStatus, inviterMayStillInvite } from "./invitation-row";
 
 /**
  * The public side of an invitation link: the invite page looks the token up, and its form (a
@@ -14,6 +14,7 @@ import { type InvitationStatus, invitationStatus } from "./invitation-row";
  * credential, and it works once.
  */
 const INVALID_LINK = "This invitation link is invalid or has expired.";
+const INVITER_SELECT = { role: true, isAuditor: true, status: true } as const;
 const NAME_MAX_LENGTH = 200;
 
 export async function findInvitationByToken(options: {
@@ -25,10 +26,25 @@ export async function findInvitationByToken(options: {
   if (!options.token) return null;
   const invitation = await options.db.invitation.findUnique({
     where: { tokenHash: hashInvitationToken(options.token) },
-    select: { email: true, role: true, acceptedAt: true, revokedAt: true, expiresAt: true },
+    select: {
+      email: true,
+      role: true,
+      acceptedAt: true,
+      revokedAt: true,
+      expiresAt: true,
+      invitedBy: { select: INVITER_SELECT },
+    },
   });
   if (!invitation) return null;
-  return { email: invitation.email, role: invitation.role, status: invitationStatus(invitation, now) };
+  const status = invitationStatus(invitation, now);
+  return {
+    email: invitation.email,
+    role: invitation.role,
+    status:
+      status === "pending" && !inviterMayStillInvite(invitation.invitedBy, invitation.role)
+        ? "revoked"
+        : status,
+  };
 }
 
 export async function acceptInvitation(options: {
@@ -58,8 +74,14 @@ export async function acceptInvitation(options: {
   return db.$transaction(async (tx) => {
     // Two submissions of the same link: the second waits here, then finds the invitation used.
     await tx.$queryRaw`SELECT id FROM "Invitation" WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
-    const invitation = await tx.invitation.findUnique({ where: { tokenHash } });
+    const invitation = await tx.invitation.findUnique({
+      where: { tokenHash },
+      include: { invitedBy: { select: INVITER_SELECT } },
+    });
     if (!invitation || invitationStatus(invitation, now) !== "pending")
+      throw new AppError("NOT_FOUND", INVALID_LINK);
+    // Its sender was deactivated or demoted since (the invite page shows it as revoked).
+    if (!inviterMayStillInvite(invitation.invitedBy, invitation.role))
       throw new AppError("NOT_FOUND", INVALID_LINK);
     if (await tx.user.findFirst({ where: { email: { equals: invitation.email, mode: "insensitive" } } })) {
       throw new AppError("CONFLICT", "An account with this email already exists; sign in instead.");

@@ -1,5 +1,5 @@
 import type { Prisma } from "../../db";
-import type { PlatformRole } from "../../policy/permissions";
+import { type Actor, can, type PlatformRole } from "../../policy/permissions";
 
 export type InvitationStatus = "pending" | "accepted" | "expired" | "revoked";
 
@@ -46,4 +46,16 @@ export function toInvitationRow(invitation: SelectedInvitation, now: Date): Invi
     invitedBy: invitation.invitedBy,
     status: invitationStatus(invitation, now),
   };
+}
+
+/**
+ * Whether whoever sent an invitation could still send it: an invitation is only as good as its
+ * sender's authority, so a deactivated or demoted inviter's pending links stop working.
+ */
+export function inviterMayStillInvite(inviter: Actor | null, role: PlatformRole): boolean {
+  return (
+    inviter !== null &&
+    can(inviter, "user.invite") &&
+    (role !== "OWNER" || can(inviter, "user.assign_privileged"))
+  );
 }

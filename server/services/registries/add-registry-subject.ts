@@ -1,7 +1,13 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Prisma } from "../../db";
 import { AppError } from "../../errors";
-import { changeRegistry, lockManagedRegistry, type RegistryActor, type RegistryDetail } from "./registry-row";
+import {
+  changeRegistry,
+  lockManagedRegistry,
+  mayGrantServer,
+  type RegistryActor,
+  type RegistryDetail,
+} from "./registry-row";
 
 export type SubjectInput =
   | { kind: "USER"; userId: string }
@@ -12,6 +18,10 @@ export type SubjectInput =
  * Grants the registry to one more subject: a user, a team (everyone in it, now and later), or
  * everyone. The unique index cannot catch a second "everyone" (PostgreSQL treats the NULL user and
  * team ids as distinct), so duplicates are checked here, under the registry's row lock.
+ *
+ * A new subject widens who gets every server in the registry. A registry owner who is not an Admin
+ * may only narrow the access to servers an Admin added (mayGrantServer), so while it holds any, its
+ * subjects are an Admin's to widen too.
  */
 export async function addRegistrySubject(options: {
   db: Db;
@@ -23,6 +33,19 @@ export async function addRegistrySubject(options: {
   const { subject } = options;
   return changeRegistry(options.db, options.actor, async (tx) => {
     const registry = await lockManagedRegistry(tx, options.actor, options.registryId);
+    const entries = await tx.registryServer.findMany({
+      where: { registryId: registry.id },
+      select: { server: { select: { name: true, ownerId: true } } },
+    });
+    const notTheirs = entries.filter((entry) => !mayGrantServer(options.actor, entry.server));
+    if (notTheirs.length > 0) {
+      const names = notTheirs.map((entry) => entry.server.name);
+      const listed = names.length > 3 ? `${names.slice(0, 3).join(", ")}, …` : names.join(", ");
+      throw new AppError(
+        "FORBIDDEN",
+        `${registry.name} holds servers an administrator added (${listed}): only an administrator can grant it to more people.`,
+      );
+    }
     let data: Prisma.RegistrySubjectUncheckedCreateInput;
     let label: string;
     let detail: Record<string, string>;

@@ -218,7 +218,8 @@ export async function verifyApiToken(options: {
   });
   const matches = secretMatches(parsed.secret, row?.secretHash ?? UNKNOWN_KEY_HASH);
   if (!row || !matches) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
-  if (row.revokedAt !== null && row.revokedAt <= now) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  // Revoked is revoked whenever it was stamped: the revoking process's clock may run ahead of ours.
+  if (row.revokedAt !== null) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
   if (row.expiresAt !== null && row.expiresAt <= now) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
   if (row.user.status !== "ACTIVE") throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
   if (!isIpAllowed(row.ipAllowList, options.clientIp)) {

@@ -60,7 +60,7 @@ export const TOKEN_ROW_SELECT = {
 export type SelectedToken = Prisma.ApiTokenGetPayload<{ select: typeof TOKEN_ROW_SELECT }>;
 
 export function tokenStatus(row: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): TokenStatus {
-  if (row.revokedAt !== null && row.revokedAt <= now) return "revoked";
+  if (row.revokedAt !== null) return "revoked";
   if (row.expiresAt !== null && row.expiresAt <= now) return "expired";
   return "active";
 }

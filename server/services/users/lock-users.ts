@@ -92,6 +92,22 @@ export async function assertNotLastOwner(
 }
 
 /**
+ * Owners and Auditors are the accounts an Admin may not manage (DESIGN: Admins manage users "except
+ * Owner/Auditor"). Handing such an account's access back — a new password, a reactivation, a lifted
+ * lockout — would let an Admin take it over and with it what only an Owner may grant, so only an
+ * Owner may do it.
+ */
+export function assertMayRestoreAccess(
+  actor: LockedUser,
+  target: LockedUser,
+  what: string,
+  audit: Omit<AuditInput, "outcome" | "reason">,
+): void {
+  if ((target.role === "OWNER" || target.isAuditor) && !can(actor, "user.assign_privileged"))
+    throw new RefusedChange("FORBIDDEN", `Only an Owner can ${what} of an Owner or an Auditor.`, audit);
+}
+
+/**
  * The shape of every change an actor makes to another user: one transaction that locks both rows,
  * re-checks the actor's permission, runs `change`, and audits a refusal if `change` throws one.
  */

@@ -1,8 +1,6 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
-import { can } from "../../policy/permissions";
-import { RefusedChange } from "./audited-change";
-import { changeUser } from "./lock-users";
+import { assertMayRestoreAccess, changeUser } from "./lock-users";
 import { findUserRow, type UserRow } from "./user-row";
 
 /**
@@ -29,9 +27,7 @@ export async function reactivateUser(options: {
         after: { status: "ACTIVE" },
       },
     };
-    if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
-      throw new RefusedChange("FORBIDDEN", "Only an Owner can reactivate an Owner.", audit);
-    }
+    assertMayRestoreAccess(actor, target, "reactivate the account", audit);
     if (target.status === "ACTIVE") return findUserRow(tx, target.id, now);
 
     await tx.user.update({ where: { id: target.id }, data: { status: "ACTIVE", deactivatedAt: null } });

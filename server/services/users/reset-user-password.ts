@@ -2,11 +2,10 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import { hashPassword } from "../../crypto/password";
 import { generatePassword } from "../../crypto/random";
 import type { Db } from "../../db";
-import { can } from "../../policy/permissions";
 import { checkPasswordPolicy } from "../auth/password-policy";
 import { endAllSessions } from "../auth/sessions";
 import { RefusedChange } from "./audited-change";
-import { changeUser } from "./lock-users";
+import { assertMayRestoreAccess, changeUser } from "./lock-users";
 
 /**
  * Gives a user a new random password, returned once for the admin to pass on; only its argon2id
@@ -36,9 +35,7 @@ export async function resetUserPassword(options: {
         audit,
       );
     }
-    if (target.role === "OWNER" && !can(actor, "user.assign_privileged")) {
-      throw new RefusedChange("FORBIDDEN", "Only an Owner can reset an Owner's password.", audit);
-    }
+    assertMayRestoreAccess(actor, target, "reset the password", audit);
     const problem = checkPasswordPolicy(temporaryPassword, { email: target.email });
     if (problem) throw new Error(`generated password failed the policy: ${problem}`);
 

@@ -41,7 +41,14 @@ import {
 } from "@/server/policy/permissions";
 import { ResetPasswordDialog } from "./reset-password-dialog";
 import { type UserRow, useUserCache } from "./use-user-cache";
-import { assignableRoles, canManageAccount, displayName, USERS_PAGE_SIZE, type Viewer } from "./viewer";
+import {
+  assignableRoles,
+  canManageAccount,
+  canRestoreAccess,
+  displayName,
+  USERS_PAGE_SIZE,
+  type Viewer,
+} from "./viewer";
 
 type StatusFilter = "" | "ACTIVE" | "DEACTIVATED";
 
@@ -346,7 +353,8 @@ export function UsersSection({
               const isSelf = user.id === viewer.id;
               const roles = assignableRoles(viewer, user);
               const pendingRole = pendingRoleFor(user);
-              const mayManage = canManageAccount(viewer, user);
+              const mayRestore = canRestoreAccess(viewer, user);
+              const mayManage = canManageAccount(viewer, user) && (mayRestore || user.status === "ACTIVE");
               const mayToggleAuditor = canChangeAuditor(viewer, user);
               const isAuditorPending = setAuditor.isPending && setAuditor.variables?.userId === user.id;
               return (
@@ -414,7 +422,7 @@ export function UsersSection({
                   <TableCell className="min-w-32">
                     <StatusCell
                       user={user}
-                      mayUnlock={can(viewer, "user.deactivate")}
+                      mayUnlock={mayRestore}
                       isUnlocking={unlock.isPending && unlock.variables?.userId === user.id}
                       onUnlock={() => unlock.mutate({ userId: user.id })}
                     />
@@ -437,11 +445,15 @@ export function UsersSection({
                           </Button>
                         </DropdownMenuTrigger>
                         <DropdownMenuContent align="end" className="w-48">
-                          <DropdownMenuItem onSelect={() => openAction({ kind: "reset-password", user })}>
-                            <KeyRound aria-hidden="true" />
-                            Reset password
-                          </DropdownMenuItem>
-                          <DropdownMenuSeparator />
+                          {mayRestore && (
+                            <>
+                              <DropdownMenuItem onSelect={() => openAction({ kind: "reset-password", user })}>
+                                <KeyRound aria-hidden="true" />
+                                Reset password
+                              </DropdownMenuItem>
+                              <DropdownMenuSeparator />
+                            </>
+                          )}
                           {user.status === "ACTIVE" ? (
                             <DropdownMenuItem
                               className="text-destructive focus:text-destructive [&_svg]:text-destructive"

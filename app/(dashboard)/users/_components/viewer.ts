@@ -30,6 +30,15 @@ export function canManageAccount(viewer: Viewer, target: Target): boolean {
   return target.role !== "OWNER" || can(viewer, "user.assign_privileged");
 }
 
+/**
+ * Hand an account's access back — reset its password, reactivate it, lift its lockout: an Owner's
+ * or an Auditor's only by an Owner (the server's assertMayRestoreAccess).
+ */
+export function canRestoreAccess(viewer: Viewer, target: Target & { isAuditor: boolean }): boolean {
+  if (!can(viewer, "user.deactivate")) return false;
+  return (target.role !== "OWNER" && !target.isAuditor) || can(viewer, "user.assign_privileged");
+}
+
 export function displayName(user: { name: string | null; email: string }): string {
   return user.name?.trim() || user.email;
 }
