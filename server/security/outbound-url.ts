@@ -56,7 +56,12 @@ export function refusedAddressReason(address: string): string | null {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
-  if (range === "unicast") return null;
+  if (range === "unicast")
+    // ::a.b.c.d (IPv4-compatible, ::/96, deprecated) is nobody's public address; some stacks may
+    // reach the IPv4 address inside.
+    return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)
+      ? "an IPv4-compatible IPv6 address"
+      : null;
   return REFUSED_RANGES[range] ?? `a non-public address (${range})`;
 }
 

@@ -20,6 +20,8 @@ describe("SSRF guard (PROTOCOL X1)", () => {
     ["http://[fd00:ec2::254]/", "unique-local"],
     ["http://[::ffff:127.0.0.1]/", "loopback"],
     ["http://[::ffff:7f00:1]/", "loopback"],
+    ["http://[::127.0.0.1]/", "IPv4-compatible"],
+    ["http://[::a9fe:a9fe]/", "IPv4-compatible"],
     ["http://2130706433/", "loopback"],
     ["http://0x7f.0.0.1/", "loopback"],
     ["http://0177.0.0.1/", "loopback"],

@@ -37,6 +37,11 @@ import { readSharedConfig } from "./version-definition";
  */
 
 const CHECK_TIMEOUT_MS = 10_000;
+/**
+ * All of a remote discovery (connect, every page, every body) within this: the per-request timeout
+ * does not cover an SSE stream that trickles comments before its endpoint, nor the reading of a body.
+ */
+const REMOTE_DISCOVERY_DEADLINE_MS = 60_000;
 /** A stdio server may first be fetched by its package runner (npx, uvx) */
 const STDIO_CHECK_TIMEOUT_MS = 120_000;
 /** Upper bound on list pages fetched per kind, so a hostile upstream cannot keep us paging forever. */
@@ -259,14 +264,41 @@ async function discoverRemote(options: {
   if (!target.ok) throw new Error(target.reason);
   // Every connection goes through the SSRF guard (PROTOCOL X1): URL, redirects and the address
   // actually dialled are checked against the admin's allow-list.
-  const fetch = createGuardedFetch(await getOutboundPolicy(options.db)) as FetchLike;
+  // One deadline for everything, and each body capped as the proxy caps a message: an upstream
+  // that trickles or floods can neither hold a worker slot nor fill the worker's memory.
+  const deadline = new AbortController();
+  const fetch = createGuardedFetch(await getOutboundPolicy(options.db), {
+    signal: deadline.signal,
+    maxResponseBytes: DEFAULT_UPSTREAM_LIMITS.maxMessageBytes,
+  }) as FetchLike;
   const url = new URL(target.url);
   const requestInit: RequestInit = { headers: target.headers };
   const transport =
     options.version.transport === "SSE"
       ? new SSEClientTransport(url, { fetch, requestInit })
       : new StreamableHTTPClientTransport(url, { fetch, requestInit });
-  return discoverCapabilities(transport);
+  const late = new Promise<never>((_, reject) =>
+    deadline.signal.addEventListener(
+      "abort",
+      () => {
+        void transport.close().catch(() => undefined);
+        reject(deadline.signal.reason);
+      },
+      { once: true },
+    ),
+  );
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new Error(`The upstream did not finish within ${REMOTE_DISCOVERY_DEADLINE_MS / 1000} s.`),
+      ),
+    REMOTE_DISCOVERY_DEADLINE_MS,
+  );
+  try {
+    return await Promise.race([discoverCapabilities(transport), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -310,7 +342,8 @@ async function discoverStdio(options: {
           serverId: version.serverId,
           metadata: {
             command: version.command,
-            args,
+            // secret argument values hidden
+            args: [...version.args, ...launch.shownArgs],
             pid,
             template: match.match.template.id,
             purpose: "discovery",
