@@ -52,12 +52,24 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** MCP calls per minute per user over all their tokens, shared by every instance (0 = no limit) */
   GATEHOUSE_MCP_RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  /** open GET streams per MCP session in one instance (each holds an upstream connection or listener) */
+  GATEHOUSE_MCP_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1_000).default(8),
+  /** open GET streams per user, all their sessions together, in one instance */
+  GATEHOUSE_MCP_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
   /** where this instance's stdio/SSE channel runner listens for other instances (server/mcp/runner) */
   GATEHOUSE_RUNNER_HOST: z.string().min(1).default("127.0.0.1"),
   /** 0 = any free port (fine when every instance runs on one host) */
   GATEHOUSE_RUNNER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** how other instances reach this runner, e.g. http://10.0.0.5:3100 (default: http://HOST:PORT as bound) */
   GATEHOUSE_RUNNER_URL: z.url({ protocol: /^http$/ }).optional(),
+  /**
+   * Who stdio server processes run as when the gateway runs as root: "uid:gid" (nobody by default),
+   * or "gateway" to keep root (server/mcp/stdio/sandbox.ts)
+   */
+  GATEHOUSE_STDIO_RUN_AS: z
+    .string()
+    .regex(/^(gateway|\d+:\d+)$/, 'must be "uid:gid" or "gateway"')
+    .default("65534:65534"),
   GATEHOUSE_DEMO: booleanish.optional(),
   GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

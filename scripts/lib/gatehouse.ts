@@ -37,6 +37,8 @@ export async function prepareGatehouseEnv(publicUrl: string): Promise<GatehouseE
     // under it): what is measured is their cost (leased counts, rate-limit.ts), never a refusal.
     GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: "1000000",
     GATEHOUSE_MCP_RATE_LIMIT_PER_USER: "1000000",
+    // The 2,000-stream phase holds them all for one user (8 per session).
+    GATEHOUSE_MCP_STREAMS_PER_USER: "1000000",
     LOG_LEVEL: "error",
     NODE_ENV: "production",
   };

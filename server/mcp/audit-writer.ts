@@ -116,26 +116,30 @@ export function auditInsertSql(count: number): string {
 }
 
 /**
- * PostgreSQL text and jsonb cannot hold U+0000, and one such value would fail the whole batch (and
- * so every call in it, then everyone's for the cool-down). Agents choose some of these strings (a
- * JSON-RPC id, a tool name), so U+0000 is stored as U+FFFD instead.
+ * PostgreSQL text and jsonb cannot hold U+0000, and jsonb refuses a lone UTF-16 surrogate (JSON
+ * escapes such as "\ud800"). One such value would fail the whole batch (and so every call in it).
+ * Agents and upstreams choose some of these strings (a JSON-RPC id, a tool name, clientInfo), so
+ * U+0000 and lone surrogates are stored as U+FFFD instead.
  */
 function textOf(value: string): string {
-  return value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+  const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+  return wellFormed.includes("\u0000") ? wellFormed.replaceAll("\u0000", "\uFFFD") : wellFormed;
 }
 
-function withoutNul(value: unknown): unknown {
+function storable(value: unknown): unknown {
   if (typeof value === "string") return textOf(value);
-  if (Array.isArray(value)) return value.map(withoutNul);
+  if (Array.isArray(value)) return value.map(storable);
   if (value !== null && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [textOf(key), withoutNul(item)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [textOf(key), storable(item)]));
   return value;
 }
 
+/** JSON.stringify writes U+0000 and lone surrogates as escapes; only then is the slow path needed. */
+const UNSTORABLE_JSON_ESCAPE = /\\u(?:0000|d[89a-f])/;
+
 function jsonOf(value: unknown): string {
   const json = JSON.stringify(value);
-  // JSON.stringify writes U+0000 as the escape \u0000, so only then is the slow path needed.
-  return json.includes("\\u0000") ? JSON.stringify(withoutNul(value)) : json;
+  return UNSTORABLE_JSON_ESCAPE.test(json) ? JSON.stringify(storable(value)) : json;
 }
 
 function parameterOf(row: AuditRow, column: keyof AuditRow): unknown {
@@ -211,6 +215,15 @@ function poolQuery(text: string, values: unknown[]): Promise<unknown> {
   return auditPool().query({ name: `gatehouse-audit-insert-${rows}`, text, values });
 }
 
+/**
+ * An error PostgreSQL raised for the values of a row (SQLSTATE class 22, data exception, or 23,
+ * integrity constraint violation), as opposed to the store being unreachable, slow or failing.
+ */
+function isRowError(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
+
 export type AuditSink = {
   write: (row: AuditRow) => Promise<void>;
   /** throws UNAVAILABLE while the store is known to be failing */
@@ -264,18 +277,51 @@ export class AuditWriter implements AuditSink {
         this.failedAt = 0;
         for (const pending of batch) pending.resolve();
       } catch (cause) {
-        this.failedAt = Date.now();
-        logger()
-          .child({ component: "mcp-audit" })
-          .error(
-            { err: { message: (cause as Error)?.message }, rows: batch.length },
-            "audit batch failed; calls fail closed",
-          );
-        const error = new AppError("UNAVAILABLE", AUDIT_UNAVAILABLE_MESSAGE, { cause });
-        for (const pending of batch) pending.reject(error);
+        if (isRowError(cause)) await this.insertOneByOne(batch, cause);
+        else this.fail(batch, cause);
       }
     }
     this.isFlushing = false;
+  }
+
+  /**
+   * PostgreSQL refused a value of some row, not the store as a whole: each row is retried on its
+   * own, so one bad row fails only its own call and starts no cool-down for everyone else.
+   */
+  private async insertOneByOne(batch: Pending[], batchError: unknown): Promise<void> {
+    if (batch.length === 1) return this.refuseRow(batch[0] as Pending, batchError);
+    for (const pending of batch) {
+      try {
+        await this.insert([pending.row]);
+        metrics().mcpAuditBatchRows.observe(1);
+        pending.resolve();
+      } catch (cause) {
+        if (isRowError(cause)) this.refuseRow(pending, cause);
+        else this.fail([pending], cause);
+      }
+    }
+  }
+
+  private refuseRow(pending: Pending, cause: unknown): void {
+    logger()
+      .child({ component: "mcp-audit" })
+      .error(
+        { err: { message: (cause as Error)?.message }, eventId: pending.row.id, action: pending.row.action },
+        "audit row refused by the database; its call fails closed",
+      );
+    pending.reject(new AppError("UNAVAILABLE", AUDIT_UNAVAILABLE_MESSAGE, { cause }));
+  }
+
+  private fail(batch: Pending[], cause: unknown): void {
+    this.failedAt = Date.now();
+    logger()
+      .child({ component: "mcp-audit" })
+      .error(
+        { err: { message: (cause as Error)?.message }, rows: batch.length },
+        "audit batch failed; calls fail closed",
+      );
+    const error = new AppError("UNAVAILABLE", AUDIT_UNAVAILABLE_MESSAGE, { cause });
+    for (const pending of batch) pending.reject(error);
   }
 
   private async insert(rows: AuditRow[]): Promise<void> {

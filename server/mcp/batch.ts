@@ -98,14 +98,17 @@ export async function relayBatch(exchange: Exchange, messages: JsonRpcMessage[])
 
   // Notifications and responses first, in order: a cancellation or an answer to a server-initiated
   // request in the same batch reaches the upstream before the batch's new requests do.
+  // Every one is relayed (and audited) even after one is refused; without requests in the batch,
+  // the first refusal is the batch's answer.
+  let refusal: McpHttpResponse | null = null;
   for (const message of others) {
     const answer =
       message.kind === "notification"
         ? await relayNotification(exchange, message)
         : await relayAgentResponse(exchange, message as Extract<JsonRpcMessage, { kind: "response" }>);
-    if (answer.status !== 202 && requests.length === 0) return answer;
+    if (answer.status !== 202) refusal ??= answer;
   }
-  if (requests.length === 0) return acceptedResponse();
+  if (requests.length === 0) return refusal ?? acceptedResponse();
 
   // Each request is its own exchange (its own start time, and its own view of the session should a
   // transparent re-initialization replace the upstream session under it).

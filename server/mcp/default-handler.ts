@@ -42,7 +42,10 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
     limits: DEFAULT_UPSTREAM_LIMITS,
     maxRequestBytes: MAX_REQUEST_BYTES,
     revalidateIntervalMs: 15_000,
-    streams: createStreamRegistry(),
+    streams: createStreamRegistry(undefined, {
+      perSession: config.GATEHOUSE_MCP_STREAMS_PER_SESSION,
+      perUser: config.GATEHOUSE_MCP_STREAMS_PER_USER,
+    }),
     keepAliveIntervalMs: 25_000,
     policyCache: createPolicyCache(),
     rateLimits: {

@@ -10,7 +10,7 @@ import { parseLastEventId } from "./event-ids";
 import type { McpHttpRequest, McpHttpResponse } from "./http-types";
 import { type JsonRpcMessage, parseMessage, type RequestId, serialize } from "./jsonrpc";
 import { type ConnectionAccess, type ConnectionRow, PolicyDenied } from "./policy";
-import { accessCached, authenticateCached, rateLimited } from "./policy-cache";
+import { accessCached, authenticateCached, chargeRateLimits, rateLimited } from "./policy-cache";
 import {
   ALLOWED_HTTP_METHODS,
   isSupportedVersion,
@@ -242,7 +242,12 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
       sessionId: null,
       state: null,
     };
-    if (batch !== null) return await dispatchBatch(exchange, batch, sessionId, sessionLookup);
+    if (batch !== null) {
+      // The request counted once; each further message of the batch counts too.
+      const limited = await chargeRateLimits(deps, principal, batch.length - 1);
+      if (limited !== null) throw rateLimited(limited);
+      return await dispatchBatch(exchange, batch, sessionId, sessionLookup);
+    }
     return await dispatch(exchange, message, sessionId, sessionLookup);
   } catch (error) {
     return failureResponse(deps, request, error, {
@@ -293,7 +298,7 @@ async function dispatch(
 
   if (message?.kind === "request" && message.method === "initialize") {
     if (sessionId !== undefined) {
-      if ((await findSession(exchange, sessionLookup)) === null) return sessionNotFound(requestId);
+      if ((await findSession(exchange, sessionLookup)) === null) throw sessionNotFound();
       return rpcErrorResponse(
         400,
         requestId,
@@ -312,7 +317,7 @@ async function dispatch(
       "Bad Request: the Mcp-Session-Id header is required (initialize first).",
     );
   const state = await findSession(exchange, sessionLookup);
-  if (state === null) return sessionNotFound(requestId);
+  if (state === null) throw sessionNotFound();
   // An unsupported version was refused above. A supported one that differs from the negotiated
   // version is accepted, as the spec asks only for invalid or unsupported ones to be refused (the
   // official conformance suite sends such requests); the session keeps its negotiated version.
@@ -361,14 +366,15 @@ async function dispatchBatch(
       "Bad Request: the Mcp-Session-Id header is required (initialize first, never in a batch).",
     );
   const state = await findSession(exchange, sessionLookup);
-  if (state === null) return sessionNotFound(null);
+  if (state === null) throw sessionNotFound();
   exchange.sessionId = sessionId;
   exchange.state = state;
   return relayBatch(exchange, messages);
 }
 
-function sessionNotFound(id: RequestId | null): McpHttpResponse {
-  return rpcErrorResponse(404, id, RPC_ERROR.NOT_FOUND, "Session not found: initialize a new session.");
+/** Unknown, expired, or another user's or connection's session (A7): 404, audited as a denial. */
+function sessionNotFound(): PolicyDenied {
+  return new PolicyDenied("session_not_found", 404, "Session not found: initialize a new session.");
 }
 
 /** Authentication, policy and dependency failures, answered in one place (and denials audited). */

@@ -14,14 +14,34 @@ import {
 export type StreamRegistry = {
   /** registers a stream's close function; returns the function that unregisters it */
   register: (owner: { userId: string; tokenId: string }, close: () => void) => () => void;
+  /**
+   * Takes a place for one more GET stream of the session and user in this process, within the caps
+   * (each holds an upstream connection or channel listener for as long as the agent keeps it);
+   * returns the function that gives it back, or which cap is full.
+   */
+  reserve: (owner: { userId: string; sessionId: string }) => (() => void) | "session" | "user";
 };
+
+/** Open GET streams per downstream session and per user, in one process (server/env.ts sets them). */
+export type StreamCaps = { perSession: number; perUser: number };
+
+const DEFAULT_STREAM_CAPS: StreamCaps = { perSession: 8, perUser: 500 };
+
+function countDown(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+}
 
 export type RevocationSubscriber = (onMessage: (message: TokenRevokedMessage) => void) => Promise<unknown>;
 
 export function createStreamRegistry(
   subscribe: RevocationSubscriber = subscribeTokenRevocations,
+  caps: StreamCaps = DEFAULT_STREAM_CAPS,
 ): StreamRegistry {
   const streams = new Set<{ userId: string; tokenId: string; close: () => void }>();
+  const perSession = new Map<string, number>();
+  const perUser = new Map<string, number>();
   let isSubscribed = false;
 
   const onRevoked = (message: TokenRevokedMessage) => {
@@ -52,6 +72,21 @@ export function createStreamRegistry(
       streams.add(entry);
       return () => {
         streams.delete(entry);
+      };
+    },
+    reserve({ userId, sessionId }) {
+      const ofSession = perSession.get(sessionId) ?? 0;
+      if (ofSession >= caps.perSession) return "session";
+      const ofUser = perUser.get(userId) ?? 0;
+      if (ofUser >= caps.perUser) return "user";
+      perSession.set(sessionId, ofSession + 1);
+      perUser.set(userId, ofUser + 1);
+      let isReturned = false;
+      return () => {
+        if (isReturned) return;
+        isReturned = true;
+        countDown(perSession, sessionId);
+        countDown(perUser, userId);
       };
     },
   };

@@ -131,6 +131,14 @@ function pipelined(client: Redis, queue: (pipeline: ChainableCommander) => void)
   });
 }
 
+/** The replies of a pipeline; throws the first command's error. */
+function valuesOf(results: PipelineReplies): unknown[] {
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
 function sendReads(client: Redis): void {
   const reads = pendingReads.get(client) ?? [];
   pendingReads.delete(client);
@@ -215,10 +223,7 @@ async function readEpochs(
       limits.queue(pipeline);
       if (sharesClient) touch.queue(pipeline);
     });
-    replies = results.map(([error, value]) => {
-      if (error) throw error;
-      return value;
-    });
+    replies = valuesOf(results);
     if (sharesClient) session = touch.read(replies, 1 + limits.count);
   } catch {
     throw unavailable();
@@ -326,6 +331,32 @@ export async function authenticateCached(
     storedAt: now,
   });
   return { principal, authenticator, ...read };
+}
+
+/**
+ * Charges `count` further rate-limit counts to the principal's token and user (a batch's messages
+ * after its first, which the request itself counted), in one Redis round trip. Fails closed.
+ */
+export async function chargeRateLimits(
+  deps: McpDeps,
+  principal: McpPrincipal,
+  count: number,
+): Promise<RateLimitExceeded | null> {
+  const limits = rateLimitCheck({
+    limits: deps.rateLimits ?? NO_LIMITS,
+    key: deps.redisKey,
+    tokenId: principal.tokenId,
+    userId: principal.userId,
+    now: Date.now(),
+    weight: count,
+  });
+  if (limits.count === 0 || count < 1) return null;
+  try {
+    const replies = valuesOf(await pipelined(deps.redis(), (pipeline) => limits.queue(pipeline)));
+    return limits.read(replies, 0);
+  } catch {
+    throw unavailable();
+  }
 }
 
 /** 429 for a request over its limit (audited as DENIED rate_limited by the handler). */

@@ -48,7 +48,8 @@ export type DenialReason =
   | "method_not_found"
   | "notification_not_relayed"
   | "session_not_found"
-  | "rate_limited";
+  | "rate_limited"
+  | "too_many_streams";
 
 export class PolicyDenied extends Error {
   constructor(

@@ -5,7 +5,8 @@ import type { ChainableCommander } from "ioredis";
  * one minute per key (`INCRBY` + `PEXPIRE`, queued on the same pipeline as the access-epoch read).
  * Each instance reserves counts a few at a time (RateLimitLeases), so most requests need no round
  * trip. Each request's count is compared with the limit; refused requests count too, so a client
- * hammering past the limit does not get in earlier.
+ * hammering past the limit does not get in earlier. A JSON-RPC batch counts once per message: its
+ * first count is the request's, the others are charged together once the body is parsed.
  */
 
 export type RateLimits = {
@@ -128,8 +129,11 @@ export function rateLimitCheck(options: {
   now: number;
   /** this instance's reserved counts; without them every request counts in Redis */
   leases?: RateLimitLeases;
+  /** counts taken at once, in Redis, not from leases (a batch's further messages); 1 by default */
+  weight?: number;
 }): RateLimitCheck {
-  const { limits, leases } = options;
+  const { limits, weight } = options;
+  const leases = weight === undefined ? options.leases : undefined;
   const window = Math.floor(options.now / RATE_WINDOW_MS);
   const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * RATE_WINDOW_MS - options.now) / 1000));
   const checks: ScopeCheck[] = [];
@@ -138,14 +142,14 @@ export function rateLimitCheck(options: {
       scope: "token",
       limit: limits.perToken,
       key: options.key("mcp-rate", "token", options.tokenId, String(window)),
-      size: leases ? leaseSize(limits.perToken) : 1,
+      size: leases ? leaseSize(limits.perToken) : (weight ?? 1),
     });
   if (limits.perUser > 0)
     checks.push({
       scope: "user",
       limit: limits.perUser,
       key: options.key("mcp-rate", "user", options.userId, String(window)),
-      size: leases ? leaseSize(limits.perUser) : 1,
+      size: leases ? leaseSize(limits.perUser) : (weight ?? 1),
     });
 
   // Every count from a lease already held, taken now (synchronously, so no other request can take

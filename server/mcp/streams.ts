@@ -9,6 +9,7 @@ import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
 import { describeFailure, isAuditFailure, recordAnswer, recordRequest } from "./outcomes";
 import { rememberPending, takePending } from "./pending";
+import { PolicyDenied } from "./policy";
 import { recheckAccess } from "./policy-cache";
 import { RPC_ERROR } from "./protocol";
 import { connectionResourceUrl } from "./resource-metadata";
@@ -108,12 +109,24 @@ async function relayEvent(context: StreamContext, event: SseEvent): Promise<bool
 
   const text = serialize(message);
   if (message.kind === "request") {
-    // Server-initiated (sampling, elicitation, roots): remembered so the agent's reply is audited as a pair.
+    // Server-initiated (sampling, elicitation, roots): remembered so the agent's reply is audited as
+    // a pair, and audited now as sent, so a request the agent never answers is on record too.
+    const subject = subjectOf(message.method, message.params);
     await rememberPending(exchange, "server", message.id, {
       method: message.method,
-      subject: subjectOf(message.method, message.params),
+      subject,
       startedAt: Date.now(),
       text,
+    });
+    await recordExchange(exchange, {
+      action: "mcp.request",
+      outcome: "OK",
+      reason: "answer pending: sent to the agent",
+      method: message.method,
+      subject,
+      startedAt: Date.now(),
+      requestBody: text,
+      metadata: { direction: "upstream-to-agent", answerPending: true, jsonRpcId: message.id },
     });
   } else {
     await recordExchange(exchange, {
@@ -271,6 +284,15 @@ export function streamAnswer(
           startedAt: exchange.startedAt,
           text: requestText,
         });
+        // Audited now, as relayed with its answer pending: an agent that never resumes would
+        // otherwise leave a call that ran upstream with no record. The answer is its own row.
+        await recordRequest(exchange, message, {
+          outcome: "OK",
+          reason: "answer pending: the upstream ended the stream for the agent to resume",
+          requestBody: requestText,
+          responseBody: null,
+          metadata: { answerPending: true },
+        });
         await sink.write(`retry: ${RETRY_MS}\n\n`);
         return;
       }
@@ -343,6 +365,28 @@ export async function relayGetStream(
   upstreamLastEventId: string | undefined,
 ): Promise<McpHttpResponse> {
   exchange.deps.audit.assertAvailable();
+  const place = exchange.deps.streams.reserve({
+    userId: exchange.principal.userId,
+    sessionId: exchange.sessionId ?? "",
+  });
+  if (typeof place === "string")
+    throw new PolicyDenied(
+      "too_many_streams",
+      429,
+      place === "session"
+        ? "Too many open streams on this session: close one before opening another."
+        : "Too many open streams for this user: close some before opening another.",
+    );
+  const answer = await openGetStream(exchange, upstreamLastEventId, place);
+  if (typeof answer.body !== "function") place();
+  return answer;
+}
+
+async function openGetStream(
+  exchange: Exchange,
+  upstreamLastEventId: string | undefined,
+  giveBackPlace: () => void,
+): Promise<McpHttpResponse> {
   const connector = connectorFor(exchange);
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
@@ -400,6 +444,7 @@ export async function relayGetStream(
         sink.signal.removeEventListener("abort", close);
         exchange.request.signal.removeEventListener("abort", onClientGone);
         upstream.destroy();
+        giveBackPlace();
       }
       // A server-side close: tell the agent when to come back (T13).
       if (!sink.isClosed) await sink.write(`retry: ${RETRY_MS}\n\n`);

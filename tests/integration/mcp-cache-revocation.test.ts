@@ -15,7 +15,7 @@ import { tokenUsageBuffer } from "@/server/services/tokens/authenticate-api-toke
 import { revokeApiToken } from "@/server/services/tokens/revoke-api-token";
 import { deactivateUser } from "@/server/services/users/deactivate-user";
 import { freePort } from "../fixtures/everything-server";
-import { connectedUser, INITIALIZE, messagesOf, postHeaders, ROUTE_CLIENT_IP } from "../fixtures/mcp-gateway";
+import { connectedUser, INITIALIZE, messagesOf, webPost } from "../fixtures/mcp-gateway";
 import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
 import { waitUntil } from "./helpers/polling";
 
@@ -62,16 +62,7 @@ afterAll(async () => {
 
 let nextId = 1;
 function post(on: Instance, who: World, body: unknown, sessionId?: string): Promise<Response> {
-  return on.handle(
-    new Request(`http://gatehouse.test/mcp/${who.publicId}`, {
-      method: "POST",
-      headers: {
-        ...postHeaders(who.token, sessionId ? { "mcp-session-id": sessionId } : {}),
-        "x-gatehouse-client-ip": ROUTE_CLIENT_IP,
-      },
-      body: JSON.stringify(body),
-    }),
-  );
+  return webPost(on.handle, who, body, sessionId);
 }
 
 async function open(on: Instance, who: World): Promise<string> {

@@ -193,6 +193,14 @@ describe("two instances behind a round-robin forwarder", () => {
         body: ping,
       });
       expect(unknown.status).toBe(404);
+      // A channel id that is not one (a broken %-escape included) is unknown too; the runner lives on.
+      const odd = await fetch(`${url}/channels/gh-ch-%E0%A4%A`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${runnerSecret(appKeyring())}`, "x-gatehouse-connection": "any" },
+        body: ping,
+      });
+      expect(odd.status).toBe(404);
+      expect((await fetch(channel, { method: "POST", body: ping })).status).toBe(401);
     }
     expect(checked).toBeGreaterThanOrEqual(1);
   });

@@ -168,7 +168,7 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
     }
   });
 
-  it("records notifications from the upstream, and a server-initiated request with the agent's answer as one pair", async () => {
+  it("records notifications from the upstream, and a server-initiated request as sent and, with the agent's answer, as one pair", async () => {
     const world = await connectedUser({ upstreamUrl: fixture.url });
     const client = new Client({ name: "pair-agent", version: "3.1.4" }, { capabilities: { sampling: {} } });
     client.setRequestHandler(CreateMessageRequestSchema, async () => ({
@@ -200,7 +200,19 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
     const logs = rows.filter((row) => row.method === "notifications/message");
     expect(logs).toHaveLength(2);
 
-    const pair = rows.find((row) => row.method === "sampling/createMessage");
+    // Two events: the request as it was sent to the agent (on record even if never answered), then
+    // the request and the agent's answer as one pair.
+    const sampling = rows.filter((row) => row.method === "sampling/createMessage");
+    expect(sampling).toHaveLength(2);
+    const sent = sampling.find((row) => row.reason !== null);
+    expect(sent).toMatchObject({
+      action: "mcp.request",
+      outcome: "OK",
+      reason: "answer pending: sent to the agent",
+      metadata: { direction: "upstream-to-agent", answerPending: true },
+    });
+    expect(sent ? bodiesOf(sent).response : "no row").toBeNull();
+    const pair = sampling.find((row) => row.reason === null);
     expect(pair).toMatchObject({
       action: "mcp.request",
       outcome: "OK",
@@ -339,6 +351,58 @@ describe("group commit", () => {
     expect(inserts.length).toBeLessThan(30);
   });
 
+  it("an agent's lone-surrogate JSON-RPC id is answered and audited, and fails no one else's call", async () => {
+    const gateway = gateways["fast path"] as GatewayPath;
+    const world = await connectedUser({ upstreamUrl: jsonFixture.url });
+    const sessionId = await openSession(gateway, world.publicId, world.token);
+    const post = (body: string) =>
+      gateway.fetch(gateway.urlFor(world.publicId), {
+        method: "POST",
+        headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+        body,
+      });
+    // Sent together, so the odd row shares its INSERT with the others.
+    const [odd, ...others] = await Promise.all([
+      post('{"jsonrpc":"2.0","id":"\\ud800","method":"ping"}'),
+      post(JSON.stringify({ jsonrpc: "2.0", id: 601, method: "ping" })),
+      post(JSON.stringify({ jsonrpc: "2.0", id: 602, method: "ping" })),
+    ]);
+    expect(odd?.status).toBe(200);
+    expect(await odd?.text()).toContain('"id":"\\ud800"');
+    expect(others.map((response) => response.status)).toEqual([200, 200]);
+    const rows = await db().auditEvent.findMany({
+      where: { connectionId: world.connectionId, method: "ping" },
+      orderBy: { occurredAt: "asc" },
+    });
+    expect(rows.map((row) => (row.metadata as { jsonRpcId: unknown }).jsonRpcId).sort()).toEqual([
+      601,
+      602,
+      "\uFFFD",
+    ]);
+  });
+
+  it("a row the database refuses fails only its own call, and starts no cool-down", async () => {
+    const writer = new AuditWriter({
+      query: (text, values) => livePool.query(text, values),
+      coolDownMs: 60_000,
+    });
+    const good = (): AuditRow => ({
+      id: uuidv7(),
+      occurredAt: new Date(),
+      action: "mcp.request",
+      outcome: "OK",
+    });
+    // latencyMs beyond PostgreSQL's integer: SQLSTATE 22003, a value error of that row alone
+    const bad: AuditRow = { ...good(), latencyMs: 2 ** 40 };
+    const rows = [good(), bad, good()];
+    const settled = await Promise.allSettled(rows.map((row) => writer.write(row)));
+    expect(settled.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: "UNAVAILABLE" });
+    expect(() => writer.assertAvailable()).not.toThrow();
+    const stored = await db().auditEvent.findMany({ where: { id: { in: rows.map((row) => row.id) } } });
+    expect(stored.map((row) => row.id).sort()).toEqual([rows[0]?.id, rows[2]?.id].sort());
+  });
+
   it("writes every column as Prisma reads it back", async () => {
     const [first, second] = [uuidv7(), uuidv7()];
     const body = new Uint8Array([0, 1, 2, 250, 255]);
@@ -357,7 +421,7 @@ describe("group commit", () => {
         connectionId: uuidv7(),
         sessionId: "s-1",
         method: "tools/call",
-        subject: "émoji ✓ \u0000",
+        subject: "émoji ✓ \u0000 \ud800",
         reason: "upstream said no",
         latencyMs: 42,
         requestBytes: 5,
@@ -365,7 +429,7 @@ describe("group commit", () => {
         clientIp: "::1",
         userAgent: "ua",
         requestId: "r-1",
-        metadata: { nested: { list: [1, "two", null, true] }, "k\u0000": "a\u0000b" },
+        metadata: { nested: { list: [1, "two", null, "lone \udc00"] }, "k\u0000": "a\u0000b" },
         bodies: body,
         keyId: "k-1",
       },
@@ -401,9 +465,10 @@ describe("group commit", () => {
     expect([byId.get(first), byId.get(second)]).toEqual([
       {
         ...rows[0],
-        // PostgreSQL text cannot hold U+0000: it is stored as U+FFFD rather than failing the batch
-        subject: "émoji ✓ \uFFFD",
-        metadata: { nested: { list: [1, "two", null, true] }, "k\uFFFD": "a\uFFFDb" },
+        // PostgreSQL text cannot hold U+0000, nor jsonb a lone surrogate: each is stored as U+FFFD
+        // rather than failing the batch
+        subject: "émoji ✓ \uFFFD \uFFFD",
+        metadata: { nested: { list: [1, "two", null, "lone \uFFFD"] }, "k\uFFFD": "a\uFFFDb" },
         bodies: new Uint8Array(body),
         requestBody: null,
         responseBody: null,

@@ -60,6 +60,20 @@ function call(id: number | string, name: string, args: Record<string, unknown> =
 }
 
 /** Reads an SSE response until `done` says so (or it ends); returns the raw text read. */
+/** The audit row of the call with JSON-RPC id `id` on the connection, once it is written. */
+async function auditedCall(connectionId: string, id: number) {
+  const find = () =>
+    db().auditEvent.findFirst({ where: { connectionId, metadata: { path: ["jsonRpcId"], equals: id } } });
+  const deadline = Date.now() + 10_000;
+  let row = await find();
+  while (row === null && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    row = await find();
+  }
+  if (row === null) throw new Error(`no audit row for call ${id}`);
+  return row;
+}
+
 async function readSse(
   response: Response,
   done: (text: string) => boolean,
@@ -330,6 +344,31 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(quiet.status).toBe(202);
       expect(await quiet.text()).toBe("");
 
+      // A refused notification does not stop the ones after it: each is relayed and audited.
+      fixture.intercept = (_request, response, body) => {
+        if ((body as { method?: string })?.method !== "notifications/roots/list_changed") return false;
+        response.writeHead(400, { "content-type": "application/json" }).end('{"error":"no roots here"}');
+        return true;
+      };
+      try {
+        const beforeMixed = fixture.received.length;
+        const mixed = await post(
+          [
+            { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 997 } },
+          ],
+          headers,
+        );
+        expect(mixed.status).not.toBe(202);
+        await mixed.text();
+        const relayed = fixture.received
+          .slice(beforeMixed)
+          .map((entry) => (entry.body as { method?: string })?.method);
+        expect(relayed).toEqual(["notifications/roots/list_changed", "notifications/cancelled"]);
+      } finally {
+        fixture.intercept = null;
+      }
+
       // Malformed batches are refused whole, before anything is relayed.
       const before = fixture.received.length;
       for (const bad of [
@@ -512,6 +551,12 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(ids.length).toBeGreaterThan(0);
       expect(first).toMatch(/^retry: \d+$/m);
       expect(sseMessages(first)).toEqual([]);
+      // The call ran upstream: it is on record before the agent resumes (or if it never does).
+      const pending = await db().auditEvent.findFirst({
+        where: { connectionId: own.connectionId, method: "tools/call", subject: "poll" },
+      });
+      expect(pending).toMatchObject({ outcome: "OK", reason: expect.stringContaining("answer pending") });
+      expect(pending?.metadata).toMatchObject({ jsonRpcId: 70, answerPending: true });
 
       // Another session's Last-Event-ID is refused.
       const otherSession = await openSession(gateway(), own.publicId, own.token);
@@ -540,8 +585,9 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       });
       expect(text).toMatch(/^id: u/m);
       const row = await db().auditEvent.findFirst({
-        where: { connectionId: own.connectionId, method: "tools/call", subject: "poll", outcome: "OK" },
+        where: { connectionId: own.connectionId, method: "tools/call", subject: "poll", reason: null },
       });
+      expect(row).toMatchObject({ outcome: "OK" });
       expect(row?.metadata).toMatchObject({ jsonRpcId: 70, resumed: true });
     });
 
@@ -595,24 +641,50 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       controller.abort();
       await dropped;
       // The relay reads the answer to the end without its client, then audits it.
-      const deadline = Date.now() + 10_000;
-      let row = null;
-      while (row === null && Date.now() < deadline) {
-        row = await db().auditEvent.findFirst({
-          where: {
-            connectionId: world.connectionId,
-            subject: "slow",
-            metadata: { path: ["jsonRpcId"], equals: 92 },
-          },
-        });
-        if (row === null) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(row?.outcome).toBe("OK");
+      const row = await auditedCall(world.connectionId, 92);
+      expect(row).toMatchObject({ outcome: "OK", subject: "slow" });
       const sawCancel = fixture.received.slice(before).some((entry) => {
         const body = entry.body as { method?: string; params?: { requestId?: unknown } };
         return body?.method === "notifications/cancelled" && body.params?.requestId === 92;
       });
       expect(sawCancel).toBe(false);
+    });
+
+    it("T16: a client that drops before the upstream's answer has begun: the answer is still read and audited", async () => {
+      const sessionId = await openSession(gateway(), world.publicId, world.token);
+      let upstreamClosed = false;
+      // The upstream holds its headers 400 ms, then answers the call with an SSE stream.
+      fixture.intercept = (_request, response, body) => {
+        const message = body as { id?: unknown };
+        if (message?.id !== 94) return false;
+        response.once("close", () => {
+          upstreamClosed = true;
+        });
+        setTimeout(() => {
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          const result = { jsonrpc: "2.0", id: 94, result: { content: [{ type: "text", text: "late" }] } };
+          response.end(`event: message\ndata: ${JSON.stringify(result)}\n\n`);
+        }, 400);
+        return true;
+      };
+      try {
+        const controller = new AbortController();
+        const dropped = gateway()
+          .fetch(gateway().urlFor(world.publicId), {
+            method: "POST",
+            headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+            body: JSON.stringify(call(94, "echo", { message: "late" })),
+            signal: controller.signal,
+          })
+          .catch(() => null);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        controller.abort();
+        await dropped;
+        expect((await auditedCall(world.connectionId, 94)).outcome).toBe("OK");
+        expect(upstreamClosed).toBe(true);
+      } finally {
+        fixture.intercept = null;
+      }
     });
 
     it("T16: notifications/cancelled from the agent is forwarded with the same request id", async () => {
@@ -762,11 +834,33 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
         upstreamUrl: fixture.url,
         scopes: ({ connectionId }) => [{ connectionId }],
       });
-      expect((await post(list, { "mcp-session-id": sessionId }, second.token, second.publicId)).status).toBe(
-        404,
-      );
+      const refused = await post(list, { "mcp-session-id": sessionId }, second.token, second.publicId);
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ id: 1, error: { data: { reason: "session_not_found" } } });
       // the owner still uses it
       expect((await post(list, { "mcp-session-id": sessionId })).status).toBe(200);
+      // Each refusal is audited as a denial of the one who tried, on their own connection.
+      const denials = await db().auditEvent.findMany({
+        where: { reason: "session_not_found", actorUserId: { in: [other.user.id, second.user.id] } },
+        select: { actorUserId: true, connectionId: true, outcome: true, method: true },
+      });
+      expect(denials).toEqual(
+        expect.arrayContaining([
+          {
+            actorUserId: other.user.id,
+            connectionId: other.connectionId,
+            outcome: "DENIED",
+            method: "tools/list",
+          },
+          {
+            actorUserId: second.user.id,
+            connectionId: second.connectionId,
+            outcome: "DENIED",
+            method: "tools/list",
+          },
+        ]),
+      );
+      expect(denials).toHaveLength(2);
     });
 
     it("A8: the upstream gets only the connection's own credential and the MCP headers the gateway sets", async () => {

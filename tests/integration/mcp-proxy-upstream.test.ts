@@ -152,6 +152,26 @@ describe.each(["fast path", "route handler", "two instances"])(
       expect(await lastRow("silent")).toMatchObject({ outcome: "TIMEOUT" });
     });
 
+    it("X9: an initialize answered by a stream that only trickles comments ends after the headers timeout", async () => {
+      fixture.intercept = (_request, response, body) => {
+        if ((body as { method?: string } | undefined)?.method !== "initialize") return false;
+        held.push(response);
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        // Each comment comes well within the idle timeout, so only a deadline on the answer ends it.
+        const trickle = setInterval(() => response.write(": still here\n\n"), LIMITS.idleTimeoutMs / 4);
+        response.once("close", () => clearInterval(trickle));
+        return true;
+      };
+      const started = Date.now();
+      const answer = await gateway().fetch(gateway().urlFor(world.publicId), {
+        method: "POST",
+        headers: postHeaders(world.token),
+        body: JSON.stringify({ ...INITIALIZE, id: 77 }),
+      });
+      expect((await messagesOf(answer)).at(-1)).toMatchObject({ id: 77, error: { code: -32052 } });
+      expect(Date.now() - started).toBeLessThan(LIMITS.headersTimeoutMs + 4_000);
+    });
+
     it("X9: a JSON answer over the size cap → -32053, and reading stops at the cap", async () => {
       let written = 0;
       interceptTool("flood-json", (response) => {

@@ -5,7 +5,7 @@ import { defaultMcpDeps } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
 import { RATE_WINDOW_MS, type RateLimits } from "@/server/mcp/rate-limit";
 import { issueApiToken } from "@/server/services/tokens/issue-api-token";
-import { connectedUser, INITIALIZE, postHeaders, ROUTE_CLIENT_IP } from "../fixtures/mcp-gateway";
+import { connectedUser, INITIALIZE, postHeaders, ROUTE_CLIENT_IP, webPost } from "../fixtures/mcp-gateway";
 import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
 
 /**
@@ -85,6 +85,36 @@ describe("MCP rate limits", () => {
       { reason: "rate_limited", connectionId: null, actorUserId: who.user.id },
       { reason: "rate_limited", connectionId: null, actorUserId: who.user.id },
     ]);
+  });
+
+  it("a batch counts once per message: a batch that would pass the limit is refused whole", async () => {
+    const limits = { perToken: 6, perUser: 100 };
+    const on = instance(limits);
+    const who = await connectedUser({ upstreamUrl: fixture.url, allowedTools: ["echo"] });
+    await freshWindow();
+    const post = (body: unknown, sessionId?: string) => webPost(on, who, body, sessionId);
+    const opened = await post({
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: "2025-03-26" },
+    });
+    const sessionId = opened.headers.get("mcp-session-id") as string;
+    await opened.text();
+    expect((await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sessionId)).status).toBe(202);
+    const echo = (id: number) => ({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: `m${id}` } },
+    });
+    // counts 3–6 of 6
+    const admitted = await post([echo(1), echo(2), echo(3), echo(4)], sessionId);
+    expect(admitted.status).toBe(200);
+    await admitted.text();
+    const before = fixture.received.length;
+    const refused = await post([echo(5), echo(6)], sessionId);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { data: { reason: "rate_limited" } } });
+    expect(fixture.received.length).toBe(before);
   });
 
   it("per user: the user's tokens share one budget", async () => {

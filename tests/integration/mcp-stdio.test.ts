@@ -115,6 +115,7 @@ describe("stdio servers through the proxy", () => {
     expect(limits).toMatch(/Max cpu time\s+3600\s+3600/);
     expect(limits).toMatch(new RegExp(`Max address space\\s+${4 * 1024 ** 3}\\s+${4 * 1024 ** 3}`));
     expect(limits).toMatch(/Max open files\s+1024\s+1024/);
+    expect(limits).toMatch(new RegExp(`Max file size\\s+${1024 ** 3}\\s+${1024 ** 3}`));
     // its own process group (killed as a group)
     expect(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[2]).toBe(String(pid));
 

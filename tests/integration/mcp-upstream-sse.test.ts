@@ -5,9 +5,17 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
-import { channelRegistry } from "@/server/mcp/upstream/channel";
+import { channelRegistry, MAX_CHANNELS_PER_USER } from "@/server/mcp/upstream/channel";
 import { type RunningUpstream, startEverythingServer } from "../fixtures/everything-server";
-import { connectedUser, type GatewayPath, routeHandlerPath, useHandler } from "../fixtures/mcp-gateway";
+import {
+  connectedUser,
+  type GatewayPath,
+  INITIALIZE,
+  messagesOf,
+  postHeaders,
+  routeHandlerPath,
+  useHandler,
+} from "../fixtures/mcp-gateway";
 import { textOf } from "./helpers/polling";
 
 /**
@@ -120,6 +128,41 @@ describe("a legacy HTTP+SSE upstream through the proxy", () => {
     } finally {
       rogue.closeAllConnections();
       await new Promise((resolve) => rogue.close(resolve));
+    }
+  });
+
+  it("caps the open channels of one user in an instance; a closed one frees its place", async () => {
+    const world = await connectedUser({ upstreamUrl: everything.url, transport: "SSE" });
+    const initialize = () =>
+      gateway.fetch(gateway.urlFor(world.publicId), {
+        method: "POST",
+        headers: postHeaders(world.token),
+        body: JSON.stringify(INITIALIZE),
+      });
+    const sessions: string[] = [];
+    try {
+      for (let index = 0; index < MAX_CHANNELS_PER_USER; index++) {
+        const opened = await initialize();
+        expect(opened.status).toBe(200);
+        await opened.text();
+        sessions.push(opened.headers.get("mcp-session-id") as string);
+      }
+      const refused = await initialize();
+      expect((await messagesOf(refused)).at(-1)).toMatchObject({
+        error: { message: expect.stringContaining("the limit per user") },
+      });
+      const closed = await gateway.fetch(gateway.urlFor(world.publicId), {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${world.token}`, "mcp-session-id": sessions.shift() as string },
+      });
+      expect(closed.ok).toBe(true);
+      const again = await initialize();
+      expect(again.status).toBe(200);
+      await again.text();
+      sessions.push(again.headers.get("mcp-session-id") as string);
+    } finally {
+      for (const hub of channelRegistry().values())
+        if (hub.connectionId === world.connectionId) await hub.close("test end");
     }
   });
 });

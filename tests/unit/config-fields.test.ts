@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/server/errors";
+import { HIDDEN_ARGUMENT, stdioLaunchOf } from "@/server/mcp/upstream/target";
 import {
   CONFIG_SCHEMA,
   type ConfigField,
@@ -282,5 +283,29 @@ describe("checkConfigValues", () => {
     ).toEqual({
       API_KEY: ["is too long"],
     });
+  });
+});
+
+describe("stdioLaunchOf", () => {
+  it("appends argument fields to argv and sets env fields, showing secret argument values as hidden", () => {
+    const fields = [
+      field({ name: "--api-key", target: "argument", secret: true }),
+      field({ name: "--region", target: "argument" }),
+      field({ name: "positional-secret", target: "argument", secret: true }),
+      field({ name: "API_TOKEN", target: "env", secret: true }),
+      field({ name: "PATH", target: "env" }),
+      field({ name: "--unset", target: "argument" }),
+    ];
+    const values: Record<string, string> = {
+      "--api-key": "sk-live-1",
+      "--region": "eu",
+      "positional-secret": "hunter2",
+      API_TOKEN: "t-1",
+      PATH: "/evil",
+    };
+    const launch = stdioLaunchOf(fields, (f) => values[f.name]);
+    expect(launch.args).toEqual(["--api-key", "sk-live-1", "--region", "eu", "hunter2"]);
+    expect(launch.shownArgs).toEqual(["--api-key", HIDDEN_ARGUMENT, "--region", "eu", HIDDEN_ARGUMENT]);
+    expect(launch.env).toEqual({ API_TOKEN: "t-1" });
   });
 });

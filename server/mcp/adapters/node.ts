@@ -203,11 +203,11 @@ class WholeBodyReader {
 function sinkFor(res: ServerResponse, signal: AbortSignal): StreamSink {
   return {
     get isClosed() {
-      return signal.aborted || res.writableEnded;
+      return signal.aborted || res.writableEnded || res.destroyed;
     },
     signal,
     write(chunk) {
-      if (signal.aborted || res.writableEnded) return Promise.resolve();
+      if (signal.aborted || res.writableEnded || res.destroyed) return Promise.resolve();
       return writeWithBackpressure(res, chunk);
     },
   };
@@ -240,10 +240,15 @@ export async function serveMcpNode(
       ),
     };
   }
-  if (res.destroyed) return;
+  const body = response.body;
+  if (res.destroyed) {
+    // The agent went away while the answer was being prepared. A streamed answer still runs, into
+    // a closed sink, so its upstream exchange is read to the end, released and audited (T16).
+    if (typeof body === "function") await streamInto(res, body, request.signal, context.requestId);
+    return;
+  }
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  const body = response.body;
   if (typeof body !== "function") {
     if (req.method === "POST" && !req.complete) await answerBeforeBody(req, res, body ?? null);
     else res.end(body ?? undefined);
@@ -251,13 +256,20 @@ export async function serveMcpNode(
   }
   // SSE: headers go out at once, or an idle stream leaves the client waiting (ENVIRONMENT.md).
   res.flushHeaders();
+  await streamInto(res, body, request.signal, context.requestId);
+}
+
+async function streamInto(
+  res: ServerResponse,
+  body: (sink: StreamSink) => Promise<void>,
+  signal: AbortSignal,
+  requestId: string,
+): Promise<void> {
   try {
-    await body(sinkFor(res, request.signal));
+    await body(sinkFor(res, signal));
   } catch (error) {
-    logger()
-      .child({ component: "mcp" })
-      .error({ err: error, requestId: context.requestId }, "MCP stream failed");
+    logger().child({ component: "mcp" }).error({ err: error, requestId }, "MCP stream failed");
   } finally {
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
   }
 }

@@ -139,8 +139,9 @@ function runnerHandler(deps: McpDeps, channels: RunnerChannels) {
       sendJson(res, 401, { error: "unauthorized" });
       return;
     }
-    const match = /^\/channels\/([^/?]+)$/.exec(req.url ?? "");
-    const channelId = match?.[1] ? decodeURIComponent(match[1]) : null;
+    // Channel ids are base64url and dots (newChannelId): nothing to decode, anything else is unknown.
+    const match = /^\/channels\/([A-Za-z0-9._-]+)$/.exec(req.url ?? "");
+    const channelId = match?.[1] ?? null;
     const connectionId = req.headers[RUNNER_HEADERS.connection];
     const session = req.headers[RUNNER_HEADERS.session];
     const sessionId = typeof session === "string" ? session : null;

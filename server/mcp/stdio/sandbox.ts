@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
+import { env as gatewayEnv } from "../../env";
 import { UpstreamFailure } from "../upstream/http-client";
 
 /**
@@ -15,8 +16,13 @@ import { UpstreamFailure } from "../upstream/http-client";
  * - the environment is built from nothing: a fixed PATH, HOME (a fresh temp dir, also the cwd,
  *   removed when the process ends), LANG, and the caller's fields. Nothing of the gateway's own
  *   environment (DATABASE_URL, keys, GATEHOUSE_*) is passed;
- * - CPU seconds, address space and open files are limited through util-linux `prlimit` when present
- *   (warned once per spawn when absent);
+ * - CPU seconds, address space, open files and file size are limited through util-linux `prlimit`
+ *   when present (warned once per spawn when absent);
+ * - it runs in PID and mount namespaces of its own with a fresh /proc (util-linux `unshare`), so it
+ *   can neither see nor signal the gateway's processes nor read their environment or working
+ *   directory through /proc; when the gateway runs as root, it runs as an unprivileged user
+ *   (GATEHOUSE_STDIO_RUN_AS, nobody by default), so the gateway's data directory and files are
+ *   closed to it too. Without `unshare` (warned per spawn) only the user change applies;
  * - stopping is SIGTERM to the group, SIGKILL after a grace; the group is killed when it exits too;
  * - stdout is split into lines (newline-delimited JSON-RPC) with a cap per line; stderr goes to a
  *   bounded ring buffer and to the log line by line (truncated); the environment is never logged.
@@ -27,6 +33,8 @@ export type SandboxLimits = {
   cpuSeconds: number;
   addressSpaceBytes: number;
   openFiles: number;
+  /** the largest file it may write */
+  fileSizeBytes: number;
   stderrBufferBytes: number;
   killGraceMs: number;
 };
@@ -52,9 +60,56 @@ export type SandboxOptions = {
   onLine: (line: string) => void;
   /** once; `stopped` when kill() ended it */
   onExit: (exit: { code: number | null; signal: NodeJS.Signals | null; stopped: boolean }) => void;
+  /** who it runs as when the gateway is root; GATEHOUSE_STDIO_RUN_AS by default */
+  runAs?: StdioIdentity;
 };
 
 const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((candidate) => existsSync(candidate)) ?? null;
+const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((candidate) => existsSync(candidate)) ?? null;
+
+/** Who a stdio process runs as when the gateway runs as root; "gateway" keeps root. */
+export type StdioIdentity = { uid: number; gid: number } | "gateway";
+
+export function stdioIdentityOf(setting: string): StdioIdentity {
+  const [uid, gid] = setting.split(":").map(Number);
+  return setting === "gateway" || uid === undefined || gid === undefined ? "gateway" : { uid, gid };
+}
+
+/** The user to switch to, or null to stay the gateway's (it is not root, or "gateway" was chosen). */
+function switchTo(identity: StdioIdentity): { uid: number; gid: number } | null {
+  return process.getuid?.() === 0 && identity !== "gateway" ? identity : null;
+}
+
+/** `unshare` options that put the process in namespaces of its own, as the user it runs as. */
+function unshareOptions(user: { uid: number; gid: number } | null): string[] {
+  const own = ["--pid", "--kill-child", "--mount-proc"];
+  if (process.getuid?.() !== 0) return ["--map-current-user", ...own];
+  return user === null ? own : [...own, `--setgid=${user.gid}`, `--setuid=${user.uid}`];
+}
+
+// Per set of unshare options: the unshare to run them with, or null where they do not work here
+// (it is not installed, or user namespaces or mounts are refused).
+const unshareFor = new Map<string, Promise<string | null>>();
+
+function usableUnshare(options: string[]): Promise<string | null> {
+  const unshare = UNSHARE;
+  if (unshare === null) return Promise.resolve(null);
+  const key = options.join(" ");
+  let usable = unshareFor.get(key);
+  if (usable === undefined) {
+    usable = new Promise<string | null>((resolve) =>
+      execFile(
+        unshare,
+        [...options, "--", "/bin/true"],
+        { timeout: 5_000, env: {} as NodeJS.ProcessEnv },
+        (error) => resolve(error ? null : unshare),
+      ),
+    );
+    unshareFor.set(key, usable);
+  }
+  return usable;
+}
+
 const MAX_STDERR_LINE = 1_000;
 
 export function buildStdioEnv(
@@ -63,6 +118,36 @@ export function buildStdioEnv(
   fields: Record<string, string>,
 ): Record<string, string> {
   return { ...fields, PATH: limits.safePath, HOME: home, LANG: "C.UTF-8" };
+}
+
+/** stderr lines logged per process and minute; the rest are counted, and kept in the ring buffer. */
+const STDERR_LINES_PER_MINUTE = 600;
+
+/**
+ * A fixed budget of log lines per minute, so a process that floods stderr cannot flood the
+ * gateway's log. `take` answers null when the line is not to be logged, else how many were skipped
+ * since the last one logged.
+ */
+export class LineBudget {
+  private window = -1;
+  private used = 0;
+  private skipped = 0;
+  constructor(private readonly perMinute: number) {}
+  take(now: number): number | null {
+    const window = Math.floor(now / 60_000);
+    if (window !== this.window) {
+      this.window = window;
+      this.used = 0;
+    }
+    if (this.used >= this.perMinute) {
+      this.skipped += 1;
+      return null;
+    }
+    this.used += 1;
+    const skipped = this.skipped;
+    this.skipped = 0;
+    return skipped;
+  }
 }
 
 /** A bounded buffer of the last bytes a process wrote to stderr. */
@@ -87,27 +172,37 @@ class RingBuffer {
 
 export async function spawnSandboxed(options: SandboxOptions): Promise<SandboxedProcess> {
   const { command, args, limits, log } = options;
+  const user = switchTo(options.runAs ?? stdioIdentityOf(gatewayEnv().GATEHOUSE_STDIO_RUN_AS));
+  const isolation = unshareOptions(user);
+  const unshare = await usableUnshare(isolation);
   const home = await mkdtemp(path.join(tmpdir(), "gatehouse-stdio-"));
+  if (user !== null) await chown(home, user.uid, user.gid);
   const env = buildStdioEnv(limits, home, options.fields);
-  const [file, argv] = PRLIMIT
+  // prlimit sets its limits and becomes unshare, which starts the command in the new namespaces.
+  const launch = unshare ? [unshare, ...isolation, "--", command, ...args] : [command, ...args];
+  const [file = command, ...argv] = PRLIMIT
     ? [
         PRLIMIT,
-        [
-          `--cpu=${limits.cpuSeconds}`,
-          `--as=${limits.addressSpaceBytes}`,
-          `--nofile=${limits.openFiles}`,
-          "--",
-          command,
-          ...args,
-        ],
+        `--cpu=${limits.cpuSeconds}`,
+        `--as=${limits.addressSpaceBytes}`,
+        `--nofile=${limits.openFiles}`,
+        `--fsize=${limits.fileSizeBytes}`,
+        "--",
+        ...launch,
       ]
-    : [command, args];
+    : launch;
   if (!PRLIMIT) log.warn("prlimit is not installed: the stdio process runs without resource limits");
+  if (!unshare)
+    log.warn(
+      "unshare is not installed or not permitted: the stdio process shares the gateway's PID namespace and /proc",
+    );
 
   let child: ChildProcess;
   try {
     child = spawn(file, argv, {
       env: env as NodeJS.ProcessEnv,
+      // Without unshare, the user is changed by the spawn itself.
+      ...(user !== null && !unshare && { uid: user.uid, gid: user.gid }),
       cwd: home,
       shell: false,
       detached: true,
@@ -155,14 +250,21 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
   };
 
   const stderr = new RingBuffer(limits.stderrBufferBytes);
+  const stderrLog = new LineBudget(STDERR_LINES_PER_MINUTE);
   let pendingLine = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr.push(chunk);
     const lines = (pendingLine + chunk.toString("utf8")).split("\n");
     pendingLine = (lines.pop() ?? "").slice(0, MAX_STDERR_LINE);
-    for (const line of lines)
-      if (line.trim() !== "")
-        log.info({ pid, stderr: line.slice(0, MAX_STDERR_LINE) }, "stdio server stderr");
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      const skipped = stderrLog.take(Date.now());
+      if (skipped === null) continue;
+      log.info(
+        { pid, stderr: line.slice(0, MAX_STDERR_LINE), ...(skipped > 0 && { skippedLines: skipped }) },
+        "stdio server stderr",
+      );
+    }
   });
 
   let buffered: Buffer[] = [];

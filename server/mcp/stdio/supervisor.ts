@@ -53,6 +53,7 @@ export const DEFAULT_STDIO_SETTINGS: StdioSettings = {
   cpuSeconds: 3_600,
   addressSpaceBytes: 4 * 1024 ** 3,
   openFiles: 1_024,
+  fileSizeBytes: 1024 ** 3,
   stderrBufferBytes: 64 * 1024,
   killGraceMs: 3_000,
   backoffBaseMs: 500,
@@ -68,6 +69,7 @@ export type StdioProcessInfo = {
   connectionId: string;
   userId: string;
   command: string;
+  /** argv after the command, secret argument values hidden */
   args: string[];
   stderrTail: () => string;
   kill: (reason: string) => Promise<void>;
@@ -212,6 +214,8 @@ async function spawnUnderSlot(
 
   const command = version.command;
   const args = [...version.args, ...exchange.target.args];
+  // What logs, audit rows and the process list show: secret argument values hidden.
+  const shownArgs = [...version.args, ...exchange.target.shownArgs];
   const log = logger().child({
     component: "mcp-stdio",
     serverId: connection.serverId,
@@ -246,7 +250,7 @@ async function spawnUnderSlot(
     connectionId: connection.id,
     userId,
     command,
-    args,
+    args: shownArgs,
     stderrTail: child.stderrTail,
     kill,
     slot,
@@ -270,7 +274,13 @@ async function spawnUnderSlot(
         targetId: connection.id,
         serverId: connection.serverId,
         connectionId: connection.id,
-        metadata: { command, args, pid, template: match.match.template.id, sessionId: exchange.sessionId },
+        metadata: {
+          command,
+          args: shownArgs,
+          pid,
+          template: match.match.template.id,
+          sessionId: exchange.sessionId,
+        },
       },
     );
   } catch (error) {
@@ -284,7 +294,7 @@ async function spawnUnderSlot(
       },
     );
   }
-  log.info({ pid, command, args }, "stdio server process started");
+  log.info({ pid, command, args: shownArgs }, "stdio server process started");
 
   return { label: "stdio process", send: child.send, close: (reason) => kill(reason) };
 }

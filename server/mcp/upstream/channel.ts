@@ -36,7 +36,8 @@ import { UpstreamFailure, type UpstreamResponse } from "./http-client";
  * Routing of upstream messages (a channel does not say which request a message belongs to): a
  * response goes to the request with its id; `notifications/progress` to the request whose
  * `_meta.progressToken` it names; anything else to the most recent request in flight, else to the
- * open GET streams, else it is dropped (logged at debug).
+ * most recently opened GET stream (each message on exactly one stream, T14), else it is dropped
+ * (logged at debug).
  *
  * Channels live in the process that opened them; that process is their runner, and any other
  * instance reaches them through it (server/mcp/runner/channel-runner.ts). The upstream session id
@@ -60,15 +61,39 @@ export type ChannelEvents = {
 
 export type ChannelOpener = (exchange: Exchange, events: ChannelEvents) => Promise<MessageChannel>;
 
-/** An async queue of SSE-encoded messages, ended by a final message, an error, or the channel closing. */
+/**
+ * An async queue of SSE-encoded messages, ended by a final message, an error, or the channel
+ * closing. Its backlog (what its reader has not taken yet) is bounded: a channel does not wait for
+ * a slow reader (a stdio process or an SSE upstream keeps talking), so a reader that falls more than
+ * two messages at their cap behind has its queue ended with `too_large` instead of holding it all.
+ */
 class MessageQueue {
   private items: string[] = [];
+  private backlog = 0;
   private waiting: (() => void) | null = null;
   private ended = false;
   private failure: UpstreamFailure | null = null;
 
+  private readonly maxBacklog: number;
+
+  constructor(maxMessageBytes: number) {
+    this.maxBacklog = 2 * maxMessageBytes;
+  }
+
   push(text: string): void {
     if (this.ended) return;
+    if (this.backlog + text.length > this.maxBacklog) {
+      this.items = [];
+      this.backlog = 0;
+      this.end(
+        new UpstreamFailure(
+          "too_large",
+          `The agent fell behind the upstream by more than ${this.maxBacklog} characters of messages.`,
+        ),
+      );
+      return;
+    }
+    this.backlog += text.length;
     this.items.push(text);
     this.wake();
   }
@@ -96,6 +121,7 @@ class MessageQueue {
     while (true) {
       const item = this.items.shift();
       if (item !== undefined) {
+        this.backlog -= item.length;
         yield item;
         continue;
       }
@@ -130,6 +156,8 @@ export class ChannelHub {
     readonly id: string,
     readonly connectionId: string,
     private readonly maxMessageBytes: number,
+    /** whose session it serves (the per-user cap on open channels) */
+    readonly userId: string = "",
   ) {}
 
   /** a request is waiting for its answer */
@@ -192,8 +220,11 @@ export class ChannelHub {
       latest.queue.push(normalized);
       return;
     }
-    if (this.listeners.size > 0) {
-      for (const listener of this.listeners) listener.push(normalized);
+    // T14: each message on exactly one stream, the most recently opened GET stream.
+    let newest: MessageQueue | undefined;
+    for (const listener of this.listeners) newest = listener;
+    if (newest !== undefined) {
+      newest.push(normalized);
       return;
     }
     logger()
@@ -241,7 +272,7 @@ export class ChannelHub {
   /** Sends a request and returns the queue its answer (and the messages routed to it) arrive on. */
   async request(id: RequestId, text: string, progressToken: string | number | null): Promise<MessageQueue> {
     const key = JSON.stringify(id);
-    const queue = new MessageQueue();
+    const queue = new MessageQueue(this.maxMessageBytes);
     this.inFlight.get(key)?.queue.end(new UpstreamFailure("protocol", "The request id was reused."));
     this.inFlight.set(key, { queue, progressToken });
     try {
@@ -261,13 +292,14 @@ export class ChannelHub {
   }
 
   listen(): { queue: MessageQueue; stop: () => void } {
-    const queue = new MessageQueue();
+    const queue = new MessageQueue(this.maxMessageBytes);
     this.listeners.add(queue);
     listenerOwners.set(queue, this.listeners);
     return { queue, stop: () => stopListener(queue) };
   }
 
   async close(reason: string, options: { park?: boolean } = {}): Promise<void> {
+    if (channelRegistry().get(this.id) === this) channelRegistry().delete(this.id);
     const channel = this.channel;
     this.onClosed(reason, options.park ?? false);
     await channel?.close(reason);
@@ -296,8 +328,11 @@ function parkListener(sessionId: string, queue: MessageQueue): void {
   listenerOwners.set(queue, set);
 }
 
-function parkNewListener(sessionId: string): { queue: MessageQueue; stop: () => void } {
-  const queue = new MessageQueue();
+function parkNewListener(
+  sessionId: string,
+  maxMessageBytes: number,
+): { queue: MessageQueue; stop: () => void } {
+  const queue = new MessageQueue(maxMessageBytes);
   parkListener(sessionId, queue);
   return { queue, stop: () => stopListener(queue) };
 }
@@ -384,14 +419,19 @@ async function postLocal(hub: ChannelHub, body: string, idleMs: number): Promise
  * open silently and joins the session's next channel opened here: a GET never spawns a process or
  * opens an upstream stream by itself (an agent's reconnecting GET would otherwise undo idle reaping).
  */
-function listenLocal(hub: ChannelHub | null, sessionId: string, signal: AbortSignal): UpstreamResponse {
-  const { queue, stop } = hub === null ? parkNewListener(sessionId) : hub.listen();
+function listenLocal(
+  hub: ChannelHub | null,
+  sessionId: string,
+  signal: AbortSignal,
+  maxMessageBytes: number,
+): UpstreamResponse {
+  const { queue, stop } = hub === null ? parkNewListener(sessionId, maxMessageBytes) : hub.listen();
   signal.addEventListener("abort", stop, { once: true });
   return synthetic(200, queue.drain(0), stop);
 }
 
 /** What this process's runner serves to other instances: its own channels, nothing else. */
-function runnerChannels(limits: { idleTimeoutMs: number }): RunnerChannels {
+function runnerChannels(limits: { idleTimeoutMs: number; maxMessageBytes: number }): RunnerChannels {
   return {
     post: async (channelId, connectionId, sessionId, body) => {
       const hub = localHub(channelId, connectionId);
@@ -403,7 +443,7 @@ function runnerChannels(limits: { idleTimeoutMs: number }): RunnerChannels {
       const hub = localHub(channelId, connectionId);
       if (hub === null || sessionId === null) return synthetic(404);
       hub.bindSession(sessionId);
-      return listenLocal(hub, sessionId, signal);
+      return listenLocal(hub, sessionId, signal, limits.maxMessageBytes);
     },
     close: async (channelId, connectionId) => {
       if (localHub(channelId, connectionId) === null) return false;
@@ -469,14 +509,15 @@ export class ChannelConnector extends UpstreamConnector {
   /** The standalone stream: on the channel wherever it lives; parked here while there is none. */
   override async get(_lastEventId: string | undefined, signal: AbortSignal): Promise<UpstreamResponse> {
     const where = this.locate();
-    if (where !== null && "hub" in where) return listenLocal(where.hub, this.ex.sessionId ?? "", signal);
+    if (where !== null && "hub" in where)
+      return listenLocal(where.hub, this.ex.sessionId ?? "", signal, this.ex.deps.limits.maxMessageBytes);
     if (where !== null) {
       const remote = await this.callRemote(where.remote, "GET", { signal });
       if (remote !== null && remote.status !== 404) return remote;
       remote?.destroy();
     }
     if (this.ex.sessionId === null) return synthetic(404);
-    return listenLocal(null, this.ex.sessionId, signal);
+    return listenLocal(null, this.ex.sessionId, signal, this.ex.deps.limits.maxMessageBytes);
   }
 
   override async delete(upstreamSessionId: string, _version: ProtocolVersion): Promise<number | null> {
@@ -496,9 +537,27 @@ export class ChannelConnector extends UpstreamConnector {
   ): Promise<{ response: JsonRpcResponse; upstreamSessionId: string | null; requestBody: string }> {
     const { limits } = this.ex.deps;
     const runner = await ensureChannelRunner(this.ex.deps, runnerChannels(limits));
-    const hub = new ChannelHub(newChannelId(runner.id), this.ex.access.connection.id, limits.maxMessageBytes);
+    const userId = this.ex.principal.userId;
+    let open = 0;
+    for (const other of channelRegistry().values()) if (other.userId === userId && !other.isClosed) open += 1;
+    if (open >= MAX_CHANNELS_PER_USER)
+      throw new UpstreamFailure(
+        "refused",
+        `You already have ${MAX_CHANNELS_PER_USER} open stdio or SSE upstream sessions here (the limit per user); close a session (DELETE) or wait for idle ones to end.`,
+      );
+    const hub = new ChannelHub(
+      newChannelId(runner.id),
+      this.ex.access.connection.id,
+      limits.maxMessageBytes,
+      userId,
+    );
     const channel = await this.open(this.ex, hub.events);
     hub.attach(channel);
+    if (hub.isClosed) {
+      // It ended while it was being opened (the process exited, the SSE stream closed).
+      await channel.close("closed while opening");
+      throw new UpstreamFailure("unreachable", `The upstream ${hub.label} ended while it was being opened.`);
+    }
     if (this.ex.sessionId !== null) hub.bindSession(this.ex.sessionId);
     channelRegistry().set(hub.id, hub);
     const requestBody = serialize({ kind: "request", id, method: "initialize", params });
@@ -557,6 +616,13 @@ async function publishChannelClose(exchange: Exchange, channelId: string): Promi
 
 const SERVICES_KEY = Symbol.for("gatehouse.mcp-channel-services");
 type GlobalWithServices = typeof globalThis & { [SERVICES_KEY]?: { stop: () => Promise<void> } };
+
+/**
+ * Open channels (stdio processes, legacy SSE streams) per user in one instance: each holds an
+ * outbound connection or a process until its session ends or it idles out. stdio processes also
+ * have cluster-wide caps per server and per user (stdio/process-slots.ts), which are lower.
+ */
+export const MAX_CHANNELS_PER_USER = 50;
 
 /** Channels unused (no message either way, no request in flight) for this long are closed. */
 export const DEFAULT_CHANNEL_IDLE_MS = 10 * 60_000;

@@ -156,7 +156,8 @@ export class UpstreamConnector {
     const sessionHeader = upstream.headers["mcp-session-id"];
     const upstreamSessionId =
       typeof sessionHeader === "string" && sessionHeader !== "" ? sessionHeader : null;
-    const response = await readResponseFor(upstream, id, this.exchange.deps.limits.maxMessageBytes);
+    const { limits } = this.exchange.deps;
+    const response = await readResponseFor(upstream, id, limits.maxMessageBytes, limits.headersTimeoutMs);
     return { response, upstreamSessionId, requestBody };
   }
 
@@ -286,13 +287,21 @@ function errorMessageOf(text: string): string | null {
 
 /**
  * The JSON-RPC response with `id` from an upstream answer (JSON, or SSE read until that response).
- * Used for the gateway's own requests (initialize); anything else on such a stream is dropped.
+ * Used for the gateway's own requests (initialize); anything else on such a stream is dropped. The
+ * whole answer must arrive within `deadlineMs`: an SSE stream that only trickles comments or other
+ * messages resets the idle timeout forever, and nothing else would end it.
  */
 async function readResponseFor(
   upstream: UpstreamResponse,
   id: RequestId,
   maxBytes: number,
+  deadlineMs: number,
 ): Promise<JsonRpcResponse> {
+  let isLate = false;
+  const deadline = setTimeout(() => {
+    isLate = true;
+    upstream.destroy();
+  }, deadlineMs);
   try {
     if (upstream.mediaType === "application/json") {
       const parsed = parseMessage(await readAll(upstream.body), UPSTREAM_MAX_DEPTH);
@@ -316,7 +325,13 @@ async function readResponseFor(
       }
     }
     throw new UpstreamFailure("protocol", "The upstream closed the stream without answering.");
+  } catch (error) {
+    // The deadline destroyed the answer: whatever reading it then failed with, it was late.
+    throw isLate
+      ? new UpstreamFailure("timeout", `The upstream did not answer within ${deadlineMs} ms.`)
+      : error;
   } finally {
+    clearTimeout(deadline);
     upstream.destroy();
   }
 }

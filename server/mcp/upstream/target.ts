@@ -31,7 +31,12 @@ export type UpstreamTarget = {
   env: Record<string, string>;
   /** stdio: the argument fields, appended to the version's argv ("--flag value" or positional) */
   args: string[];
+  /** stdio: `args` with the values of secret fields replaced, for logs and audit rows */
+  shownArgs: string[];
 };
+
+/** What a secret argument's value is shown as in logs and audit rows. */
+export const HIDDEN_ARGUMENT = "[secret]";
 
 const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -43,19 +48,26 @@ const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export function stdioLaunchOf(
   fields: readonly ConfigField[],
   valueFor: (field: ConfigField) => string | null | undefined,
-): { env: Record<string, string>; args: string[] } {
+): { env: Record<string, string>; args: string[]; shownArgs: string[] } {
   const env: Record<string, string> = {};
   const args: string[] = [];
+  const shownArgs: string[] = [];
   for (const field of fields) {
     const value = valueFor(field);
     if (value === undefined || value === null || value === "") continue;
     if (field.target === "env" && envDenialReason(field.name) === null) env[field.name] = value;
     if (field.target === "argument") {
-      if (isNamedArgument(field)) args.push(field.name, value);
-      else args.push(value);
+      const shown = field.secret ? HIDDEN_ARGUMENT : value;
+      if (isNamedArgument(field)) {
+        args.push(field.name, value);
+        shownArgs.push(field.name, shown);
+      } else {
+        args.push(value);
+        shownArgs.push(shown);
+      }
     }
   }
-  return { env, args };
+  return { env, args, shownArgs };
 }
 
 export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
@@ -84,5 +96,5 @@ export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
     if (value === undefined || value === null || value === "" || !HEADER_VALUE_RE.test(value)) continue;
     headers[field.name.toLowerCase()] = value;
   }
-  return { url, headers, env: {}, args: [] };
+  return { url, headers, env: {}, args: [], shownArgs: [] };
 }

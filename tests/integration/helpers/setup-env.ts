@@ -11,4 +11,8 @@ Object.assign(process.env, {
   GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-test-data",
   LOG_LEVEL: "warn",
   NODE_ENV: "test",
+  // The stdio fixtures (server-everything in node_modules, wrappers in mkdtemp folders) may sit
+  // where an unprivileged user cannot read them (a checkout under a private folder), so their
+  // processes keep the test runner's user; mcp-stdio-sandbox.test.ts proves the default (nobody).
+  GATEHOUSE_STDIO_RUN_AS: "gateway",
 });

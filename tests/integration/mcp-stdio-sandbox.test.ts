@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { logger } from "@/server/logger";
+import { type StdioIdentity, spawnSandboxed } from "@/server/mcp/stdio/sandbox";
+import { DEFAULT_STDIO_SETTINGS } from "@/server/mcp/stdio/supervisor";
+
+/**
+ * What a stdio server process can reach of the gateway (PROTOCOL X2, DESIGN security defaults): it
+ * runs in a PID namespace of its own with a fresh /proc, so the gateway's processes, their
+ * environment (DATABASE_URL, keys) and working directory are out of its sight, and, when the gateway
+ * is root, as an unprivileged user. The probe is a plain node script (node is world-readable, unlike
+ * a checkout that may sit in a private directory).
+ */
+
+const PROBE = `
+const fs = require("node:fs");
+const gateway = process.env.GATEWAY_PID;
+const tryRead = (file) => { try { fs.readFileSync(file); return "read"; } catch (error) { return error.code; } };
+console.log(JSON.stringify({
+  uid: process.getuid(),
+  gid: process.getgid(),
+  pids: fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name)).map(Number),
+  gatewayEnviron: tryRead("/proc/" + gateway + "/environ"),
+  homeWritable: (() => { try { fs.writeFileSync(process.env.HOME + "/x", "1"); return true; } catch { return false; } })(),
+}));
+`;
+
+type Probe = { uid: number; gid: number; pids: number[]; gatewayEnviron: string; homeWritable: boolean };
+
+function runProbe(runAs: StdioIdentity): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    let line: string | null = null;
+    spawnSandboxed({
+      command: process.execPath,
+      args: ["-e", PROBE],
+      fields: { GATEWAY_PID: String(process.pid) },
+      limits: DEFAULT_STDIO_SETTINGS,
+      maxLineBytes: 1_000_000,
+      log: logger().child({ component: "sandbox-test" }),
+      runAs,
+      onLine: (text) => {
+        line = text;
+      },
+      onExit: ({ code }) =>
+        line === null
+          ? reject(new Error(`the probe exited with ${code} and said nothing`))
+          : resolve(JSON.parse(line)),
+    }).catch(reject);
+  });
+}
+
+describe("the stdio sandbox", () => {
+  const isRoot = process.getuid?.() === 0;
+
+  it("runs the process in a PID namespace of its own: the gateway's /proc entries are not there", async () => {
+    const seen = await runProbe({ uid: 65534, gid: 65534 });
+    expect(seen.pids).not.toContain(process.pid);
+    expect(Math.max(...seen.pids)).toBeLessThan(10);
+    expect(seen.gatewayEnviron).toBe("ENOENT");
+    expect(seen.homeWritable).toBe(true);
+  });
+
+  it.runIf(isRoot)(
+    "as root, runs it as the unprivileged user chosen (nobody by default), or as root when told",
+    async () => {
+      expect(await runProbe({ uid: 65534, gid: 65534 })).toMatchObject({ uid: 65534, gid: 65534 });
+      expect(await runProbe({ uid: 4242, gid: 4343 })).toMatchObject({
+        uid: 4242,
+        gid: 4343,
+        homeWritable: true,
+      });
+      expect(await runProbe("gateway")).toMatchObject({ uid: 0 });
+    },
+  );
+});
