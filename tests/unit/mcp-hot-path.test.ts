@@ -16,6 +16,7 @@ import { type AbortLike, Cancellation } from "@/server/mcp/upstream/cancellation
 import {
   DEFAULT_UPSTREAM_LIMITS,
   type DialTarget,
+  MAX_QUEUED_PER_ORIGIN,
   pinnedTarget,
   readAll,
   release,
@@ -41,6 +42,8 @@ describe("uuidv7 (audit event ids)", () => {
 let server: Server;
 let port: number;
 const sockets = new Set<unknown>();
+/** requests to /hang the server has received */
+let hangingRequests = 0;
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -58,6 +61,7 @@ beforeAll(async () => {
       res.end("x".repeat(4096));
     } else if (path === "/hang") {
       // answers nothing: only an abort or a timeout ends the request
+      hangingRequests++;
     } else if (path === "/silent") {
       res.writeHead(200, { "content-type": "application/json" });
       res.write("{");
@@ -173,6 +177,47 @@ describe("cancelling an upstream request", () => {
     const abort = new AbortController();
     const failure = await abortedPost("/hang", abort.signal, () => abort.abort());
     expect((failure as UpstreamFailure).kind).toBe("unreachable");
+  });
+});
+
+describe("an upstream whose connections are all busy", () => {
+  it("lets a request wait for a connection only as long as for an answer, and holds at most the queue's cap", async () => {
+    // A connect timeout no other test uses: a pool of its own.
+    const limits = { ...DEFAULT_UPSTREAM_LIMITS, connectTimeoutMs: 4_321 };
+    const busy = new Cancellation();
+    const send = (headersTimeoutMs = limits.headersTimeoutMs) =>
+      upstreamRequest({
+        target: target("/hang"),
+        method: "POST",
+        headers: {},
+        body: "{}",
+        limits: { ...limits, headersTimeoutMs },
+        signal: busy,
+      }).then(
+        () => new UpstreamFailure("protocol", "answered, though the upstream never answers"),
+        (error: unknown) => error as UpstreamFailure,
+      );
+    const before = hangingRequests;
+    const inFlight = Array.from({ length: 256 }, () => send());
+    for (let tries = 0; hangingRequests - before < 256 && tries < 500; tries++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(hangingRequests - before).toBe(256);
+
+    // The 257th waits for a connection, and gives up after its headers timeout, not 256 × it.
+    const waited = await send(200);
+    expect(waited.kind).toBe("timeout");
+    expect(waited.message).toMatch(/busy: the request waited 200 ms for one of its 256 connections/);
+
+    // The queue holds the cap (the request that gave up keeps its place until a connection frees),
+    // and one more is refused at once, before anything is queued.
+    const queued = Array.from({ length: MAX_QUEUED_PER_ORIGIN - 1 }, () => send());
+    const refused = await send();
+    expect(refused.kind).toBe("refused");
+    expect(refused.message).toMatch(/busy: 256 requests are in progress and 1024 are waiting/);
+
+    busy.abort();
+    const ended = await Promise.all([...inFlight, ...queued]);
+    expect(ended.every((failure) => failure.message.includes("abandoned"))).toBe(true);
   });
 });
 

@@ -156,6 +156,10 @@ export function pinnedTarget(url: URL, address: string): DialTarget {
 // Long-lived GET streams each get a client and a connection of their own, closed when the stream
 // ends, so they can never take the connections POSTs need.
 const MAX_CONNECTIONS_PER_ORIGIN = 256;
+// Requests beyond those connections wait in the pool, each at most its headers timeout (the clock
+// then starts again once it is sent), and at most this many at once: one more is refused at once, so
+// a hanging upstream's callers cannot pile up requests (and their bodies) in the gateway's memory.
+export const MAX_QUEUED_PER_ORIGIN = 1024;
 const IDLE_CONNECTION_MS = 10_000;
 const MAX_POOLS = 256;
 const pools = new BoundedMap<Pool>(MAX_POOLS, (pool) => {
@@ -284,6 +288,8 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
   private discardTimer: NodeJS.Timeout | undefined;
   /** a GET stream's own client (and connection), closed with the stream */
   private ownClient: Client | undefined;
+  /** ends a request that waits too long for one of the pool's connections (see send) */
+  private queueTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = this.abandon.bind(this);
 
   constructor(
@@ -300,13 +306,26 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
       this.settle(new UpstreamFailure("unreachable", "The request was abandoned."));
       return;
     }
-    options.signal?.addEventListener("abort", this.onAbort, { once: true });
     let dispatcher: Dispatcher;
+    let pool: Pool | undefined;
     if (options.isStream) {
       this.ownClient = new Client(originOf(target), { connect: { timeout: limits.connectTimeoutMs } });
       dispatcher = this.ownClient;
-    } else dispatcher = poolFor(target, limits);
-    dispatcher.dispatch(
+    } else {
+      pool = poolFor(target, limits);
+      if (pool.stats.queued >= MAX_QUEUED_PER_ORIGIN) {
+        this.settle(
+          new UpstreamFailure(
+            "refused",
+            `The upstream is busy: ${MAX_CONNECTIONS_PER_ORIGIN} requests are in progress and ${MAX_QUEUED_PER_ORIGIN} are waiting. Try again shortly.`,
+          ),
+        );
+        return;
+      }
+      dispatcher = pool;
+    }
+    options.signal?.addEventListener("abort", this.onAbort, { once: true });
+    const hasRoom = dispatcher.dispatch(
       {
         path: `${url.pathname}${url.search}`,
         method: options.method,
@@ -318,11 +337,16 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
       },
       this,
     );
+    // Every connection is busy and requests are waiting (this one among them, unless it is already
+    // on its way): undici's headers timeout only starts once a request is sent, so the wait has its own.
+    if (!hasRoom && this.abortDispatch === undefined && (pool?.stats.queued ?? 0) > 0)
+      this.queueTimer = setTimeout(this.onQueueTimeout.bind(this), limits.headersTimeoutMs);
   }
 
   // --- undici's side
 
   onConnect(abort: (reason?: Error) => void): void {
+    clearTimeout(this.queueTimer);
     this.abortDispatch = abort;
     if (this.pendingAbort !== undefined) abort(this.pendingAbort);
   }
@@ -486,6 +510,18 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
     this.resume?.();
   }
 
+  /** The request waited for a connection for as long as it may wait for an answer. */
+  private onQueueTimeout(): void {
+    if (this.abortDispatch !== undefined || this.state !== "sending") return;
+    const { limits } = this.options;
+    this.end(
+      new UpstreamFailure(
+        "timeout",
+        `The upstream is busy: the request waited ${limits.headersTimeoutMs} ms for one of its ${MAX_CONNECTIONS_PER_ORIGIN} connections.`,
+      ),
+    );
+  }
+
   /** The caller's signal fired before the headers arrived. */
   private abandon(): void {
     this.end(new UpstreamFailure("unreachable", "The request was abandoned."));
@@ -502,6 +538,7 @@ class UpstreamCall implements Dispatcher.DispatchHandlers, UpstreamResponse, Asy
   /** The outcome before the headers: a failure (the promise of upstreamRequest rejects). */
   private settle(failure: UpstreamFailure): void {
     if (this.state !== "sending") return;
+    clearTimeout(this.queueTimer);
     this.state = "failed";
     this.failure = failure;
     this.options.signal?.removeEventListener("abort", this.onAbort);
