@@ -21,10 +21,20 @@ console.log(JSON.stringify({
   pids: fs.readdirSync("/proc").filter((name) => /^\\d+$/.test(name)).map(Number),
   gatewayEnviron: tryRead("/proc/" + gateway + "/environ"),
   homeWritable: (() => { try { fs.writeFileSync(process.env.HOME + "/x", "1"); return true; } catch { return false; } })(),
+  limits: Object.fromEntries(fs.readFileSync("/proc/self/limits", "utf8").split("\\n").slice(1)
+    .map((row) => [row.slice(0, 26).trim(), row.slice(26, 47).trim()]).filter(([name]) => name)),
 }));
 `;
 
-type Probe = { uid: number; gid: number; pids: number[]; gatewayEnviron: string; homeWritable: boolean };
+type Probe = {
+  uid: number;
+  gid: number;
+  pids: number[];
+  gatewayEnviron: string;
+  homeWritable: boolean;
+  /** /proc/self/limits: soft limit by name */
+  limits: Record<string, string>;
+};
 
 function runProbe(runAs: StdioIdentity): Promise<Probe> {
   return new Promise((resolve, reject) => {
@@ -57,6 +67,17 @@ describe("the stdio sandbox", () => {
     expect(Math.max(...seen.pids)).toBeLessThan(10);
     expect(seen.gatewayEnviron).toBe("ENOENT");
     expect(seen.homeWritable).toBe(true);
+  });
+
+  it("runs it under the resource limits (CPU, memory, open files, file size, tasks of its user)", async () => {
+    const { limits } = await runProbe({ uid: 65534, gid: 65534 });
+    expect(limits).toMatchObject({
+      "Max cpu time": String(DEFAULT_STDIO_SETTINGS.cpuSeconds),
+      "Max address space": String(DEFAULT_STDIO_SETTINGS.addressSpaceBytes),
+      "Max open files": String(DEFAULT_STDIO_SETTINGS.openFiles),
+      "Max file size": String(DEFAULT_STDIO_SETTINGS.fileSizeBytes),
+      "Max processes": String(DEFAULT_STDIO_SETTINGS.userTasks),
+    });
   });
 
   it.runIf(isRoot)(

@@ -16,8 +16,8 @@ import { UpstreamFailure } from "../upstream/http-client";
  * - the environment is built from nothing: a fixed PATH, HOME (a fresh temp dir, also the cwd,
  *   removed when the process ends), LANG, and the caller's fields. Nothing of the gateway's own
  *   environment (DATABASE_URL, keys, GATEHOUSE_*) is passed;
- * - CPU seconds, address space, open files and file size are limited through util-linux `prlimit`
- *   when present (warned once per spawn when absent);
+ * - CPU seconds, address space, open files, file size and the tasks of its user are limited through
+ *   util-linux `prlimit` when present (warned once per spawn when absent);
  * - it runs in PID and mount namespaces of its own with a fresh /proc (util-linux `unshare`), so it
  *   can neither see nor signal the gateway's processes nor read their environment or working
  *   directory through /proc; when the gateway runs as root, it runs as an unprivileged user
@@ -35,6 +35,12 @@ export type SandboxLimits = {
   openFiles: number;
   /** the largest file it may write */
   fileSizeBytes: number;
+  /**
+   * RLIMIT_NPROC: past this many tasks (processes and threads) of the user it runs as, counted over
+   * all of that user's processes, it cannot fork or start a thread, so a fork bomb stops there
+   * (the kernel does not apply it to root)
+   */
+  userTasks: number;
   stderrBufferBytes: number;
   killGraceMs: number;
 };
@@ -187,6 +193,7 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
         `--as=${limits.addressSpaceBytes}`,
         `--nofile=${limits.openFiles}`,
         `--fsize=${limits.fileSizeBytes}`,
+        `--nproc=${limits.userTasks}`,
         "--",
         ...launch,
       ]

@@ -54,6 +54,7 @@ export const DEFAULT_STDIO_SETTINGS: StdioSettings = {
   addressSpaceBytes: 4 * 1024 ** 3,
   openFiles: 1_024,
   fileSizeBytes: 1024 ** 3,
+  userTasks: 8_192,
   stderrBufferBytes: 64 * 1024,
   killGraceMs: 3_000,
   backoffBaseMs: 500,
