@@ -26,10 +26,19 @@ export const DISCOVERY_GRACE_MS = 60_000;
 export function isAwaitingDiscovery(version: ManagedVersion, now = Date.now()): boolean {
   const { discovery } = version;
   if (discovery.discoveredAt !== null || discovery.error !== null) return false;
+  if (awaitsApprovalToRun(version)) return false;
   if (version.status === "DRAFT" || version.status === "REJECTED" || version.status === "RETIRED")
     return false;
   const since = version.reviewedAt ?? version.submittedAt ?? version.createdAt;
   return now - new Date(since).getTime() < DISCOVERY_GRACE_MS;
+}
+
+/**
+ * A stdio package is code the gateway runs, so nothing starts it (discovery included) before an
+ * admin approves its version (server/services/servers/publish-version.ts, mayRunPackage).
+ */
+export function awaitsApprovalToRun(version: { transport: string; status: string }): boolean {
+  return version.transport === "STDIO" && version.status !== "APPROVED";
 }
 
 /** "12 tools · 2 prompts · 4 resources". */
@@ -48,12 +57,15 @@ export function discoveryCounts(discovery: Discovery): string {
 export function DiscoverySummary({
   discovery,
   isDiscovering,
+  awaitsApproval = false,
   onRefresh,
   isRefreshing,
   className,
 }: {
   discovery: Discovery;
   isDiscovering: boolean;
+  /** a stdio package not approved yet: not run, so not discovered (awaitsApprovalToRun) */
+  awaitsApproval?: boolean;
   onRefresh?: () => void;
   isRefreshing?: boolean;
   className?: string;
@@ -66,6 +78,13 @@ export function DiscoverySummary({
             <>
               <Loader2 className="size-4 shrink-0 animate-spin text-muted-foreground" aria-hidden="true" />
               <span role="status">Discovering tools…</span>
+            </>
+          ) : awaitsApproval && !discovery.discoveredAt ? (
+            <>
+              <Radar className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
+              <span className="text-muted-foreground" data-testid="discovery-awaits-approval">
+                Tools are discovered once an admin approves it: Gatehouse runs no stdio package before.
+              </span>
             </>
           ) : discovery.discoveredAt ? (
             <>
@@ -82,7 +101,7 @@ export function DiscoverySummary({
             </>
           )}
         </div>
-        {onRefresh && (
+        {onRefresh && !awaitsApproval && (
           <Button
             variant="outline"
             size="sm"

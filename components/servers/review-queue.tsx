@@ -18,7 +18,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { ServerIcon } from "@/components/ui/server-icon";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Textarea } from "@/components/ui/textarea";
-import { DISCOVERY_GRACE_MS, DiscoverySummary, ToolsDisclosure } from "./discovery";
+import { awaitsApprovalToRun, DISCOVERY_GRACE_MS, DiscoverySummary, ToolsDisclosure } from "./discovery";
 import { fieldErrorsOf, firstError } from "./field-errors";
 import { personName, type ReviewQueueItem } from "./labels";
 import { useReviewInvalidation } from "./review-dialog";
@@ -35,6 +35,7 @@ const POLL_MS = 5000;
 function isDiscovering(item: ReviewQueueItem, asOf: number): boolean {
   const { discovery } = item;
   if (discovery.discoveredAt !== null || discovery.error !== null) return false;
+  if (awaitsApprovalToRun({ transport: item.transport, status: "PENDING_APPROVAL" })) return false;
   return item.submittedAt !== null && asOf - new Date(item.submittedAt).getTime() < DISCOVERY_GRACE_MS;
 }
 
@@ -196,7 +197,11 @@ function ReviewCard({ item, fetchedAt }: { item: ReviewQueueItem; fetchedAt: num
           </div>
         </div>
         <RunsOn transport={item.transport} url={item.url} command={item.command} args={item.args} />
-        <DiscoverySummary discovery={item.discovery} isDiscovering={isDiscovering(item, fetchedAt)} />
+        <DiscoverySummary
+          discovery={item.discovery}
+          isDiscovering={isDiscovering(item, fetchedAt)}
+          awaitsApproval={awaitsApprovalToRun({ transport: item.transport, status: "PENDING_APPROVAL" })}
+        />
         {item.discovery.toolCount > 0 && <LazyTools serverId={item.server.id} versionId={item.versionId} />}
       </div>
       <div className="border-t bg-muted/20 px-5 py-3">

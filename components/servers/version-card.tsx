@@ -9,7 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { formatCommandLine } from "./command-template";
-import { DiscoverySummary, ToolsDisclosure } from "./discovery";
+import { awaitsApprovalToRun, DiscoverySummary, ToolsDisclosure } from "./discovery";
 import { type ManagedVersion, personName, TARGET_LABELS } from "./labels";
 import { StatusBadge } from "./status-badges";
 
@@ -202,6 +202,7 @@ export function VersionCard({ version, actions }: { version: ManagedVersion; act
           <DiscoverySummary
             discovery={version.discovery}
             isDiscovering={actions.isDiscovering}
+            awaitsApproval={awaitsApprovalToRun(version)}
             onRefresh={actions.onRefresh}
             isRefreshing={actions.isRefreshing}
           />

@@ -41,10 +41,9 @@ function groupsFrom(profile: unknown, claim: string): string[] {
 }
 
 function emailVerified(provider: string, profile: Record<string, unknown> | undefined): boolean {
-  // Google says so explicitly; an OIDC issuer that omits the claim is trusted (Entra never sends
-  // it), one that says false is not. GitHub hands out only the primary, verified address.
+  // Google says so explicitly, and so does our GitHub profile (github-profile.ts); an OIDC issuer
+  // that omits the claim is trusted (Entra never sends it), one that says false is not.
   const claim = profile?.email_verified;
-  if (provider === "github") return true;
   return claim === undefined ? provider === OIDC_PROVIDER_ID : claim === true || claim === "true";
 }
 

@@ -2,6 +2,7 @@ import type { Provider } from "next-auth/providers";
 import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 import type { Env } from "../env";
+import { GITHUB_API, githubProfile } from "./github-profile";
 
 /**
  * Identity providers, each enabled by its environment variables. Generic OIDC covers Okta, Entra ID,
@@ -26,7 +27,17 @@ export function externalProviders(config: Env): Provider[] {
     });
   }
   if (config.AUTH_GITHUB_ID && config.AUTH_GITHUB_SECRET) {
-    providers.push(GitHub({ clientId: config.AUTH_GITHUB_ID, clientSecret: config.AUTH_GITHUB_SECRET }));
+    providers.push(
+      GitHub({
+        clientId: config.AUTH_GITHUB_ID,
+        clientSecret: config.AUTH_GITHUB_SECRET,
+        userinfo: {
+          url: `${GITHUB_API}/user`,
+          request: ({ tokens }: { tokens: { access_token?: string } }) =>
+            githubProfile(tokens.access_token ?? ""),
+        },
+      }),
+    );
   }
   if (config.AUTH_GOOGLE_ID && config.AUTH_GOOGLE_SECRET) {
     providers.push(Google({ clientId: config.AUTH_GOOGLE_ID, clientSecret: config.AUTH_GOOGLE_SECRET }));

@@ -343,6 +343,9 @@ test("a pasted server.json is previewed and imported as a draft", async ({ page,
     "npx -y @acme/forecast-mcp@2.1.0",
   );
   await expect(page.getByTestId("details")).toContainText(registryName);
+  // A stdio package is not run (nor discovered) before an admin approves it.
+  await expect(page.getByTestId("discovery-awaits-approval")).toBeVisible();
+  await expect(page.getByTestId("refresh-discovery")).toHaveCount(0);
   await page.screenshot({ path: "tests/e2e/screenshots/server-draft.png", fullPage: true });
 
   // The draft's command reads back into template, package and version; an argument is added.

@@ -10,7 +10,7 @@ import { closeQueues, getQueue, QUEUE_NAMES } from "@/server/queue/queues";
 import { checkServerHealth } from "@/server/services/servers/check-server-health";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { EVERYTHING_ENTRY, EVERYTHING_TEMPLATE } from "../fixtures/everything-server";
-import { type Caller, callerFor } from "./helpers/callers";
+import { type Caller, callerFor, expectTrpcError } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
 
 /**
@@ -242,7 +242,7 @@ describe("discovery of a version", () => {
     );
   });
 
-  it("discovers a stdio version by running it in the sandbox, audits the spawn, and refreshes on demand", async () => {
+  it("runs a Power user's stdio package only once an admin approved it, even on a personal server, then discovers it in the sandbox, audits the spawn, and refreshes on demand", async () => {
     const stdio = await owner.caller.servers.create({
       intent: "publish",
       scope: "PERSONAL",
@@ -251,15 +251,34 @@ describe("discovery of a version", () => {
       definition: { transport: "STDIO", command: "npx", args: ["-y", "@acme/weather-mcp@2.1.0"] },
     });
     const stdioVersion = stdio.versions[0]?.id as string;
-    // Refreshing queues discovery like any other transport.
-    expect(await owner.caller.servers.refreshDiscovery({ serverId: stdio.id })).toEqual({
-      versionId: stdioVersion,
-    });
+    expect(stdio.status).toBe("PENDING_APPROVAL");
+    expect(await queuedChecks(stdioVersion)).toEqual([]);
+    await expectTrpcError(owner.caller.servers.refreshDiscovery({ serverId: stdio.id }), "CONFLICT");
     // server-everything's stdio mode, allowed by a test-only template (the installation's own
     // allow-list only has npx and uvx, which would fetch from the network).
     await db().serverVersion.update({
       where: { id: stdioVersion },
       data: { command: "node", args: [EVERYTHING_ENTRY, "stdio"] },
+    });
+    expect(
+      await checkServerHealth({
+        db: db(),
+        serverId: stdio.id,
+        versionId: stdioVersion,
+        templates: [EVERYTHING_TEMPLATE],
+      }),
+    ).toMatchObject({
+      status: "SKIPPED",
+      reason: expect.stringContaining("only once an admin has approved it"),
+    });
+    expect(
+      await db().auditEvent.count({ where: { action: "mcp.stdio.spawn", targetId: stdioVersion } }),
+    ).toBe(0);
+
+    await admin.caller.servers.review({ serverId: stdio.id, versionId: stdioVersion, decision: "approve" });
+    // Refreshing queues discovery like any other transport.
+    expect(await owner.caller.servers.refreshDiscovery({ serverId: stdio.id })).toEqual({
+      versionId: stdioVersion,
     });
     const refused = await checkServerHealth({ db: db(), serverId: stdio.id, versionId: stdioVersion });
     expect(refused).toMatchObject({ status: "UNHEALTHY" });

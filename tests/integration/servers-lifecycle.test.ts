@@ -108,6 +108,31 @@ describe("who may publish what", () => {
     expect(version?.submittedAt).toBeInstanceOf(Date);
   });
 
+  it.each([
+    ["POWER_USER", "PERSONAL", "PENDING_APPROVAL"],
+    ["POWER_USER_PLUS", "PERSONAL", "PENDING_APPROVAL"],
+    ["POWER_USER_PLUS", "SHARED", "PENDING_APPROVAL"],
+    ["ADMIN", "PERSONAL", "APPROVED"],
+  ] as const)(
+    "%s publishing a %s stdio package → %s (the gateway runs it: an admin allows it)",
+    async (role, scope, outcome) => {
+      const { caller, userId } = actors[role];
+      const input = {
+        ...newServer({ scope }),
+        definition: { transport: "STDIO" as const, command: "npx", args: ["-y", "@acme/weather-mcp@2.1.0"] },
+      };
+      const created = await caller.servers.create(input);
+      expect(created).toMatchObject({
+        status: outcome,
+        approvedVersionId: outcome === "APPROVED" ? created.versions[0]?.id : null,
+      });
+      expect(created.versions[0]).toMatchObject({
+        status: outcome,
+        reviewedBy: outcome === "APPROVED" ? { id: userId } : null,
+      });
+    },
+  );
+
   it("a draft stays a draft until submitted, whatever the role", async () => {
     const { caller } = actors.ADMIN;
     const draft = await caller.servers.create(newServer({ intent: "draft" }));

@@ -26,6 +26,7 @@ import {
   readConfigSchema,
   secretContext,
 } from "./config-fields";
+import { mayRunPackage, PACKAGE_AWAITS_APPROVAL } from "./publish-version";
 import { resolveUpstreamTarget } from "./upstream-target";
 import { readSharedConfig } from "./version-definition";
 
@@ -179,6 +180,8 @@ export async function checkServerHealth(options: {
   if (!version) return { serverId, versionId, status: "SKIPPED", reason: "no such version of this server" };
   if (version.transport !== "STDIO" && !version.url)
     return { serverId, versionId, status: "SKIPPED", reason: "the version has no URL" };
+  if (!mayRunPackage(version))
+    return { serverId, versionId, status: "SKIPPED", reason: PACKAGE_AWAITS_APPROVAL };
   const isApprovedVersion = server.status === "APPROVED" && server.approvedVersionId === version.id;
 
   const started = performance.now();

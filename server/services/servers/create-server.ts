@@ -5,7 +5,7 @@ import { Prisma } from "../../db/generated/client";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
 import { getManagedServer } from "./get-managed-server";
-import { type PublishedStatus, publishVersion } from "./publish-version";
+import { isDiscoveredOnSave, type PublishedStatus, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
 import {
@@ -118,7 +118,8 @@ export async function createServer(options: {
   }).catch((error: unknown) => {
     throw isUniqueViolation(error, "slug") ? slugTaken(metadata.slug) : error;
   });
-  if (created.status !== "DRAFT") await requestDiscovery(created.serverId, versionId);
+  if (isDiscoveredOnSave(definition.transport, created.status))
+    await requestDiscovery(created.serverId, versionId);
   return getManagedServer({ db, actor, serverId: created.serverId });
 }
 

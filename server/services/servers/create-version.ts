@@ -7,7 +7,7 @@ import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { type ConfigValues, openSecrets, secretContext } from "./config-fields";
 import { definitionForAudit, isUniqueViolation, type PublishIntent, SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
-import { publishVersion } from "./publish-version";
+import { isDiscoveredOnSave, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
 import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
@@ -116,7 +116,7 @@ export async function createVersion(options: {
     .catch((error: unknown) => {
       throw isUniqueViolation(error, "version") ? versionTaken(version) : error;
     });
-  if (status !== "DRAFT") await requestDiscovery(current.id, versionId);
+  if (isDiscoveredOnSave(definition.transport, status)) await requestDiscovery(current.id, versionId);
   // After the commit: cached MCP policy decisions are recomputed on their next request.
   await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId: current.id });

@@ -1,19 +1,42 @@
 import type { Tx } from "../../db";
-import type { Server } from "../../db/generated/client";
+import type { Server, ServerVersion } from "../../db/generated/client";
 import { isServerAdmin, type ServerActor } from "./server-actor";
 
 /**
- * What publishing a version does (issue 4, "Who may publish"): a personal server is usable only by
- * its owner, so it needs no review and is approved at once; a shared one published by someone who
- * holds server.manage_all is approved at once too (they are the reviewer); any other shared
- * version waits for an admin. A server that already has an approved version keeps serving it
- * while a newer one waits.
+ * What publishing a version does (issue 4, "Who may publish"): whoever holds server.manage_all is
+ * the reviewer, so their versions are approved at once. A personal remote server is usable only by
+ * its owner, so it needs no review either. Everything else waits for an admin: a shared version,
+ * and a stdio version of anyone else's, personal or not, because a stdio package is code the
+ * gateway itself runs (DESIGN: "an admin-allowed stdio package"; nothing starts it before then, see
+ * mayRunPackage). A server that already has an approved version keeps serving it while a newer one
+ * waits.
  */
 export type PublishedStatus = "APPROVED" | "PENDING_APPROVAL";
 
-export function publicationStatus(actor: ServerActor, scope: Server["scope"]): PublishedStatus {
-  return scope === "PERSONAL" || isServerAdmin(actor) ? "APPROVED" : "PENDING_APPROVAL";
+export function publicationStatus(
+  actor: ServerActor,
+  scope: Server["scope"],
+  transport: ServerVersion["transport"],
+): PublishedStatus {
+  if (isServerAdmin(actor)) return "APPROVED";
+  return scope === "PERSONAL" && transport !== "STDIO" ? "APPROVED" : "PENDING_APPROVAL";
 }
+
+/** Whether the gateway may start a version's stdio package: only once an admin has approved it. */
+export function mayRunPackage(version: Pick<ServerVersion, "transport" | "status">): boolean {
+  return version.transport !== "STDIO" || version.status === "APPROVED";
+}
+
+/** Whether a version just saved with `status` is discovered now: published, and allowed to run. */
+export function isDiscoveredOnSave(
+  transport: ServerVersion["transport"],
+  status: ServerVersion["status"],
+): boolean {
+  return status !== "DRAFT" && mayRunPackage({ transport, status });
+}
+
+export const PACKAGE_AWAITS_APPROVAL =
+  "A stdio package is started only once an admin has approved it; its tools are discovered then.";
 
 export async function publishVersion(
   tx: Tx,
@@ -25,9 +48,13 @@ export async function publishVersion(
   },
 ): Promise<PublishedStatus> {
   const { server, versionId, actor, now } = options;
-  const status = publicationStatus(actor, server.scope);
+  const { transport } = await tx.serverVersion.findUniqueOrThrow({
+    where: { id: versionId },
+    select: { transport: true },
+  });
+  const status = publicationStatus(actor, server.scope, transport);
   if (status === "APPROVED") {
-    const isReviewed = server.scope === "SHARED";
+    const isReviewed = server.scope === "SHARED" || transport === "STDIO";
     await tx.serverVersion.update({
       where: { id: versionId },
       data: {

@@ -1,6 +1,7 @@
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { enqueueServerCheck } from "../../queue/queues";
+import { mayRunPackage, PACKAGE_AWAITS_APPROVAL } from "./publish-version";
 import { assertNotRetired, canManage, canonicalId, serverNotFound } from "./server-access";
 import type { ServerActor } from "./server-actor";
 
@@ -30,6 +31,7 @@ export async function refreshDiscovery(options: {
       ? server.versions.find((v) => v.id === wanted)
       : (server.versions.find((v) => v.id === server.approvedVersionId) ?? server.versions[0]);
   if (!version) throw new AppError("NOT_FOUND", "This version does not exist on this server.");
+  if (!mayRunPackage(version)) throw new AppError("CONFLICT", PACKAGE_AWAITS_APPROVAL);
   await enqueueServerCheck(server.id, version.id);
   return { versionId: version.id };
 }

@@ -5,7 +5,7 @@ import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { readConfigSchema } from "./config-fields";
 import { SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
-import { publishVersion } from "./publish-version";
+import { isDiscoveredOnSave, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
 import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
@@ -82,9 +82,13 @@ export async function submitForApproval(options: {
         after: { status },
       },
     });
-    return { serverId: server.id, versionId: version.id };
+    return {
+      serverId: server.id,
+      versionId: version.id,
+      isDiscovered: isDiscoveredOnSave(version.transport, status),
+    };
   });
-  await requestDiscovery(result.serverId, result.versionId);
+  if (result.isDiscovered) await requestDiscovery(result.serverId, result.versionId);
   // After the commit: cached MCP policy decisions are recomputed on their next request.
   await bumpGlobalAccessEpoch();
   return getManagedServer({ db, actor, serverId: result.serverId });
