@@ -14,6 +14,9 @@ import { startGatehouseServer } from "./server";
 /** Entry point of the app process: `gatehouse serve` (production) and `npm run dev` (--dev). */
 async function main(): Promise<void> {
   const isDev = process.argv.includes("--dev");
+  // Serving without --dev is production unless NODE_ENV says otherwise: weak secrets are refused and
+  // Next runs its production server, whether or not the operator remembered to set it.
+  if (!isDev && process.env.NODE_ENV === undefined) Object.assign(process.env, { NODE_ENV: "production" });
   const config = env();
   const log = logger().child({ component: "http" });
 

@@ -27,6 +27,12 @@ const INTERNAL_HEADERS = [
 ];
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/**
+ * The largest body a page or API request may carry (MCP endpoints have their own caps). Next and
+ * Auth.js read bodies whole, before any check (a sign-in POST needs no session), so without it a few
+ * anonymous multi-gigabyte POSTs would take the process's memory, and the proxy with it.
+ */
+export const MAX_PAGE_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 const QUIET_ROUTES = new Set(["static", "/api/health", "/api/metrics"]);
 
@@ -54,6 +60,24 @@ export type PagesApp = {
   getRequestHandler: () => (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   close?: () => Promise<void>;
 };
+
+/**
+ * Why a page or API request's body is refused before anyone reads it: declared larger than
+ * MAX_PAGE_BODY_BYTES, or sent without a declared length (chunked), whose size is only known once
+ * read. Node's parser holds a body to its Content-Length, so a declared length cannot be exceeded.
+ */
+function bodyRefusal(req: IncomingMessage): { status: number; code: string; message: string } | null {
+  if (SAFE_METHODS.has(req.method ?? "GET")) return null;
+  if (req.headers["transfer-encoding"] !== undefined)
+    return { status: 411, code: "LENGTH_REQUIRED", message: "Send the request body with a Content-Length." };
+  if (Number(req.headers["content-length"] ?? 0) > MAX_PAGE_BODY_BYTES)
+    return {
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+      message: `The request body is over ${MAX_PAGE_BODY_BYTES / 1024 / 1024} MiB.`,
+    };
+  return null;
+}
 
 function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
   res.statusCode = status;
@@ -154,6 +178,14 @@ export async function startGatehouseServer(
     // site cannot set), may change state; everything else is refused before any handler runs.
     if (!SAFE_METHODS.has(req.method ?? "GET") && isCrossSite(req, publicOrigin, isHttps)) {
       sendJsonError(res, 403, "FORBIDDEN", "Cross-origin request refused.");
+      return;
+    }
+
+    const refusal = bodyRefusal(req);
+    if (refusal !== null) {
+      // The connection is closed after the answer rather than the body read.
+      res.setHeader("connection", "close");
+      sendJsonError(res, refusal.status, refusal.code, refusal.message);
       return;
     }
 

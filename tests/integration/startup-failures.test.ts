@@ -21,10 +21,10 @@ const GOOD = {
   GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
 };
 
-function start(entry: string, env: Record<string, string>) {
+function start(entry: string, env: Record<string, string>, nodeEnv: "production" | null = "production") {
   const result = spawnSync(process.execPath, [tsx, entry], {
     cwd: root,
-    env: { ...env, NODE_ENV: "production" },
+    env: (nodeEnv === null ? env : { ...env, NODE_ENV: nodeEnv }) as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -63,8 +63,11 @@ describe.each([
 });
 
 describe("the app refuses to start", () => {
-  it("in production with a weak secret", () => {
-    const { code, output } = start("server/http/main.ts", { ...GOOD, AUTH_SECRET: "changeme" });
+  it.each([
+    ["production", "production" as const],
+    ["unset (serving without --dev is production)", null],
+  ])("with a weak secret, NODE_ENV %s", (_name, nodeEnv) => {
+    const { code, output } = start("server/http/main.ts", { ...GOOD, AUTH_SECRET: "changeme" }, nodeEnv);
     expect(code).toBe(1);
     expect(output).toContain("Refusing to start in production with weak settings");
     expect(output).toMatch(/- AUTH_SECRET: weak or default/);
