@@ -3,6 +3,7 @@ import { DEMO_OWNER_EMAIL, seedDemo } from "@/prisma/seed/demo";
 import { verifyPassword } from "@/server/crypto/password";
 import { createDb, type Db } from "@/server/db";
 import { migrate } from "@/server/db/migrate";
+import { gatehouseWith } from "./helpers/gatehouse-cli";
 import { createDatabase, dropDatabase } from "./helpers/test-database";
 
 describe("demo seed", () => {
@@ -49,6 +50,20 @@ describe("demo seed", () => {
     expect(everyone?.registry.slug).toBe("company-defaults");
     expect(await db.auditEvent.count({ where: { action: "system.demo.seed" } })).toBe(1);
   });
+
+  it("runs from the command line on a fresh database, and the command exits when done", async () => {
+    const fresh = await createDatabase("gatehouse_seed_cli");
+    try {
+      await migrate(fresh.url);
+      const seeded = gatehouseWith({ DATABASE_URL: fresh.url }, "seed");
+      // A connection left open (the Redis client the seed's allow-list change opens) would keep
+      // the process alive until the helper's timeout kills it (code null).
+      expect(seeded).toMatchObject({ code: 0, err: "" });
+      expect(seeded.out).toContain("Demo added.");
+    } finally {
+      await dropDatabase(fresh.name);
+    }
+  }, 120_000);
 
   it("does nothing the second time", async () => {
     const again = await seedDemo({ db, upstreamPort: 4901 });

@@ -10,6 +10,11 @@ export type CliResult = { code: number | null; out: string; err: string };
  * with only the environment the CLI needs. The generous timeout covers tsx compiling the CLI cold.
  */
 export function gatehouse(...args: string[]): CliResult {
+  return gatehouseWith({}, ...args);
+}
+
+/** `gatehouse …` with some of its environment replaced (another database, say). */
+export function gatehouseWith(overrides: Record<string, string>, ...args: string[]): CliResult {
   const result = spawnSync(process.execPath, [path.join(ROOT, "server/cli/bin.mjs"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
@@ -24,6 +29,7 @@ export function gatehouse(...args: string[]): CliResult {
       GATEHOUSE_ENCRYPTION_KEY: process.env.GATEHOUSE_ENCRYPTION_KEY,
       GATEHOUSE_DATA_DIR: "/nonexistent/gatehouse-data",
       LOG_LEVEL: "warn",
+      ...overrides,
     },
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
