@@ -108,6 +108,46 @@ describe("connect-time SSRF check", () => {
     expect(row.config).toEqual({ tenant: "good" });
   });
 
+  it("writes an edit only onto the version it was checked against, not one the connection moved to meanwhile", async () => {
+    const created = await connect("good");
+    const { serverVersionId, serverId } = await db().connection.findUniqueOrThrow({
+      where: { id: created.id },
+      select: { serverVersionId: true, serverId: true },
+    });
+    const current = await db().serverVersion.findUniqueOrThrow({ where: { id: serverVersionId } });
+    const next = await db().serverVersion.create({
+      data: {
+        serverId,
+        version: `2.0.${Date.now()}`,
+        transport: "STREAMABLE_HTTP",
+        url: "https://{tenant}.tenants.example.test/v2",
+        configSchema: current.configSchema ?? [],
+        status: "APPROVED",
+      },
+    });
+    // "Move to version X" in another tab lands while this edit is being checked (its DNS lookup).
+    const movingMeanwhile: Resolver = async (hostname) => {
+      await db().connection.update({ where: { id: created.id }, data: { serverVersionId: next.id } });
+      return resolver(hostname);
+    };
+    const error = await updateConnection({
+      db: db(),
+      userId,
+      connectionId: created.id,
+      name: "renamed",
+      values: { tenant: "good" },
+      context: {},
+      resolver: movingMeanwhile,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("moved to another version"),
+    });
+    const row = await db().connection.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row).toMatchObject({ serverVersionId: next.id, name: created.name });
+  });
+
   it("refuses through the API too: an address literal needs no DNS", async () => {
     const user = await signedInUser(db());
     const server = await grantedServer({

@@ -101,12 +101,21 @@ export async function updateConnection(options: {
   }
 
   const committed = await db.$transaction(async (tx) => {
+    // Only onto the version the values were checked against: moved to another one meanwhile (another
+    // tab), it would get this version's values, status and unchecked URL.
     const updated = await tx.connection.updateMany({
-      where: { id: connection.id, userId },
+      where: { id: connection.id, userId, serverVersionId: version.id },
       data: { name, status, config: plain, secrets: sealSecrets(secrets, context) },
     });
-    // Disconnected between the read and this write: nothing to update.
-    if (updated.count === 0) throw connectionNotFound();
+    if (updated.count === 0) {
+      const moved = await tx.connection.count({ where: { id: connection.id, userId } });
+      // Disconnected between the read and this write: nothing to update.
+      if (moved === 0) throw connectionNotFound();
+      throw new AppError(
+        "CONFLICT",
+        "This connection moved to another version while you were editing it. Reload it and try again.",
+      );
+    }
     await recordAudit(tx, options.context, {
       action: "connection.update",
       targetType: "connection",
