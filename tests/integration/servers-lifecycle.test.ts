@@ -454,6 +454,22 @@ describe("other people's servers", () => {
 });
 
 describe("metadata", () => {
+  it("is edited only while the owner still holds the scope's permission", async () => {
+    const owner = await signedInUser(db(), "POWER_USER_PLUS");
+    const asOwner = await callerFor(owner.sessionId);
+    const created = await asOwner.servers.create(newServer());
+    await asOwner.servers.update({ serverId: created.id, name: "Renamed while Power user+" });
+    // Demoted to Power user: the shared server everyone granted it sees is no longer theirs to change.
+    await db().user.update({ where: { id: owner.user.id }, data: { role: "POWER_USER" } });
+    const asDemoted = await callerFor(owner.sessionId);
+    await expectTrpcError(
+      asDemoted.servers.update({ serverId: created.id, name: "Renamed after demotion" }),
+      "FORBIDDEN",
+    );
+    const stored = await db().server.findUniqueOrThrow({ where: { id: created.id } });
+    expect(stored.name).toBe("Renamed while Power user+");
+  });
+
   it("canonicalizes, cleans and checks it, naming the field at fault", async () => {
     const { caller } = actors.POWER_USER;
     const suffix = uniqueSuffix();

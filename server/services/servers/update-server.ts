@@ -1,10 +1,10 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
-import { isUniqueViolation } from "./create-server";
+import { isUniqueViolation, SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
-import { assertNotRetired, lockManagedServer } from "./server-access";
-import { type ServerActor, viaOf } from "./server-actor";
+import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
+import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
 import {
   assertSlugAvailable,
   checkServerMetadataPatch,
@@ -15,7 +15,8 @@ import {
 import type { ManagedServerDetail } from "./server-views";
 
 /**
- * Edits a catalog entry's metadata (owner, or server.manage_all; anyone else gets NOT_FOUND).
+ * Edits a catalog entry's metadata (owner, or server.manage_all; anyone else gets NOT_FOUND; an owner
+ * without the scope's permission any more gets FORBIDDEN).
  * Fields left out stay as they are; null or "" clears an optional one. What a server runs changes
  * only through a new version, which goes through approval where the scope needs it.
  */
@@ -26,8 +27,19 @@ export async function updateServer(options: {
   serverId: string;
   patch: Partial<ServerMetadataInput>;
 }): Promise<ManagedServerDetail> {
-  const { db, actor } = options;
+  const { db, actor, context } = options;
   const patch = checkServerMetadataPatch(options.patch);
+  // The owner must still hold the scope's permission (a Power user+ demoted to Power user no longer
+  // edits the shared server everyone granted it sees), as for a new version or a submission.
+  const id = canonicalId(options.serverId);
+  const current = id ? await db.server.findUnique({ where: { id } }) : null;
+  if (!current || !canManage(actor, current)) throw serverNotFound();
+  await assertActorCan(db, actor, SCOPE_PERMISSION[current.scope], context, {
+    action: "server.update",
+    targetType: "server",
+    targetId: current.id,
+    serverId: current.id,
+  });
   const serverId = await db
     .$transaction(async (tx) => {
       const server = await lockManagedServer(tx, actor, options.serverId);
