@@ -6,11 +6,13 @@ import { logger } from "@/server/logger";
 import { HEARTBEAT_INTERVAL_MS, writeHeartbeat } from "@/server/queue/heartbeat";
 import { bullPrefix, closeQueues, getQueue, HEALTH_SCHEDULER_ID, QUEUE_NAMES } from "@/server/queue/queues";
 import { createRedis, disconnectRedis, redis } from "@/server/redis";
+import { stopDiscoveries } from "@/server/services/servers/check-server-health";
 import { processUpstreamHealth } from "./processors/upstream-health";
 
 /**
  * The worker process: runs BullMQ processors beside the app (or on other machines), registers the
- * periodic jobs, and reports a heartbeat. SIGTERM/SIGINT let running jobs finish, then exit.
+ * periodic jobs, and reports a heartbeat. SIGTERM/SIGINT end running discoveries (their jobs are
+ * retried later), let other running jobs finish, then exit.
  */
 const log = logger().child({ component: "worker" });
 
@@ -68,7 +70,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 25_000);
     force.unref();
-    await Promise.all(workers.map((worker) => worker.close()));
+    // Closing first takes no new jobs; then the running discoveries are ended, because their stdio
+    // processes lead process groups of their own and would outlive a forced exit.
+    const closing = Promise.all(workers.map((worker) => worker.close()));
+    await stopDiscoveries();
+    await closing;
     await closeQueues();
     await disconnectRedis();
     await disconnectDb();

@@ -1,7 +1,13 @@
+import { isDeepStrictEqual } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  ListPromptsResultSchema,
+  ListResourcesResultSchema,
+  ListToolsResultSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import type { Prisma, ServerVersion } from "../../db/generated/client";
@@ -18,7 +24,12 @@ import {
   matchCommandTemplate,
 } from "../settings/command-templates";
 import { getOutboundPolicy } from "../settings/outbound-policy";
-import { cleanCapabilities, type StoredCapabilities, withDiscoveryError } from "./capabilities";
+import {
+  cleanCapabilities,
+  MAX_ITEMS_PER_KIND,
+  type StoredCapabilities,
+  withDiscoveryError,
+} from "./capabilities";
 import {
   type ConfigField,
   type ConfigValues,
@@ -45,6 +56,12 @@ const CHECK_TIMEOUT_MS = 10_000;
 const REMOTE_DISCOVERY_DEADLINE_MS = 60_000;
 /** A stdio server may first be fetched by its package runner (npx, uvx) */
 const STDIO_CHECK_TIMEOUT_MS = 120_000;
+/**
+ * All of a stdio discovery within this, then its process is killed: each request has its own
+ * timeout, but a server that answers just before each one expires would otherwise hold a worker
+ * slot for hours.
+ */
+const STDIO_DISCOVERY_DEADLINE_MS = 180_000;
 /** Upper bound on list pages fetched per kind, so a hostile upstream cannot keep us paging forever. */
 const MAX_PAGES = 20;
 const CLIENT_INFO = { name: "gatehouse-health-check", version: "0.1.0" };
@@ -68,14 +85,15 @@ export type HealthCheckResult =
   | { serverId: string; versionId: string; status: "UNHEALTHY"; latencyMs: number; error: string }
   | { serverId: string; versionId?: string; status: "SKIPPED"; reason: string };
 
+/** Pages through one kind until the upstream stops or MAX_ITEMS_PER_KIND (all that is stored) are in. */
 async function listAll<T>(
-  fetchPage: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+  fetchPage: (params?: { cursor: string }) => Promise<{ items: T[]; nextCursor?: string }>,
 ): Promise<T[]> {
   const all: T[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await fetchPage(cursor);
-    all.push(...result.items);
+  for (let page = 0; page < MAX_PAGES && all.length < MAX_ITEMS_PER_KIND; page++) {
+    const result = await fetchPage(cursor === undefined ? undefined : { cursor });
+    all.push(...result.items.slice(0, MAX_ITEMS_PER_KIND - all.length));
     if (!result.nextCursor) break;
     cursor = result.nextCursor;
   }
@@ -91,21 +109,32 @@ export async function discoverCapabilities(
   try {
     await client.connect(transport, options);
     const offered = client.getServerCapabilities() ?? {};
+    // Plain requests rather than client.listTools(), which compiles a validator for every tool's
+    // outputSchema (for calls this client never makes): synchronous work, as much as the upstream
+    // cares to send, on the worker's event loop.
     const tools = offered.tools
-      ? await listAll(async (cursor) => {
-          const page = await client.listTools(cursor ? { cursor } : undefined, options);
+      ? await listAll(async (params) => {
+          const page = await client.request({ method: "tools/list", params }, ListToolsResultSchema, options);
           return { items: page.tools, nextCursor: page.nextCursor };
         })
       : [];
     const prompts = offered.prompts
-      ? await listAll(async (cursor) => {
-          const page = await client.listPrompts(cursor ? { cursor } : undefined, options);
+      ? await listAll(async (params) => {
+          const page = await client.request(
+            { method: "prompts/list", params },
+            ListPromptsResultSchema,
+            options,
+          );
           return { items: page.prompts, nextCursor: page.nextCursor };
         })
       : [];
     const resources = offered.resources
-      ? await listAll(async (cursor) => {
-          const page = await client.listResources(cursor ? { cursor } : undefined, options);
+      ? await listAll(async (params) => {
+          const page = await client.request(
+            { method: "resources/list", params },
+            ListResourcesResultSchema,
+            options,
+          );
           return { items: page.resources, nextCursor: page.nextCursor };
         })
       : [];
@@ -138,6 +167,80 @@ export async function discoverCapabilities(
   }
 }
 
+/** Discoveries running in this process, each with what settles once it has ended (stopDiscoveries). */
+const runningDiscoveries = new Map<AbortController, Promise<unknown>>();
+
+/** A discovery ended because the worker is stopping: it says nothing about the upstream. */
+class DiscoveryStoppedError extends Error {}
+
+/**
+ * Discovery over `transport` within `deadlineMs`, or until `deadline` is aborted otherwise: the
+ * transport is then closed (a stdio process group killed and waited for) and discovery fails with
+ * the abort's reason.
+ */
+async function discoverWithin(options: {
+  transport: Transport;
+  deadline: AbortController;
+  deadlineMs: number;
+  lateMessage: string;
+  requestTimeoutMs?: number;
+}): Promise<DiscoveredCapabilities> {
+  const { transport, deadline } = options;
+  const late = new Promise<never>((_, reject) =>
+    deadline.signal.addEventListener(
+      "abort",
+      () =>
+        void transport
+          .close()
+          .catch(() => undefined)
+          .then(() => reject(deadline.signal.reason)),
+      { once: true },
+    ),
+  );
+  const timer = setTimeout(() => deadline.abort(new Error(options.lateMessage)), options.deadlineMs);
+  const discovery = discoverCapabilities(transport, options.requestTimeoutMs);
+  runningDiscoveries.set(
+    deadline,
+    discovery.catch(() => undefined),
+  );
+  try {
+    return await Promise.race([discovery, late]);
+  } catch (error) {
+    // Closing the transport also fails the pending request; the abort is the reason to report.
+    throw deadline.signal.aborted ? deadline.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    runningDiscoveries.delete(deadline);
+  }
+}
+
+/**
+ * Ends every discovery running in this process and waits until each has (its stdio process gone),
+ * for a stopping worker: those processes lead process groups of their own and would outlive it.
+ * Nothing is recorded for them; checkServerHealth throws, so BullMQ retries the job later.
+ */
+export async function stopDiscoveries(): Promise<void> {
+  const running = [...runningDiscoveries];
+  for (const [deadline] of running)
+    deadline.abort(new DiscoveryStoppedError("The worker stopped before discovery finished."));
+  await Promise.all(running.map(([, settled]) => settled));
+}
+
+/** The columns discovery ran with: a result is stored only while they are unchanged. */
+const DEFINITION_COLUMNS = [
+  "transport",
+  "url",
+  "command",
+  "args",
+  "configSchema",
+  "sharedConfig",
+  "sharedSecrets",
+] as const satisfies readonly (keyof ServerVersion)[];
+
+function isSameDefinition(before: ServerVersion, now: ServerVersion): boolean {
+  return DEFINITION_COLUMNS.every((column) => isDeepStrictEqual(before[column], now[column]));
+}
+
 function describeError(error: unknown): string {
   // The SDK wraps transport failures; surface the guard's reason when it was the cause.
   let cause: unknown = error;
@@ -164,6 +267,8 @@ export async function checkServerHealth(options: {
   versionId?: string;
   /** the stdio command allow-list; the installation's setting by default */
   templates?: CommandTemplate[];
+  /** how long a stdio discovery may take in all; STDIO_DISCOVERY_DEADLINE_MS by default */
+  stdioDeadlineMs?: number;
 }): Promise<HealthCheckResult> {
   const { db, serverId } = options;
   const server = await db.server.findUnique({
@@ -182,7 +287,6 @@ export async function checkServerHealth(options: {
     return { serverId, versionId, status: "SKIPPED", reason: "the version has no URL" };
   if (!mayRunPackage(version))
     return { serverId, versionId, status: "SKIPPED", reason: PACKAGE_AWAITS_APPROVAL };
-  const isApprovedVersion = server.status === "APPROVED" && server.approvedVersionId === version.id;
 
   const started = performance.now();
   let result: Extract<HealthCheckResult, { latencyMs: number }>;
@@ -194,7 +298,14 @@ export async function checkServerHealth(options: {
     };
     const capabilities =
       version.transport === "STDIO"
-        ? await discoverStdio({ db, version, fields, values, templates: options.templates })
+        ? await discoverStdio({
+            db,
+            version,
+            fields,
+            values,
+            templates: options.templates,
+            deadlineMs: options.stdioDeadlineMs ?? STDIO_DISCOVERY_DEADLINE_MS,
+          })
         : cleanCapabilities(await discoverRemote({ db, version, fields, values }));
     result = {
       serverId,
@@ -204,6 +315,8 @@ export async function checkServerHealth(options: {
       capabilities,
     };
   } catch (error) {
+    // Not the upstream's failure: nothing is recorded, and the failed job is retried.
+    if (error instanceof DiscoveryStoppedError) throw error;
     result = {
       serverId,
       versionId,
@@ -215,6 +328,18 @@ export async function checkServerHealth(options: {
 
   const checkedAt = new Date();
   await db.$transaction(async (tx) => {
+    // Discovery can take minutes. The rows are locked (server, then version, the order the catalog's
+    // own changes take) and read again, and only what still applies is written: the result of a
+    // definition edited since describes nothing stored, and health belongs to the version approved now.
+    await tx.$queryRaw`SELECT id FROM "Server" WHERE id = ${serverId}::uuid FOR UPDATE`;
+    await tx.$queryRaw`SELECT id FROM "ServerVersion" WHERE id = ${version.id}::uuid FOR UPDATE`;
+    const current = await tx.server.findUnique({
+      where: { id: serverId },
+      select: { status: true, approvedVersionId: true },
+    });
+    const currentVersion = await tx.serverVersion.findUnique({ where: { id: version.id } });
+    if (!current || !currentVersion || !isSameDefinition(version, currentVersion)) return;
+    const isApprovedVersion = current.status === "APPROVED" && current.approvedVersionId === version.id;
     if (isApprovedVersion) {
       await tx.server.update({
         where: { id: serverId },
@@ -240,7 +365,7 @@ export async function checkServerHealth(options: {
         where: { id: version.id },
         data: {
           capabilities: withDiscoveryError(
-            version.capabilities,
+            currentVersion.capabilities,
             result.error,
             checkedAt,
           ) as unknown as Prisma.InputJsonValue,
@@ -280,28 +405,12 @@ async function discoverRemote(options: {
     options.version.transport === "SSE"
       ? new SSEClientTransport(url, { fetch, requestInit })
       : new StreamableHTTPClientTransport(url, { fetch, requestInit });
-  const late = new Promise<never>((_, reject) =>
-    deadline.signal.addEventListener(
-      "abort",
-      () => {
-        void transport.close().catch(() => undefined);
-        reject(deadline.signal.reason);
-      },
-      { once: true },
-    ),
-  );
-  const timer = setTimeout(
-    () =>
-      deadline.abort(
-        new Error(`The upstream did not finish within ${REMOTE_DISCOVERY_DEADLINE_MS / 1000} s.`),
-      ),
-    REMOTE_DISCOVERY_DEADLINE_MS,
-  );
-  try {
-    return await Promise.race([discoverCapabilities(transport), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return discoverWithin({
+    transport,
+    deadline,
+    deadlineMs: REMOTE_DISCOVERY_DEADLINE_MS,
+    lateMessage: `The upstream did not finish within ${REMOTE_DISCOVERY_DEADLINE_MS / 1000} s.`,
+  });
 }
 
 /**
@@ -316,6 +425,7 @@ async function discoverStdio(options: {
   fields: ConfigField[];
   values: ConfigValues;
   templates?: CommandTemplate[];
+  deadlineMs: number;
 }): Promise<StoredCapabilities> {
   const { db, version } = options;
   if (!version.command) throw new Error("This version has no command to run.");
@@ -326,6 +436,7 @@ async function discoverStdio(options: {
     field.perUser ? field.default : (options.values[field.name] ?? field.default),
   );
   const args = [...version.args, ...launch.args];
+  const deadline = new AbortController();
   const transport = new SandboxedStdioTransport({
     command: version.command,
     args,
@@ -334,8 +445,8 @@ async function discoverStdio(options: {
     maxLineBytes: DEFAULT_UPSTREAM_LIMITS.maxMessageBytes,
     log: logger().child({ component: "discovery-stdio", serverId: version.serverId, versionId: version.id }),
     // Audited before the process is used, like a session's; no audit row, no discovery.
-    onStarted: (pid) =>
-      recordAudit(
+    onStarted: async (pid) => {
+      await recordAudit(
         db,
         {},
         {
@@ -352,9 +463,22 @@ async function discoverStdio(options: {
             purpose: "discovery",
           },
         },
-      ),
+      );
+      // Closing a transport that is still starting stops nothing: a process that came up after the
+      // deadline or a worker stop is killed here instead (a throw here kills it).
+      deadline.signal.throwIfAborted();
+    },
   });
-  return cleanCapabilities(await discoverCapabilities(transport, STDIO_CHECK_TIMEOUT_MS));
+  const seconds = options.deadlineMs / 1000;
+  return cleanCapabilities(
+    await discoverWithin({
+      transport,
+      deadline,
+      deadlineMs: options.deadlineMs,
+      lateMessage: `The server did not finish discovery within ${seconds} s; its process was stopped.`,
+      requestTimeoutMs: STDIO_CHECK_TIMEOUT_MS,
+    }),
+  );
 }
 
 /** Ids of the servers the periodic check covers: approved, with a remote upstream. */
