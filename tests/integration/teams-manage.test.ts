@@ -1,10 +1,55 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistry, createUser, uniqueSuffix } from "@/prisma/seed/factories";
-import { db, disconnectDb } from "@/server/db";
+import { type Db, db, disconnectDb, type Tx } from "@/server/db";
 import { syncIdpTeams } from "@/server/services/auth/external-sign-in";
 import { slugify } from "@/server/services/teams/create-team";
 import { type Caller, callerFor, expectTrpcError, TEST_CLIENT_IP, TEST_USER_AGENT } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
+
+/** Binds a Prisma method to its client (they use `this`); other values pass through. */
+function bound(target: object, key: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, key);
+  return typeof value === "function" ? value.bind(target) : value;
+}
+
+/**
+ * The database, except that inside a transaction the first team read is followed by `meanwhile`:
+ * run on its own connection, it gets up to half a second to commit (or to wait for a lock the
+ * transaction holds) before the transaction goes on. Puts a concurrent change exactly between
+ * a service's read of a team and its next statement.
+ */
+function interleaving(meanwhile: () => Promise<unknown>): {
+  database: Db;
+  meanwhileResult: () => Promise<unknown>;
+} {
+  let running: Promise<unknown> | undefined;
+  const afterFirstRead = async <T>(read: Promise<T>): Promise<T> => {
+    const found = await read;
+    if (!running) {
+      running = meanwhile().catch((error: unknown) => error);
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 500))]);
+    }
+    return found;
+  };
+  const teamDelegate = (tx: Tx) =>
+    new Proxy(tx.team, {
+      get: (team, key) =>
+        key === "findUnique"
+          ? (args: Parameters<Tx["team"]["findUnique"]>[0]) => afterFirstRead(team.findUnique(args))
+          : bound(team, key),
+    });
+  const withHook = (tx: Tx) =>
+    new Proxy(tx, { get: (target, key) => (key === "team" ? teamDelegate(target) : bound(target, key)) });
+  const real = db();
+  const database = new Proxy(real, {
+    get: (target, key) =>
+      key === "$transaction"
+        ? (fn: (tx: Tx) => Promise<unknown>, options?: object) =>
+            target.$transaction((tx) => fn(withHook(tx)), options)
+        : bound(target, key),
+  }) as Db;
+  return { database, meanwhileResult: () => running ?? Promise.resolve(undefined) };
+}
 
 let admin: Awaited<ReturnType<typeof signedInUser>>;
 let asAdmin: Caller;
@@ -152,6 +197,47 @@ describe("members", () => {
     });
     expect(denied.map((event) => event.action)).toEqual(["team.member.add", "team.member.remove"]);
     expect(denied[0]).toMatchObject({ actorUserId: admin.user.id, reason: message });
+  });
+});
+
+describe("a team deleted while a member is added", () => {
+  it("adds the member or answers NOT_FOUND, never a 500, when a delete comes between the team's read and the insert", async () => {
+    const team = await asAdmin.teams.create({ name: `Racing ${uniqueSuffix()}` });
+    const member = await createUser(db());
+    const { database, meanwhileResult } = interleaving(() => asAdmin.teams.delete({ teamId: team.id }));
+    const asRacingAdmin = await callerFor(admin.sessionId, database);
+
+    const added = await asRacingAdmin.teams.addMember({ teamId: team.id, userId: member.id }).then(
+      (detail) => ({ ok: true as const, detail }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    // Either order is fine (added then deleted, or deleted first and so not found); an unmapped
+    // database error is not.
+    if (added.ok) expect(added.detail.memberCount).toBe(1);
+    else expect(added.error).toMatchObject({ code: "NOT_FOUND" });
+    expect(await meanwhileResult()).toEqual({ deleted: true });
+    expect(await db().team.findUnique({ where: { id: team.id } })).toBeNull();
+    expect(await db().teamMember.count({ where: { teamId: team.id } })).toBe(0);
+  });
+
+  it("never answers INTERNAL_SERVER_ERROR when adds and deletes run at once", async () => {
+    const member = await createUser(db());
+    for (let round = 0; round < 15; round += 1) {
+      const team = await asAdmin.teams.create({ name: `Racing ${uniqueSuffix()}` });
+      const [added] = await Promise.allSettled([
+        asAdmin.teams.addMember({ teamId: team.id, userId: member.id }),
+        asAdmin.teams.delete({ teamId: team.id }),
+      ]);
+      if (added.status === "rejected") expect(added.reason).toMatchObject({ code: "NOT_FOUND" });
+    }
+  });
+
+  it("answers NOT_FOUND for adding to or removing from a deleted team", async () => {
+    const team = await asAdmin.teams.create({ name: `Gone ${uniqueSuffix()}` });
+    const member = await createUser(db());
+    await asAdmin.teams.delete({ teamId: team.id });
+    await expectTrpcError(asAdmin.teams.addMember({ teamId: team.id, userId: member.id }), "NOT_FOUND");
+    await expectTrpcError(asAdmin.teams.removeMember({ teamId: team.id, userId: member.id }), "NOT_FOUND");
   });
 });
 

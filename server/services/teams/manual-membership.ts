@@ -18,6 +18,11 @@ export function changeManualMembership(
     db: options.db,
     context: options.context,
     change: async (tx) => {
+      // Locked for the rest of the transaction: a team deleted between this read and the insert
+      // would fail the membership's foreign key (a 500) instead of answering "not found".
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "Team" WHERE id = ${options.teamId}::uuid FOR UPDATE`;
+      if (locked.length === 0) throw teamNotFound();
       const team = await tx.team.findUnique({ where: { id: options.teamId } });
       if (!team) throw teamNotFound();
       const user = await tx.user.findUnique({
