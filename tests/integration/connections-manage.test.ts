@@ -472,6 +472,40 @@ describe("versions", () => {
   });
 });
 
+describe("audit rows", () => {
+  it("name the server and the connection in their own columns, for per-server and per-connection views", async () => {
+    const { server } = await aliceServer();
+    const created = await asAlice.connections.create({ slug: server.slug, values: { "X-Api-Key": API_KEY } });
+    await asAlice.connections.update({ connectionId: created.id, name: "Renamed" });
+    const v2 = await db().serverVersion.create({
+      data: {
+        serverId: server.id,
+        version: "2.0.0",
+        transport: "STREAMABLE_HTTP",
+        url: `${PUBLIC_UPSTREAM}/v2/{region}`,
+        configSchema: FIELDS as unknown as Prisma.InputJsonValue,
+        sharedConfig: { "X-Org": "acme" },
+        status: "APPROVED",
+      },
+    });
+    await db().server.update({ where: { id: server.id }, data: { approvedVersionId: v2.id } });
+    await asAlice.connections.moveToLatest({ connectionId: created.id });
+    await asAlice.connections.delete({ connectionId: created.id });
+
+    // What a per-server view (indexed on serverId) finds, not what the metadata happens to hold.
+    const events = await db().auditEvent.findMany({
+      where: { serverId: server.id, action: { startsWith: "connection." } },
+      orderBy: [{ occurredAt: "asc" }, { id: "asc" }],
+    });
+    expect(events.map((event) => [event.action, event.serverId, event.connectionId])).toEqual([
+      ["connection.create", server.id, created.id],
+      ["connection.update", server.id, created.id],
+      ["connection.move_version", server.id, created.id],
+      ["connection.delete", server.id, created.id],
+    ]);
+  });
+});
+
 describe("my connections", () => {
   it("lists only the user's own, newest first, and marks one whose grant was removed as unavailable", async () => {
     const carol = await signedInUser(db());

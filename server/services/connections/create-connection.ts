@@ -62,6 +62,8 @@ export async function createConnection(options: {
       action: "connection.create",
       targetType: "connection",
       targetId: id,
+      serverId: server.id,
+      connectionId: id,
       // Field names only: values (secret or not) stay out of the audit log.
       metadata: {
         name,

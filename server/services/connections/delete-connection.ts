@@ -32,6 +32,9 @@ export async function deleteConnection(options: {
       action: "connection.delete",
       targetType: "connection",
       targetId: connection.id,
+      serverId: connection.serverId,
+      // No foreign key: the row keeps the id of the connection it deleted.
+      connectionId: connection.id,
       metadata: {
         name: connection.name,
         serverId: connection.serverId,

@@ -68,6 +68,7 @@ export async function moveConnectionToLatest(options: {
     where: { id: options.connectionId, userId },
     select: {
       id: true,
+      serverId: true,
       config: true,
       secrets: true,
       status: true,
@@ -115,6 +116,8 @@ export async function moveConnectionToLatest(options: {
       action: "connection.move_version",
       targetType: "connection",
       targetId: connection.id,
+      serverId: connection.serverId,
+      connectionId: connection.id,
       metadata: {
         before: {
           serverVersionId: connection.serverVersion.id,

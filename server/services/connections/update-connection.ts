@@ -47,6 +47,7 @@ export async function updateConnection(options: {
     where: { id: options.connectionId, userId },
     select: {
       id: true,
+      serverId: true,
       name: true,
       status: true,
       config: true,
@@ -120,6 +121,8 @@ export async function updateConnection(options: {
       action: "connection.update",
       targetType: "connection",
       targetId: connection.id,
+      serverId: connection.serverId,
+      connectionId: connection.id,
       metadata: {
         before: { name: connection.name, status: connection.status },
         after: { name, status },
