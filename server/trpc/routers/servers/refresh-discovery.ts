@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { auditContextFromHeaders } from "../../../audit/record";
 import { refreshDiscovery as queueDiscovery } from "../../../services/servers/refresh-discovery";
 import { actorFromUser } from "../../../services/servers/server-actor";
 import { permissionProcedure } from "../../init";
@@ -15,6 +16,7 @@ export const refreshDiscovery = permissionProcedure("server.publish_personal")
     queueDiscovery({
       db: ctx.db(),
       actor: actorFromUser(ctx.session.user),
+      context: auditContextFromHeaders(ctx.headers, ctx.session.user.id),
       serverId: input.serverId,
       versionId: input.versionId,
     }),
