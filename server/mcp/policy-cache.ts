@@ -4,7 +4,7 @@ import { BoundedMap } from "../bounded-map";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
 import { accessEpochKeys } from "../services/access/access-epochs";
-import { getOutboundPolicy } from "../services/settings/outbound-policy";
+import { getOutboundPolicy, policyForVersion } from "../services/settings/outbound-policy";
 import { bearerToken } from "../services/tokens/api-token-format";
 import { isIpAllowed, tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
 import {
@@ -396,10 +396,14 @@ export async function accessCached(
     return { access: cached.access, outboundPolicy: cached.outboundPolicy };
   }
   cache.access.delete(key);
-  const outboundPolicy = getOutboundPolicy(deps.db());
-  outboundPolicy.catch(() => undefined);
+  const installationPolicy = getOutboundPolicy(deps.db());
+  installationPolicy.catch(() => undefined);
   const row = await loadConnection(deps.db(), input.publicId);
   if (input.seen) input.seen.connection = row;
+  const outboundPolicy = installationPolicy.then((policy) =>
+    row === null ? policy : policyForVersion(policy, row.serverVersion),
+  );
+  outboundPolicy.catch(() => undefined);
   const access = await evaluateAccess({ db: deps.db(), principal: input.principal, connection: row });
   const epochs = input.epochs;
   if (epochs !== null)

@@ -14,6 +14,11 @@ import ipaddr from "ipaddr.js";
 export type OutboundPolicy = {
   /** admin-allowed exceptions: "host" (any port) or "host:port", e.g. "127.0.0.1:3901" */
   allowedHosts: readonly string[];
+  /**
+   * Allowed hosts this caller may not use (a server version no admin vouched for, see
+   * policyForVersion): refused like any internal host, with a reason saying why.
+   */
+  withheldHosts?: readonly string[];
 };
 
 export type OutboundCheck = { ok: true; url: URL; allowedByAdmin: boolean } | { ok: false; reason: string };
@@ -65,10 +70,10 @@ export function refusedAddressReason(address: string): string | null {
   return REFUSED_RANGES[range] ?? `a non-public address (${range})`;
 }
 
-function isAllowedByAdmin(url: URL, policy: OutboundPolicy): boolean {
+function isListed(url: URL, hosts: readonly string[]): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  return policy.allowedHosts.some((entry) => {
+  return hosts.some((entry) => {
     const normalized = entry.trim().toLowerCase();
     return normalized === host || normalized === `${host}:${port}` || normalized === `[${host}]:${port}`;
   });
@@ -95,7 +100,8 @@ export async function checkOutboundUrl(
   if (url.username || url.password) {
     return { ok: false, reason: "URLs may not carry a user name or password (user@host)" };
   }
-  if (isAllowedByAdmin(url, policy)) return { ok: true, url, allowedByAdmin: true };
+  if (isListed(url, policy.allowedHosts)) return { ok: true, url, allowedByAdmin: true };
+  const withheld = policy.withheldHosts !== undefined && isListed(url, policy.withheldHosts);
 
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];
@@ -111,9 +117,12 @@ export async function checkOutboundUrl(
   for (const address of addresses) {
     const reason = refusedAddressReason(address);
     if (reason) {
+      const remedy = withheld
+        ? "an admin allowed this host for the servers they approve, and no admin approved this one"
+        : "an admin can allow this host explicitly";
       return {
         ok: false,
-        reason: `${host === address ? address : `${host} resolves to ${address}`}, ${reason}; an admin can allow this host explicitly`,
+        reason: `${host === address ? address : `${host} resolves to ${address}`}, ${reason}; ${remedy}`,
       };
     }
   }

@@ -5,6 +5,7 @@ import { AppError } from "@/server/errors";
 import type { Resolver } from "@/server/security/outbound-url";
 import { createConnection } from "@/server/services/connections/create-connection";
 import { updateConnection } from "@/server/services/connections/update-connection";
+import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { field, grantedServer } from "./connections-fixtures";
 import { callerFor, expectTrpcError } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
@@ -146,6 +147,35 @@ describe("connect-time SSRF check", () => {
     });
     const row = await db().connection.findUniqueOrThrow({ where: { id: created.id } });
     expect(row).toMatchObject({ serverVersionId: next.id, name: created.name });
+  });
+
+  it("lets only servers an admin vouched for reach the hosts an admin allowed", async () => {
+    // An internal host the admin allowed, say for a shared server granted to one team only.
+    const internal = `127.0.0.1:${40_000 + Math.floor(Math.random() * 20_000)}`;
+    await allowOutboundHosts(db(), [internal]);
+    const definition = { transport: "STREAMABLE_HTTP" as const, url: `http://${internal}/mcp` };
+    const personal = (suffix: string) => ({
+      intent: "publish" as const,
+      scope: "PERSONAL" as const,
+      metadata: { name: `Internal ${suffix}`, slug: `internal-${suffix}-${Date.now()}` },
+      version: "1.0.0",
+      definition,
+    });
+    // A Power user's personal server at that host is approved at once, without review: connecting
+    // it is refused, and says why.
+    const powerUser = await signedInUser(db(), "POWER_USER");
+    const asPowerUser = await callerFor(powerUser.sessionId);
+    const theirs = await asPowerUser.servers.create(personal("power"));
+    await expectTrpcError(
+      asPowerUser.connections.create({ slug: theirs.slug, values: {} }),
+      "BAD_REQUEST",
+      /an admin allowed this host for the servers they approve, and no admin approved this one/,
+    );
+    // An admin's own is reviewed by themself, and connects.
+    const admin = await signedInUser(db(), "ADMIN");
+    const asAdmin = await callerFor(admin.sessionId);
+    const mine = await asAdmin.servers.create(personal("admin"));
+    expect((await asAdmin.connections.create({ slug: mine.slug, values: {} })).status).toBe("CONFIGURED");
   });
 
   it("refuses through the API too: an address literal needs no DNS", async () => {

@@ -9,7 +9,7 @@ import {
   openSecrets,
   secretContext,
 } from "../servers/config-fields";
-import { getOutboundPolicy } from "../settings/outbound-policy";
+import { getOutboundPolicy, policyForVersion } from "../settings/outbound-policy";
 
 /**
  * The rules every connection change shares: what the version supplies, what state the connection
@@ -24,6 +24,9 @@ export const CONNECTION_VERSION_SELECT = {
   sharedConfig: true,
   sharedSecrets: true,
   upstreamAuth: true,
+  /** whether an admin vouched for it (policyForVersion) */
+  reviewedAt: true,
+  status: true,
 } satisfies Prisma.ServerVersionSelect;
 
 export type ConnectionVersion = Prisma.ServerVersionGetPayload<{ select: typeof CONNECTION_VERSION_SELECT }>;
@@ -145,7 +148,8 @@ export async function assertUpstreamReachable(options: {
     shared: options.shared,
   });
   if (url === null) return;
-  const check = await checkOutboundUrl(url, await getOutboundPolicy(options.db), options.resolver);
+  const policy = policyForVersion(await getOutboundPolicy(options.db), version);
+  const check = await checkOutboundUrl(url, policy, options.resolver);
   if (!check.ok) {
     throw new AppError(
       "BAD_REQUEST",

@@ -23,7 +23,7 @@ import {
   getCommandTemplates,
   matchCommandTemplate,
 } from "../settings/command-templates";
-import { getOutboundPolicy } from "../settings/outbound-policy";
+import { getOutboundPolicy, policyForVersion } from "../settings/outbound-policy";
 import {
   cleanCapabilities,
   MAX_ITEMS_PER_KIND,
@@ -376,7 +376,10 @@ export async function checkServerHealth(options: {
   return result;
 }
 
-type VersionToDiscover = Pick<ServerVersion, "id" | "serverId" | "transport" | "url" | "command" | "args">;
+type VersionToDiscover = Pick<
+  ServerVersion,
+  "id" | "serverId" | "transport" | "url" | "command" | "args" | "reviewedAt" | "status"
+>;
 
 async function discoverRemote(options: {
   db: Db;
@@ -395,7 +398,7 @@ async function discoverRemote(options: {
   // One deadline for everything, and each body capped as the proxy caps a message: an upstream
   // that trickles or floods can neither hold a worker slot nor fill the worker's memory.
   const deadline = new AbortController();
-  const fetch = createGuardedFetch(await getOutboundPolicy(options.db), {
+  const fetch = createGuardedFetch(policyForVersion(await getOutboundPolicy(options.db), options.version), {
     signal: deadline.signal,
     maxResponseBytes: DEFAULT_UPSTREAM_LIMITS.maxMessageBytes,
   }) as FetchLike;

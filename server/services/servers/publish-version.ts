@@ -54,7 +54,9 @@ export async function publishVersion(
   });
   const status = publicationStatus(actor, server.scope, transport);
   if (status === "APPROVED") {
-    const isReviewed = server.scope === "SHARED" || transport === "STDIO";
+    // Approved at once by an admin: they are its reviewer (which also lets it reach the hosts an
+    // admin allowed, policyForVersion). A Power user's personal remote server has none.
+    const isReviewed = isServerAdmin(actor);
     await tx.serverVersion.update({
       where: { id: versionId },
       data: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db, Tx } from "../../db";
+import type { ServerStatus } from "../../db/generated/client";
 import { AppError } from "../../errors";
 import type { OutboundPolicy } from "../../security/outbound-url";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
@@ -17,6 +18,23 @@ export async function getOutboundPolicy(db: Db | Tx): Promise<OutboundPolicy> {
   const row = await db.setting.findUnique({ where: { key: ALLOWED_HOSTS_SETTING } });
   const parsed = HOSTS.safeParse(row?.value);
   return { allowedHosts: parsed.success ? parsed.data : [] };
+}
+
+/**
+ * The policy for one server version's upstream. The admin's internal hosts serve the versions an
+ * admin vouched for (approved in review, or published by someone holding server.manage_all: both
+ * mark it reviewed) or is about to judge (waiting for review: discovered for the reviewer). Anyone
+ * else's, such as a Power user's personal server, approved at once without review, is judged as if
+ * the list were empty, whatever its URL or URL variables say: the list cannot be used to reach an
+ * internal server the registries grant to others.
+ */
+export function policyForVersion(
+  policy: OutboundPolicy,
+  version: { reviewedAt: Date | null; status: ServerStatus },
+): OutboundPolicy {
+  const isVouched = version.reviewedAt !== null || version.status === "PENDING_APPROVAL";
+  if (isVouched || policy.allowedHosts.length === 0) return policy;
+  return { allowedHosts: [], withheldHosts: policy.allowedHosts };
 }
 
 /** Adds hosts to the allow-list (idempotent); used by the demo seed. */
