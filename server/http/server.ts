@@ -5,6 +5,7 @@ import { db } from "../db";
 import type { Env } from "../env";
 import { logger } from "../logger";
 import { isMcpPath, serveMcpNode, splitRequestTarget } from "../mcp/adapters/node";
+import { RELAYED_HEADER } from "../ops/collect-metrics";
 import { metrics, routeGroup } from "../ops/metrics";
 import { tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
 import { resolveClientIp, trustedProxyList } from "./client-ip";
@@ -21,6 +22,7 @@ import { contentSecurityPolicy, securityHeaders } from "./security-headers";
 /** Headers only this server may set; a client sending them is ignored (they are overwritten). */
 const INTERNAL_HEADERS = [
   "x-gatehouse-client-ip",
+  RELAYED_HEADER,
   "x-nonce",
   "content-security-policy",
   "content-security-policy-report-only",
@@ -117,9 +119,13 @@ export async function startGatehouseServer(
 
     for (const name of INTERNAL_HEADERS) delete req.headers[name];
     if (!client.viaTrustedProxy) {
-      // Spoofable forwarding headers from clients never reach the app (PROTOCOL X8).
+      // Spoofable forwarding headers from clients never reach the app (PROTOCOL X8); that some were
+      // sent is kept, since a peer that relays for others is not a local client (metrics).
       for (const name of Object.keys(req.headers))
-        if (name.startsWith("x-forwarded-")) delete req.headers[name];
+        if (name.startsWith("x-forwarded-")) {
+          delete req.headers[name];
+          req.headers[RELAYED_HEADER] = "1";
+        }
     }
     // MCP endpoints (agents, JSON and SSE only) skip the page machinery: no nonce, no CSP.
     const isMcp = isMcpPath(pathname);

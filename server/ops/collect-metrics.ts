@@ -22,18 +22,34 @@ export async function collectMetrics(client: Redis): Promise<{ body: string; con
 }
 
 /**
+ * The mark the HTTP front is to set (and strip from clients, like its other internal headers) on a
+ * request from a peer that is not a trusted proxy but sent X-Forwarded-* headers: the front strips
+ * those before the app sees them (PROTOCOL X8), so without the mark the app cannot tell.
+ */
+export const RELAYED_HEADER = "x-gatehouse-relayed";
+
+/** Headers a reverse proxy adds to what it relays; X-Forwarded-For only survives a trusted proxy. */
+const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip", RELAYED_HEADER];
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/**
  * Metrics reveal traffic shape, so they are not public: with GATEHOUSE_METRICS_TOKEN set a scraper
- * presents it as a bearer token; without one, only loopback clients are answered.
+ * presents it as a bearer token; without one, only loopback clients are answered. A reverse proxy on
+ * the same host that is not in GATEHOUSE_TRUSTED_PROXIES connects from loopback whatever client it
+ * relays, so a loopback request carrying forwarding headers (`headers`, the request's) is not local.
  */
 export function mayReadMetrics(
   config: Env,
   authorization: string | null,
   clientIp: string | undefined,
+  headers?: Headers,
 ): boolean {
   if (config.GATEHOUSE_METRICS_TOKEN) {
     const expected = Buffer.from(`Bearer ${config.GATEHOUSE_METRICS_TOKEN}`);
     const given = Buffer.from(authorization ?? "");
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
-  return clientIp === "127.0.0.1" || clientIp === "::1" || clientIp === "::ffff:127.0.0.1";
+  if (clientIp === undefined || !LOOPBACK.has(clientIp)) return false;
+  return !FORWARDING_HEADERS.some((name) => headers?.has(name));
 }

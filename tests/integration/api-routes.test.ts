@@ -37,6 +37,13 @@ describe("operations endpoints", () => {
     );
     expect(remote.status).toBe(403);
     expect(await remote.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
+    // Loopback, but relayed for someone else by a same-host proxy that is not trusted (the front marks it).
+    const relayed = await metricsRoute(
+      new Request(`${BASE}/api/metrics`, {
+        headers: { "x-gatehouse-client-ip": "127.0.0.1", "x-gatehouse-relayed": "1" },
+      }),
+    );
+    expect(relayed.status).toBe(403);
 
     const local = await metricsRoute(
       new Request(`${BASE}/api/metrics`, { headers: { "x-gatehouse-client-ip": "127.0.0.1" } }),

@@ -11,6 +11,7 @@ export async function GET(request: Request) {
       env(),
       request.headers.get("authorization"),
       request.headers.get("x-gatehouse-client-ip") ?? undefined,
+      request.headers,
     )
   ) {
     return Response.json(

@@ -3,15 +3,19 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/server/env";
 import { type GatehouseServer, MAX_PAGE_BODY_BYTES, startGatehouseServer } from "@/server/http/server";
+import { RELAYED_HEADER } from "@/server/ops/collect-metrics";
 
 /**
- * The front refuses page and API request bodies it would have to hold whole (Next and Auth.js read
- * them before any check, even on sign-in) when they are declared too large or undeclared (chunked),
- * before the page server sees the request.
+ * What the HTTP front does before the page server sees a request: it refuses page and API request
+ * bodies it would have to hold whole (Next and Auth.js read them before any check, even on sign-in)
+ * when they are declared too large or undeclared (chunked), and it marks a request whose (untrusted)
+ * peer relayed it for someone else, after stripping the forwarding headers themselves.
  */
 
 let front: GatehouseServer;
 const reachedPages: string[] = [];
+/** the relay mark each request reached the pages with */
+const relayMarks: (string | undefined)[] = [];
 
 beforeAll(async () => {
   front = await startGatehouseServer(
@@ -23,6 +27,7 @@ beforeAll(async () => {
         prepare: async () => undefined,
         getRequestHandler: () => async (req, res) => {
           reachedPages.push(`${req.method} ${req.url}`);
+          relayMarks.push(req.headers[RELAYED_HEADER] as string | undefined);
           req.resume();
           req.on("end", () => res.writeHead(204).end());
         },
@@ -90,5 +95,19 @@ describe("request bodies of pages and APIs", () => {
     );
     expect(answer.status).toBe(204);
     expect(reachedPages).toEqual(["POST /api/trpc/servers.create"]);
+  });
+});
+
+describe("requests relayed by a peer that is not a trusted proxy", () => {
+  it("reach the pages without their X-Forwarded-* headers but marked as relayed; a client's own mark is dropped", async () => {
+    const get = async (headers: Record<string, string>) => {
+      const response = await fetch(`${front.url}/api/metrics`, { headers });
+      await response.arrayBuffer();
+      return relayMarks.at(-1);
+    };
+    expect(await get({})).toBeUndefined();
+    expect(await get({ [RELAYED_HEADER]: "0" })).toBeUndefined();
+    expect(await get({ "x-forwarded-for": "198.51.100.7" })).toBe("1");
+    expect(await get({ "x-forwarded-proto": "https" })).toBe("1");
   });
 });
