@@ -638,6 +638,52 @@ describe("shared secrets", () => {
     // Bound to its row: the old row's ciphertext does not open as the new one.
     expect(() => openSecrets(row.sharedSecrets, secretContext.serverVersion(nextId))).toThrow();
 
+    // Not toward another upstream, nor through a field of another target: a version whose URL's
+    // host changed, or that moves the header into the URL, must have the secret typed again
+    // (discovery would otherwise carry it to wherever the new definition points).
+    const apiKeyAs = (target: "header" | "url-variable") => ({
+      name: "X-Api-Key",
+      label: "API key",
+      target,
+      secret: true,
+      required: true,
+      perUser: false,
+    });
+    const elsewhere = `elsewhere-${uniqueSuffix()}.invalid`;
+    await allowOutboundHosts(db(), [elsewhere]);
+    for (const [version, url, target] of [
+      ["1.2.0", `https://${elsewhere}/mcp`, "header"],
+      ["1.3.0", `${URL_BASE}/{X-Api-Key}`, "url-variable"],
+    ] as const) {
+      await expectTrpcError(
+        caller.servers.createVersion({
+          serverId: created.id,
+          version,
+          definition: {
+            transport: "STREAMABLE_HTTP",
+            url,
+            upstreamAuth: target === "header" ? "STATIC_HEADER" : "NONE",
+            configSchema: [apiKeyAs(target)],
+          },
+        }),
+        "BAD_REQUEST",
+        "API key needs a shared value before the server is published.",
+      );
+      // As a draft it saves, without the secret.
+      const draft = await caller.servers.createVersion({
+        serverId: created.id,
+        version,
+        intent: "draft",
+        definition: {
+          transport: "STREAMABLE_HTTP",
+          url,
+          upstreamAuth: target === "header" ? "STATIC_HEADER" : "NONE",
+          configSchema: [apiKeyAs(target)],
+        },
+      });
+      expect(draft.versions.find((v) => v.version === version)?.sharedSecretsSet).toEqual([]);
+    }
+
     // Publishing without a required shared secret is refused.
     await expectTrpcError(
       caller.servers.create({

@@ -4,7 +4,7 @@ import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
-import { type ConfigValues, openSecrets, secretContext } from "./config-fields";
+import { openSecrets, secretContext } from "./config-fields";
 import { definitionForAudit, isUniqueViolation, type PublishIntent, SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
 import { isDiscoveredOnSave, publishVersion } from "./publish-version";
@@ -60,9 +60,12 @@ export async function createVersion(options: {
   });
   const version = checkVersionString(options.version);
   const previous = current.versions[0];
-  let inheritedSecrets: ConfigValues = {};
-  if (previous?.sharedSecrets)
-    inheritedSecrets = openSecrets(previous.sharedSecrets, secretContext.serverVersion(previous.id));
+  const inheritFrom = previous?.sharedSecrets
+    ? {
+        version: previous,
+        secrets: openSecrets(previous.sharedSecrets, secretContext.serverVersion(previous.id)),
+      }
+    : undefined;
 
   const versionId = randomUUID();
   const definition = await checkVersionDefinition({
@@ -70,7 +73,7 @@ export async function createVersion(options: {
     versionId,
     definition: options.definition,
     isDraft: intent === "draft",
-    inheritedSecrets,
+    inheritFrom,
     resolver: options.resolver,
   });
 

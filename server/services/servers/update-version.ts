@@ -48,9 +48,12 @@ export async function updateVersion(options: {
     versionId: current.id,
     definition: options.definition,
     isDraft: true,
-    inheritedSecrets: current.sharedSecrets
-      ? openSecrets(current.sharedSecrets, secretContext.serverVersion(current.id))
-      : {},
+    inheritFrom: current.sharedSecrets
+      ? {
+          version: current,
+          secrets: openSecrets(current.sharedSecrets, secretContext.serverVersion(current.id)),
+        }
+      : undefined,
     resolver: options.resolver,
   });
 

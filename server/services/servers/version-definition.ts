@@ -1,9 +1,13 @@
 import { z } from "zod";
 import type { Db, Tx } from "../../db";
-import type { Prisma } from "../../db/generated/client";
+import type { Prisma, ServerVersion } from "../../db/generated/client";
 import { AppError, isAppError } from "../../errors";
 import { checkOutboundUrl, type Resolver } from "../../security/outbound-url";
-import { getCommandTemplates, matchCommandTemplate } from "../settings/command-templates";
+import {
+  type CommandTemplate,
+  getCommandTemplates,
+  matchCommandTemplate,
+} from "../settings/command-templates";
 import { getOutboundPolicy } from "../settings/outbound-policy";
 import {
   CONFIG_SCHEMA,
@@ -11,6 +15,7 @@ import {
   type ConfigValues,
   checkConfigValues,
   missingRequired,
+  readConfigSchema,
   sealSecrets,
   secretContext,
 } from "./config-fields";
@@ -184,8 +189,11 @@ export async function checkVersionDefinition(options: {
   definition: VersionDefinitionInput;
   /** a draft may leave required shared values empty; otherwise they are checked here too */
   isDraft: boolean;
-  /** the previous version's shared secrets: a secret left blank keeps its value */
-  inheritedSecrets?: ConfigValues;
+  /**
+   * The version whose shared secrets a secret left blank keeps, with those secrets opened: kept
+   * only where they would go where they went before (inheritableSecrets).
+   */
+  inheritFrom?: { version: InheritSource; secrets: ConfigValues };
   /** DNS for the SSRF guard; tests inject one */
   resolver?: Resolver;
 }): Promise<CheckedDefinition> {
@@ -260,13 +268,17 @@ export async function checkVersionDefinition(options: {
     );
     if (!check.ok) addError(errors, "url", `This URL is refused: ${check.reason}.`);
   }
+  const templates = transport === "STDIO" ? await getCommandTemplates(options.db) : [];
   if (command !== null && command !== "") {
-    const match = matchCommandTemplate(await getCommandTemplates(options.db), command, args);
+    const match = matchCommandTemplate(templates, command, args);
     if (!match.ok) addError(errors, "command", `This command is refused: ${match.reason}.`);
   }
   if (Object.keys(errors).length > 0) refuse(errors);
 
-  const shared = checkSharedValues(configSchema, definition.sharedValues ?? {}, options);
+  const inheritedSecrets = options.inheritFrom
+    ? inheritableSecrets(options.inheritFrom, { transport, url, command, args, configSchema }, templates)
+    : {};
+  const shared = checkSharedValues(configSchema, definition.sharedValues ?? {}, { inheritedSecrets });
   if (!options.isDraft) assertSharedValuesComplete(configSchema, shared.plain, Object.keys(shared.secret));
   return {
     transport,
@@ -279,6 +291,51 @@ export async function checkVersionDefinition(options: {
     sharedSecrets: sealSecrets(shared.secret, secretContext.serverVersion(options.versionId)),
     sharedSecretNames: Object.keys(shared.secret).sort(),
   };
+}
+
+/** What decides where a version's shared secrets go: its upstream and its fields. */
+export type InheritSource = Pick<ServerVersion, "transport" | "url" | "command" | "args" | "configSchema">;
+
+/**
+ * Which of `from`'s shared secrets a new definition may keep without their being typed again: those
+ * that would reach the same upstream (the same transport, and the same scheme and host part of the
+ * URL, or the same command and package) through a field of the same target. Anything else would let
+ * someone who never saw a secret (an owner whose server an admin completed with a company key) send
+ * it to an upstream of their choosing, with discovery running before any review.
+ */
+function inheritableSecrets(
+  from: { version: InheritSource; secrets: ConfigValues },
+  next: Omit<InheritSource, "configSchema"> & { configSchema: ConfigField[] },
+  templates: readonly CommandTemplate[],
+): ConfigValues {
+  const previous = from.version;
+  if (previous.transport !== next.transport) return {};
+  if (next.transport === "STDIO") {
+    const packageOf = (command: string | null, args: readonly string[]) => {
+      const match = command ? matchCommandTemplate(templates, command, args) : null;
+      return match?.ok ? `${match.match.template.id} ${match.match.packageName}` : null;
+    };
+    const before = packageOf(previous.command, previous.args);
+    if (before === null || before !== packageOf(next.command, next.args)) return {};
+  } else if (
+    previous.url === null ||
+    next.url === null ||
+    authorityOf(previous.url) !== authorityOf(next.url)
+  ) {
+    return {};
+  }
+  const targets = new Map(readConfigSchema(previous.configSchema).map((field) => [field.name, field.target]));
+  return Object.fromEntries(
+    Object.entries(from.secrets).filter(([name]) => {
+      const field = next.configSchema.find((candidate) => candidate.name === name);
+      return field !== undefined && targets.get(name) === field.target;
+    }),
+  );
+}
+
+/** "https://{tenant}.example.com:8443" of a URL template, lower-case, placeholders as written. */
+function authorityOf(template: string): string {
+  return (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(template)?.[0] ?? template).toLowerCase();
 }
 
 function checkSharedValues(
