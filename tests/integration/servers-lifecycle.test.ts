@@ -144,6 +144,40 @@ describe("who may publish what", () => {
 });
 
 describe("review", () => {
+  it("an admin publishing someone else's version approves it: audited as an approval, the owner told", async () => {
+    const owner = await actor("POWER_USER_PLUS");
+    const admin = actors.ADMIN;
+    const created = await owner.caller.servers.create(newServer());
+    await admin.caller.servers.review({
+      serverId: created.id,
+      versionId: created.versions[0]?.id as string,
+      decision: "approve",
+    });
+    const next = await admin.caller.servers.createVersion({
+      serverId: created.id,
+      version: "1.1.0",
+      definition: { transport: "STREAMABLE_HTTP", url: `${URL_BASE}/mcp/next-${uniqueSuffix()}` },
+    });
+    const added = next.versions.find((version) => version.version === "1.1.0");
+    expect(added).toMatchObject({ status: "APPROVED", reviewedBy: { id: admin.userId } });
+    const approvals = await db().auditEvent.findMany({
+      where: { targetId: created.id, action: "server.approve" },
+      orderBy: { occurredAt: "asc" },
+    });
+    expect(
+      approvals.map((event) => [event.actorUserId, (event.metadata as { version?: string }).version]),
+    ).toEqual([
+      [admin.userId, "1.0.0"],
+      [admin.userId, "1.1.0"],
+    ]);
+    const told = await db().notification.findMany({
+      where: { userId: owner.userId, link: `/servers/${created.id}`, kind: "server.approved" },
+    });
+    expect(told.map((notification) => notification.title)).toEqual(
+      expect.arrayContaining([`"${created.name}" 1.1.0 was approved`]),
+    );
+  });
+
   it("rejecting needs a reason and notifies the owner; resubmitting and approving notifies again", async () => {
     const owner = actors.POWER_USER_PLUS;
     const admin = actors.ADMIN;

@@ -200,7 +200,13 @@ async function insertServer(
   });
   const status =
     options.intent === "publish"
-      ? await publishVersion(tx, { server, versionId: options.versionId, actor, now: options.now })
+      ? await publishVersion(tx, {
+          server,
+          versionId: options.versionId,
+          actor,
+          context: options.context,
+          now: options.now,
+        })
       : "DRAFT";
   await recordAudit(tx, options.context, {
     action: "server.create",

@@ -98,7 +98,7 @@ export async function createVersion(options: {
       });
       const outcome =
         intent === "publish"
-          ? await publishVersion(tx, { server, versionId, actor, now: new Date() })
+          ? await publishVersion(tx, { server, versionId, actor, context, now: new Date() })
           : "DRAFT";
       await recordAudit(tx, context, {
         action: "server.version.create",

@@ -1,6 +1,8 @@
+import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Tx } from "../../db";
 import type { Server, ServerVersion } from "../../db/generated/client";
-import { isServerAdmin, type ServerActor } from "./server-actor";
+import { createNotification } from "../notifications/create-notification";
+import { isServerAdmin, type ServerActor, viaOf } from "./server-actor";
 
 /**
  * What publishing a version does (issue 4, "Who may publish"): whoever holds server.manage_all is
@@ -41,16 +43,17 @@ export const PACKAGE_AWAITS_APPROVAL =
 export async function publishVersion(
   tx: Tx,
   options: {
-    server: Pick<Server, "id" | "scope" | "status">;
+    server: Pick<Server, "id" | "scope" | "status" | "ownerId" | "name" | "slug">;
     versionId: string;
     actor: ServerActor;
+    context: AuditContext;
     now: Date;
   },
 ): Promise<PublishedStatus> {
   const { server, versionId, actor, now } = options;
-  const { transport } = await tx.serverVersion.findUniqueOrThrow({
+  const { transport, version } = await tx.serverVersion.findUniqueOrThrow({
     where: { id: versionId },
-    select: { transport: true },
+    select: { transport: true, version: true },
   });
   const status = publicationStatus(actor, server.scope, transport);
   if (status === "APPROVED") {
@@ -71,6 +74,23 @@ export async function publishVersion(
       where: { id: server.id },
       data: { status: "APPROVED", approvedVersionId: versionId },
     });
+    if (isReviewed && actor.userId !== server.ownerId) {
+      // An admin publishing someone else's version approves it: on record and told to the owner,
+      // as an approval in review is (review-server.ts).
+      await recordAudit(tx, options.context, {
+        action: "server.approve",
+        targetType: "server",
+        targetId: server.id,
+        serverId: server.id,
+        metadata: { ...viaOf(actor), slug: server.slug, versionId, version, onPublish: true },
+      });
+      await createNotification(tx, {
+        userId: server.ownerId,
+        kind: "server.approved",
+        title: `"${server.name}" ${version} was approved`,
+        link: `/servers/${server.id}`,
+      });
+    }
     return status;
   }
   await tx.serverVersion.update({

@@ -67,7 +67,13 @@ export async function submitForApproval(options: {
       readSharedConfig(version.sharedConfig),
       sharedSecretNames(version),
     );
-    const status = await publishVersion(tx, { server, versionId: version.id, actor, now: new Date() });
+    const status = await publishVersion(tx, {
+      server,
+      versionId: version.id,
+      actor,
+      context,
+      now: new Date(),
+    });
     await recordAudit(tx, context, {
       action: "server.submit",
       targetType: "server",
