@@ -1,7 +1,8 @@
 import { hashPassword } from "@/server/crypto/password";
 import { generatePassword } from "@/server/crypto/random";
-import type { Db } from "@/server/db";
-import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
+import type { Db, Tx } from "@/server/db";
+import { bumpGlobalAccessEpoch } from "@/server/services/access/access-epochs";
+import { addAllowedHosts } from "@/server/services/settings/outbound-policy";
 import { createRegistry, createServer, createTeam, createUser } from "./factories";
 
 /**
@@ -24,23 +25,36 @@ export function demoUpstreamUrls(port: number) {
 }
 
 export async function seedDemo(options: { db: Db; upstreamPort: number }): Promise<DemoSeedResult> {
-  const { db } = options;
-  const already = await db.setting.findUnique({ where: { key: DEMO_SEEDED_SETTING } });
+  const already = await options.db.setting.findUnique({ where: { key: DEMO_SEEDED_SETTING } });
   if (already) return { created: false, ownerEmail: DEMO_OWNER_EMAIL };
 
   const ownerPassword = generatePassword();
-  const urls = demoUpstreamUrls(options.upstreamPort);
+  const passwordHash = await hashPassword(ownerPassword);
+  // All of it or nothing: a seed that fails half-way (a slug already taken, an interrupted first
+  // start) leaves no owner whose password nobody saw and no allowed hosts, and can simply run again.
+  const created = await options.db.$transaction((tx) => seedInto(tx, options.upstreamPort, passwordHash), {
+    timeout: 60_000,
+  });
+  if (!created) return { created: false, ownerEmail: DEMO_OWNER_EMAIL };
+  // After the commit: the proxy's cached policies see the demo's allowed hosts.
+  await bumpGlobalAccessEpoch();
+  return { created: true, ownerEmail: DEMO_OWNER_EMAIL, ownerPassword };
+}
+
+/** Writes the demo; false when another seed got there first. */
+async function seedInto(db: Tx, upstreamPort: number, passwordHash: string): Promise<boolean> {
+  // Two first starts at once: the second waits here, then finds the marker and adds nothing.
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${DEMO_SEEDED_SETTING}))`;
+  if (await db.setting.findUnique({ where: { key: DEMO_SEEDED_SETTING } })) return false;
+  const urls = demoUpstreamUrls(upstreamPort);
   // The demo upstreams run on this machine, which the SSRF guard refuses unless an admin allows it.
-  await allowOutboundHosts(db, [
-    `127.0.0.1:${options.upstreamPort}`,
-    `127.0.0.1:${options.upstreamPort + 1}`,
-  ]);
+  await addAllowedHosts(db, [`127.0.0.1:${upstreamPort}`, `127.0.0.1:${upstreamPort + 1}`]);
 
   const owner = await createUser(db, {
     email: DEMO_OWNER_EMAIL,
     name: "Olivia Owner",
     role: "OWNER",
-    passwordHash: await hashPassword(ownerPassword),
+    passwordHash,
     emailVerified: new Date(),
   });
   const admin = await createUser(db, {
@@ -162,16 +176,13 @@ export async function seedDemo(options: { db: Db; upstreamPort: number }): Promi
     data: { registryId: dataTools.id, serverId: everythingSse.id, allowedTools: ["echo", "get-sum"] },
   });
 
-  await db.$transaction([
-    db.auditEvent.create({
-      data: {
-        action: "system.demo.seed",
-        targetType: "installation",
-        metadata: { users: 6, teams: 3, servers: 4, registries: 2 },
-      },
-    }),
-    db.setting.create({ data: { key: DEMO_SEEDED_SETTING, value: new Date().toISOString() } }),
-  ]);
-
-  return { created: true, ownerEmail: owner.email, ownerPassword };
+  await db.auditEvent.create({
+    data: {
+      action: "system.demo.seed",
+      targetType: "installation",
+      metadata: { users: 6, teams: 3, servers: 4, registries: 2 },
+    },
+  });
+  await db.setting.create({ data: { key: DEMO_SEEDED_SETTING, value: new Date().toISOString() } });
+  return true;
 }

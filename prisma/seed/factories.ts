@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Db } from "@/server/db";
+import type { Db, Tx } from "@/server/db";
 import type { Prisma } from "@/server/db/generated/client";
 
 /**
@@ -10,12 +10,12 @@ export function uniqueSuffix(): string {
   return randomBytes(4).toString("hex");
 }
 
-export function createUser(db: Db, data: Partial<Prisma.UserCreateInput> = {}) {
+export function createUser(db: Db | Tx, data: Partial<Prisma.UserCreateInput> = {}) {
   const suffix = uniqueSuffix();
   return db.user.create({ data: { email: `user-${suffix}@example.test`, name: `User ${suffix}`, ...data } });
 }
 
-export function createTeam(db: Db, data: Partial<Prisma.TeamCreateInput> = {}) {
+export function createTeam(db: Db | Tx, data: Partial<Prisma.TeamCreateInput> = {}) {
   const suffix = uniqueSuffix();
   return db.team.create({ data: { slug: `team-${suffix}`, name: `Team ${suffix}`, ...data } });
 }
@@ -38,11 +38,11 @@ export type ServerFactoryInput = {
 };
 
 /** A server with one version; an APPROVED server gets that version as its approved one. */
-export async function createServer(db: Db, input: ServerFactoryInput) {
+export async function createServer(db: Db | Tx, input: ServerFactoryInput) {
   const suffix = uniqueSuffix();
   const status = input.status ?? "APPROVED";
   const transport = input.transport ?? "STREAMABLE_HTTP";
-  return db.$transaction(async (tx) => {
+  const create = async (tx: Tx) => {
     const server = await tx.server.create({
       data: {
         slug: input.slug ?? `server-${suffix}`,
@@ -75,11 +75,13 @@ export async function createServer(db: Db, input: ServerFactoryInput) {
       data: { approvedVersionId: version.id },
     });
     return { ...approved, versionId: version.id };
-  });
+  };
+  // Inside a caller's transaction (the demo seed), or a transaction of its own.
+  return "$transaction" in db ? db.$transaction(create) : create(db);
 }
 
 export function createRegistry(
-  db: Db,
+  db: Db | Tx,
   data: { ownerId: string; slug?: string; name?: string; description?: string },
 ) {
   const suffix = uniqueSuffix();

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_OWNER_EMAIL, seedDemo } from "@/prisma/seed/demo";
+import { DEMO_OWNER_EMAIL, DEMO_SEEDED_SETTING, seedDemo } from "@/prisma/seed/demo";
+import { createTeam } from "@/prisma/seed/factories";
 import { verifyPassword } from "@/server/crypto/password";
 import { createDb, type Db } from "@/server/db";
 import { migrate } from "@/server/db/migrate";
+import { getOutboundPolicy } from "@/server/services/settings/outbound-policy";
 import { gatehouseWith } from "./helpers/gatehouse-cli";
 import { createDatabase, dropDatabase } from "./helpers/test-database";
 
@@ -49,6 +51,28 @@ describe("demo seed", () => {
     });
     expect(everyone?.registry.slug).toBe("company-defaults");
     expect(await db.auditEvent.count({ where: { action: "system.demo.seed" } })).toBe(1);
+  });
+
+  it("adds all of the demo or nothing: a failure half-way leaves no owner nor allowed host, and it can run again", async () => {
+    const fresh = await createDatabase("gatehouse_seed_atomic");
+    const freshDb = createDb(fresh.url, { max: 2 });
+    try {
+      await migrate(fresh.url);
+      // A team already holds one of the demo's slugs: the seed fails when it reaches the teams.
+      const taken = await createTeam(freshDb, { slug: "platform" });
+      await expect(seedDemo({ db: freshDb, upstreamPort: 4901 })).rejects.toThrow();
+      expect(await freshDb.user.count()).toBe(0);
+      expect((await getOutboundPolicy(freshDb)).allowedHosts).toEqual([]);
+      expect(await freshDb.setting.count({ where: { key: DEMO_SEEDED_SETTING } })).toBe(0);
+
+      await freshDb.team.delete({ where: { id: taken.id } });
+      const again = await seedDemo({ db: freshDb, upstreamPort: 4901 });
+      expect(again.created).toBe(true);
+      expect(await freshDb.user.count()).toBe(6);
+    } finally {
+      await freshDb.$disconnect();
+      await dropDatabase(fresh.name);
+    }
   });
 
   it("runs from the command line on a fresh database, and the command exits when done", async () => {

@@ -37,8 +37,17 @@ export function policyForVersion(
   return { allowedHosts: [], withheldHosts: policy.allowedHosts };
 }
 
-/** Adds hosts to the allow-list (idempotent); used by the demo seed. */
+/** Adds hosts to the allow-list (idempotent); used by the demo seed and tests. */
 export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<void> {
+  await addAllowedHosts(db, hosts);
+  await bumpGlobalAccessEpoch();
+}
+
+/**
+ * Adds hosts to the allow-list without telling the proxy's caches: for a caller inside a
+ * transaction, which bumps the access epoch itself once it has committed.
+ */
+export async function addAllowedHosts(db: Db | Tx, hosts: string[]): Promise<void> {
   const current = (await getOutboundPolicy(db)).allowedHosts;
   const next = [...new Set([...current, ...hosts.map((host) => host.trim().toLowerCase())])];
   await db.setting.upsert({
@@ -46,7 +55,6 @@ export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<
     create: { key: ALLOWED_HOSTS_SETTING, value: next },
     update: { value: next },
   });
-  await bumpGlobalAccessEpoch();
 }
 
 /** "host" or "host:port": a DNS name, IPv4 address or bracketed IPv6 address, lowercase. */
