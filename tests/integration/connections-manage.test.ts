@@ -57,6 +57,23 @@ async function aliceServer(extra: Partial<Parameters<typeof grantedServer>[0]> =
   });
 }
 
+/** Version 2.0.0 of `serverId` with `fields`, approved: connections stay on theirs until moved. */
+async function approveVersion2(serverId: string, fields: unknown[]) {
+  const v2 = await db().serverVersion.create({
+    data: {
+      serverId,
+      version: "2.0.0",
+      transport: "STREAMABLE_HTTP",
+      url: `${PUBLIC_UPSTREAM}/v2/{region}`,
+      configSchema: fields as Prisma.InputJsonValue,
+      sharedConfig: { "X-Org": "acme" },
+      status: "APPROVED",
+    },
+  });
+  await db().server.update({ where: { id: serverId }, data: { approvedVersionId: v2.id } });
+  return v2;
+}
+
 /** The AppError behind a failed tRPC call, to read its details. */
 async function appErrorOf(call: Promise<unknown>): Promise<AppError> {
   const error = await call.then(
@@ -411,18 +428,7 @@ describe("versions", () => {
       field({ name: "X-Project", label: "Project", target: "header", required: true }),
       field({ name: "X-Org", target: "header", perUser: false, required: true }),
     ];
-    const v2 = await db().serverVersion.create({
-      data: {
-        serverId: server.id,
-        version: "2.0.0",
-        transport: "STREAMABLE_HTTP",
-        url: `${PUBLIC_UPSTREAM}/v2/{region}`,
-        configSchema: v2Fields as unknown as Prisma.InputJsonValue,
-        sharedConfig: { "X-Org": "acme" },
-        status: "APPROVED",
-      },
-    });
-    await db().server.update({ where: { id: server.id }, data: { approvedVersionId: v2.id } });
+    const v2 = await approveVersion2(server.id, v2Fields);
 
     const listed = (await asAlice.connections.list()).find((c) => c.id === created.id);
     expect(listed).toMatchObject({
@@ -477,18 +483,7 @@ describe("audit rows", () => {
     const { server } = await aliceServer();
     const created = await asAlice.connections.create({ slug: server.slug, values: { "X-Api-Key": API_KEY } });
     await asAlice.connections.update({ connectionId: created.id, name: "Renamed" });
-    const v2 = await db().serverVersion.create({
-      data: {
-        serverId: server.id,
-        version: "2.0.0",
-        transport: "STREAMABLE_HTTP",
-        url: `${PUBLIC_UPSTREAM}/v2/{region}`,
-        configSchema: FIELDS as unknown as Prisma.InputJsonValue,
-        sharedConfig: { "X-Org": "acme" },
-        status: "APPROVED",
-      },
-    });
-    await db().server.update({ where: { id: server.id }, data: { approvedVersionId: v2.id } });
+    await approveVersion2(server.id, FIELDS);
     await asAlice.connections.moveToLatest({ connectionId: created.id });
     await asAlice.connections.delete({ connectionId: created.id });
 
