@@ -1,37 +1,46 @@
 import type { Redis } from "ioredis";
 import type { Db } from "../db";
+import { logger } from "../logger";
 
 export type DependencyCheck = { ok: boolean; latencyMs: number; error?: string };
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
+const TIMEOUT_MESSAGE = `no answer within ${CHECK_TIMEOUT_MS} ms`;
+
+async function timed(name: string, check: () => Promise<unknown>): Promise<DependencyCheck> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
+        timer = setTimeout(() => reject(new Error(TIMEOUT_MESSAGE)), CHECK_TIMEOUT_MS);
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    // Only the first line: driver errors can carry connection strings further down.
-    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "unreachable";
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: message };
+    // Anyone may ask for readiness, so the answer says only "down" or "slow": the driver's message
+    // names hosts and ports (and, further down, connection strings). Its first line goes to the log.
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    logger()
+      .child({ component: "readiness" })
+      .warn({ dependency: name, error: message }, "dependency check failed");
+    const isSlow = message === TIMEOUT_MESSAGE;
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - started),
+      error: isSlow ? message : "unreachable",
+    };
   } finally {
     clearTimeout(timer);
   }
 }
 
 export function checkDatabase(db: Db): Promise<DependencyCheck> {
-  return timed(() => db.$queryRaw`SELECT 1`);
+  return timed("database", () => db.$queryRaw`SELECT 1`);
 }
 
 export function checkRedis(client: Redis): Promise<DependencyCheck> {
-  return timed(() => client.ping());
+  return timed("redis", () => client.ping());
 }
