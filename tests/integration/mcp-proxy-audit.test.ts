@@ -151,9 +151,10 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
     expect(row.responseBody).toBeNull();
     expect(() => bodiesOf({ ...row, id: "00000000-0000-7000-8000-000000000000" })).toThrow();
 
-    // The session's rows: initialize, notifications/initialized, the call. The token is in none of them.
+    // The session's rows: initialize, notifications/initialized, the call (the connection's own
+    // rows, such as connection.create, are not the session's). The token is in none of them.
     const all = await db().auditEvent.findMany({
-      where: { connectionId: world.connectionId },
+      where: { connectionId: world.connectionId, action: { startsWith: "mcp." } },
       orderBy: { occurredAt: "asc" },
     });
     expect(all.map((entry) => [entry.action, entry.method])).toEqual([
