@@ -47,8 +47,11 @@ async function seedInto(db: Tx, upstreamPort: number, passwordHash: string): Pro
   await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${DEMO_SEEDED_SETTING}))`;
   if (await db.setting.findUnique({ where: { key: DEMO_SEEDED_SETTING } })) return false;
   const urls = demoUpstreamUrls(upstreamPort);
-  // The demo upstreams run on this machine, which the SSRF guard refuses unless an admin allows it.
-  await addAllowedHosts(db, [`127.0.0.1:${upstreamPort}`, `127.0.0.1:${upstreamPort + 1}`]);
+  // The demo upstreams run on this machine, which the SSRF guard refuses unless an admin allows it;
+  // every publisher may use them (a Power user's personal server too), as a sandbox would be.
+  await addAllowedHosts(db, [`127.0.0.1:${upstreamPort}`, `127.0.0.1:${upstreamPort + 1}`], {
+    forEveryone: true,
+  });
 
   const owner = await createUser(db, {
     email: DEMO_OWNER_EMAIL,

@@ -15,6 +15,11 @@ export type OutboundPolicy = {
   /** admin-allowed exceptions: "host" (any port) or "host:port", e.g. "127.0.0.1:3901" */
   allowedHosts: readonly string[];
   /**
+   * Those of allowedHosts that any publisher's servers may reach too, not only the ones an admin
+   * vouched for (policyForVersion): the demo's local upstreams, a sandbox everyone may use
+   */
+  everyoneHosts?: readonly string[];
+  /**
    * Allowed hosts this caller may not use (a server version no admin vouched for, see
    * policyForVersion): refused like any internal host, with a reason saying why.
    */

@@ -84,8 +84,11 @@ test.describe("security headers and request hygiene", () => {
     const ready = await request.get("/api/ready");
     expect(ready.status()).toBe(200);
     expect(await ready.json()).toMatchObject({ status: "ready" });
-    // The test runner is a loopback client; a spoofed X-Forwarded-For from it is ignored, not trusted.
-    const metrics = await request.get("/api/metrics", { headers: { "x-forwarded-for": "203.0.113.7" } });
+    // The test runner is a loopback client. Sending X-Forwarded-For makes it a relay for someone else
+    // (the value itself is never trusted from it): no metrics without the token then.
+    const relayed = await request.get("/api/metrics", { headers: { "x-forwarded-for": "203.0.113.7" } });
+    expect(relayed.status()).toBe(403);
+    const metrics = await request.get("/api/metrics");
     expect(metrics.status()).toBe(200);
     const text = await metrics.text();
     expect(text).toMatch(

@@ -129,6 +129,8 @@ test("settings lists the demo's allowed internal hosts and refuses a malformed e
   await page.goto("/settings");
   const card = page.getByTestId("allowed-hosts");
   await expect(card.getByTestId("allowed-host")).toHaveCount(2);
+  // The demo's upstreams are open to every publisher's personal servers.
+  await expect(card.getByTestId("allowed-host-for-everyone").first()).toHaveAttribute("aria-checked", "true");
   await card.getByLabel("Add a host").fill("http://evil.example/path");
   await card.getByRole("button", { name: "Add" }).click();
   await expect(page.getByText("Couldn't save the allowed hosts")).toBeVisible();

@@ -4,6 +4,7 @@ import { migrate } from "@/server/db/migrate";
 import {
   getOutboundPolicy,
   normalizeHostEntry,
+  policyForVersion,
   setAllowedHosts,
 } from "@/server/services/settings/outbound-policy";
 import { createDatabase, dropDatabase } from "./helpers/test-database";
@@ -26,12 +27,40 @@ describe("allowed internal hosts", () => {
       hosts: [" MCP.internal ", "127.0.0.1:3901", "[::1]:8080", "mcp.internal"],
       context,
     });
-    expect(hosts).toEqual(["127.0.0.1:3901", "[::1]:8080", "mcp.internal"]);
-    expect((await getOutboundPolicy(db)).allowedHosts).toEqual(hosts);
+    expect(hosts).toEqual({ hosts: ["127.0.0.1:3901", "[::1]:8080", "mcp.internal"], forEveryone: [] });
+    expect((await getOutboundPolicy(db)).allowedHosts).toEqual(hosts.hosts);
     const event = await db.auditEvent.findFirstOrThrow({
       where: { action: "settings.allowed_hosts.change" },
     });
-    expect(event).toMatchObject({ clientIp: "203.0.113.1", metadata: { before: [], after: hosts } });
+    expect(event).toMatchObject({ clientIp: "203.0.113.1", metadata: { before: [], after: hosts.hosts } });
+  });
+
+  it("opens chosen hosts to every publisher's servers, only while they are allowed at all", async () => {
+    const context = {};
+    const opened = await setAllowedHosts({
+      db,
+      hosts: ["127.0.0.1:3901", "mcp.internal"],
+      forEveryone: ["127.0.0.1:3901", "not-allowed.example"],
+      context,
+    });
+    expect(opened.forEveryone).toEqual(["127.0.0.1:3901"]);
+    // What a version no admin vouched for may reach, and what it is told about the others.
+    const policy = await getOutboundPolicy(db);
+    expect(policyForVersion(policy, { reviewedAt: null, status: "APPROVED" })).toEqual({
+      allowedHosts: ["127.0.0.1:3901"],
+      withheldHosts: ["mcp.internal"],
+    });
+    expect(policyForVersion(policy, { reviewedAt: new Date(), status: "APPROVED" })).toBe(policy);
+    // Left out, the choice stays; a host no longer allowed loses it.
+    expect(
+      (await setAllowedHosts({ db, hosts: ["127.0.0.1:3901", "new.internal"], context })).forEveryone,
+    ).toEqual(["127.0.0.1:3901"]);
+    expect((await setAllowedHosts({ db, hosts: ["new.internal"], context })).forEveryone).toEqual([]);
+    const event = await db.auditEvent.findFirstOrThrow({
+      where: { action: "settings.allowed_hosts.change" },
+      orderBy: { occurredAt: "desc" },
+    });
+    expect(event.metadata).toMatchObject({ forEveryoneBefore: ["127.0.0.1:3901"], forEveryoneAfter: [] });
   });
 
   it("refuses entries that are not a host or host:port, changing nothing", async () => {

@@ -51,6 +51,11 @@ describe("demo seed", () => {
     });
     expect(everyone?.registry.slug).toBe("company-defaults");
     expect(await db.auditEvent.count({ where: { action: "system.demo.seed" } })).toBe(1);
+    // Its local upstreams are allowed, for every publisher's servers (a Power user's personal one too).
+    expect(await getOutboundPolicy(db)).toEqual({
+      allowedHosts: ["127.0.0.1:4901", "127.0.0.1:4902"],
+      everyoneHosts: ["127.0.0.1:4901", "127.0.0.1:4902"],
+    });
   });
 
   it("adds all of the demo or nothing: a failure half-way leaves no owner nor allowed host, and it can run again", async () => {

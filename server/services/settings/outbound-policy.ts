@@ -11,13 +11,23 @@ import { bumpGlobalAccessEpoch } from "../access/access-epochs";
  * them otherwise): "host" or "host:port". The demo seed allows its two local upstreams.
  */
 export const ALLOWED_HOSTS_SETTING = "outbound.allowedHosts";
+/** Those of the allowed hosts that every publisher's servers may use (policyForVersion). */
+export const EVERYONE_HOSTS_SETTING = "outbound.allowedHostsForEveryone";
 
 const HOSTS = z.array(z.string().min(1).max(260));
 
 export async function getOutboundPolicy(db: Db | Tx): Promise<OutboundPolicy> {
-  const row = await db.setting.findUnique({ where: { key: ALLOWED_HOSTS_SETTING } });
-  const parsed = HOSTS.safeParse(row?.value);
-  return { allowedHosts: parsed.success ? parsed.data : [] };
+  const rows = await db.setting.findMany({
+    where: { key: { in: [ALLOWED_HOSTS_SETTING, EVERYONE_HOSTS_SETTING] } },
+  });
+  const listed = (key: string) => {
+    const parsed = HOSTS.safeParse(rows.find((row) => row.key === key)?.value);
+    return parsed.success ? parsed.data : [];
+  };
+  const allowedHosts = listed(ALLOWED_HOSTS_SETTING);
+  // Only what is allowed at all can be open to everyone.
+  const everyoneHosts = listed(EVERYONE_HOSTS_SETTING).filter((host) => allowedHosts.includes(host));
+  return { allowedHosts, everyoneHosts };
 }
 
 /**
@@ -34,12 +44,25 @@ export function policyForVersion(
 ): OutboundPolicy {
   const isVouched = version.reviewedAt !== null || version.status === "PENDING_APPROVAL";
   if (isVouched || policy.allowedHosts.length === 0) return policy;
-  return { allowedHosts: [], withheldHosts: policy.allowedHosts };
+  const everyone = policy.everyoneHosts ?? [];
+  return {
+    allowedHosts: everyone,
+    withheldHosts: policy.allowedHosts.filter((host) => !everyone.includes(host)),
+  };
 }
 
+type AddOptions = {
+  /** open them to every publisher's servers too, not only to those an admin vouched for */
+  forEveryone?: boolean;
+};
+
 /** Adds hosts to the allow-list (idempotent); used by the demo seed and tests. */
-export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<void> {
-  await addAllowedHosts(db, hosts);
+export async function allowOutboundHosts(
+  db: Db | Tx,
+  hosts: string[],
+  options: AddOptions = {},
+): Promise<void> {
+  await addAllowedHosts(db, hosts, options);
   await bumpGlobalAccessEpoch();
 }
 
@@ -47,14 +70,21 @@ export async function allowOutboundHosts(db: Db | Tx, hosts: string[]): Promise<
  * Adds hosts to the allow-list without telling the proxy's caches: for a caller inside a
  * transaction, which bumps the access epoch itself once it has committed.
  */
-export async function addAllowedHosts(db: Db | Tx, hosts: string[]): Promise<void> {
-  const current = (await getOutboundPolicy(db)).allowedHosts;
-  const next = [...new Set([...current, ...hosts.map((host) => host.trim().toLowerCase())])];
-  await db.setting.upsert({
-    where: { key: ALLOWED_HOSTS_SETTING },
-    create: { key: ALLOWED_HOSTS_SETTING, value: next },
-    update: { value: next },
+export async function addAllowedHosts(db: Db | Tx, hosts: string[], options: AddOptions = {}): Promise<void> {
+  const current = await getOutboundPolicy(db);
+  const added = hosts.map((host) => host.trim().toLowerCase());
+  await writeHostLists(db, {
+    allowed: [...new Set([...current.allowedHosts, ...added])],
+    everyone: [...new Set([...(current.everyoneHosts ?? []), ...(options.forEveryone ? added : [])])],
   });
+}
+
+async function writeHostLists(db: Db | Tx, lists: { allowed: string[]; everyone: string[] }): Promise<void> {
+  for (const [key, value] of [
+    [ALLOWED_HOSTS_SETTING, lists.allowed],
+    [EVERYONE_HOSTS_SETTING, lists.everyone],
+  ] as const)
+    await db.setting.upsert({ where: { key }, create: { key, value }, update: { value } });
 }
 
 /** "host" or "host:port": a DNS name, IPv4 address or bracketed IPv6 address, lowercase. */
@@ -73,8 +103,10 @@ export function normalizeHostEntry(entry: string): string | null {
 export async function setAllowedHosts(options: {
   db: Db;
   hosts: string[];
+  /** those of `hosts` every publisher's servers may use too; unchanged where left out */
+  forEveryone?: string[];
   context: AuditContext;
-}): Promise<string[]> {
+}): Promise<{ hosts: string[]; forEveryone: string[] }> {
   const invalid = options.hosts.filter((host) => normalizeHostEntry(host) === null);
   if (invalid.length > 0) {
     throw new AppError("BAD_REQUEST", `Not a host or host:port: ${invalid.join(", ")}`, {
@@ -83,19 +115,22 @@ export async function setAllowedHosts(options: {
   }
   const hosts = [...new Set(options.hosts.map((host) => normalizeHostEntry(host) as string))].sort();
   const committed = await options.db.$transaction(async (tx) => {
-    const before = (await getOutboundPolicy(tx)).allowedHosts;
-    await tx.setting.upsert({
-      where: { key: ALLOWED_HOSTS_SETTING },
-      create: { key: ALLOWED_HOSTS_SETTING, value: hosts },
-      update: { value: hosts },
-    });
+    const before = await getOutboundPolicy(tx);
+    const wanted = options.forEveryone ?? before.everyoneHosts ?? [];
+    const forEveryone = hosts.filter((host) => wanted.some((entry) => normalizeHostEntry(entry) === host));
+    await writeHostLists(tx, { allowed: hosts, everyone: forEveryone });
     await recordAudit(tx, options.context, {
       action: "settings.allowed_hosts.change",
       targetType: "setting",
       targetId: ALLOWED_HOSTS_SETTING,
-      metadata: { before: [...before], after: hosts },
+      metadata: {
+        before: [...before.allowedHosts],
+        after: hosts,
+        forEveryoneBefore: [...(before.everyoneHosts ?? [])],
+        forEveryoneAfter: forEveryone,
+      },
     });
-    return hosts;
+    return { hosts, forEveryone };
   });
   // After the commit: cached MCP policy decisions are recomputed on their next request.
   await bumpGlobalAccessEpoch();

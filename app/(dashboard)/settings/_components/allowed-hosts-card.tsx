@@ -11,10 +11,12 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Switch } from "@/components/ui/switch";
 
 /**
  * The SSRF guard's exceptions: internal hosts Gatehouse may connect to although they are not
- * public (a company MCP server on the private network, the demo's local upstreams).
+ * public (a company MCP server on the private network, the demo's local upstreams). Each serves the
+ * servers an admin approved; a switch opens it to every publisher's personal servers too.
  */
 export function AllowedHostsCard() {
   const trpc = useTRPC();
@@ -33,6 +35,7 @@ export function AllowedHostsCard() {
     }),
   );
   const current = hosts.data?.hosts ?? [];
+  const forEveryone = hosts.data?.forEveryone ?? [];
 
   return (
     <Card data-testid="allowed-hosts">
@@ -42,7 +45,9 @@ export function AllowedHostsCard() {
           Gatehouse refuses to connect to private, loopback, link-local and other non-public addresses, so a
           server URL cannot be used to reach your internal network. List the internal hosts it may reach
           anyway, as <code className="font-mono text-xs">host</code> or{" "}
-          <code className="font-mono text-xs">host:port</code>.
+          <code className="font-mono text-xs">host:port</code>. A host serves the servers an admin approved
+          (or published); turn on "Personal servers too" to let every publisher's personal servers reach it as
+          well, which bypasses registry grants for whatever runs there.
         </CardDescription>
       </CardHeader>
       <div className="space-y-4 border-t px-5 py-5">
@@ -66,6 +71,23 @@ export function AllowedHostsCard() {
                 className="flex items-center justify-between px-3 py-2"
               >
                 <span className="font-mono text-sm">{host}</span>
+                <span className="ml-auto flex items-center gap-2 pr-2 text-xs text-muted-foreground">
+                  Personal servers too
+                  <Switch
+                    checked={forEveryone.includes(host)}
+                    aria-label={`Let personal servers reach ${host}`}
+                    data-testid="allowed-host-for-everyone"
+                    disabled={save.isPending}
+                    onCheckedChange={(checked) =>
+                      save.mutate({
+                        hosts: current,
+                        forEveryone: checked
+                          ? [...forEveryone, host]
+                          : forEveryone.filter((candidate) => candidate !== host),
+                      })
+                    }
+                  />
+                </span>
                 <Button
                   variant="ghost"
                   size="icon-sm"

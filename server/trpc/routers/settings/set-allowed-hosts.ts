@@ -4,11 +4,19 @@ import { setAllowedHosts as writeAllowedHosts } from "../../../services/settings
 import { permissionProcedure } from "../../init";
 
 export const setAllowedHosts = permissionProcedure("settings.manage")
-  .input(z.object({ hosts: z.array(z.string().max(260)).max(200) }).strict())
-  .mutation(async ({ ctx, input }) => ({
-    hosts: await writeAllowedHosts({
+  .input(
+    z
+      .object({
+        hosts: z.array(z.string().max(260)).max(200),
+        forEveryone: z.array(z.string().max(260)).max(200).optional(),
+      })
+      .strict(),
+  )
+  .mutation(async ({ ctx, input }) =>
+    writeAllowedHosts({
       db: ctx.db(),
       hosts: input.hosts,
+      forEveryone: input.forEveryone,
       context: auditContextFromHeaders(ctx.headers, ctx.session.user.id),
     }),
-  }));
+  );
