@@ -22,14 +22,17 @@ export async function collectMetrics(client: Redis): Promise<{ body: string; con
 }
 
 /**
- * The mark the HTTP front is to set (and strip from clients, like its other internal headers) on a
+ * The mark the HTTP front sets (and strips from clients, like its other internal headers) on a
  * request from a peer that is not a trusted proxy but sent X-Forwarded-* headers: the front strips
  * those before the app sees them (PROTOCOL X8), so without the mark the app cannot tell.
  */
 export const RELAYED_HEADER = "x-gatehouse-relayed";
 
-/** Headers a reverse proxy adds to what it relays; X-Forwarded-For only survives a trusted proxy. */
-const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip", RELAYED_HEADER];
+/**
+ * Headers a reverse proxy adds to what it relays. Not X-Forwarded-*: Next's own server adds those
+ * to every request it hands a route, and the front has already turned a client's into the mark.
+ */
+const FORWARDING_HEADERS = ["forwarded", "x-real-ip", RELAYED_HEADER];
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
