@@ -83,7 +83,7 @@ export function DiscoverySummary({
             <>
               <Radar className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
               <span className="text-muted-foreground" data-testid="discovery-awaits-approval">
-                Tools are discovered once an admin approves it: Gatehouse runs no stdio package before.
+                Tools are discovered once this version is approved: Gatehouse runs no stdio package before.
               </span>
             </>
           ) : discovery.discoveredAt ? (

@@ -21,11 +21,16 @@ import type { ManagedServer, ServerScope } from "./labels";
 import { EMPTY_METADATA, type MetadataDraft, MetadataFields, metadataInput } from "./metadata-fields";
 
 /** What publishing does for this person and scope, for the primary button and the line beside it. */
-export function publishWording(scope: ServerScope, isAdmin: boolean) {
-  if (scope === "PERSONAL")
+export function publishWording(scope: ServerScope, isAdmin: boolean, transport: string) {
+  if (scope === "PERSONAL" && (isAdmin || transport !== "STDIO"))
     return {
       label: "Publish",
       note: "Personal servers are usable at once, by you alone. No approval needed.",
+    };
+  if (scope === "PERSONAL")
+    return {
+      label: "Submit for approval",
+      note: "Gatehouse runs a stdio package only once an admin has approved it, personal or not; you'll be notified of the decision.",
     };
   if (isAdmin)
     return {
@@ -130,7 +135,7 @@ function LoadedPublishForm({
     }),
   );
   const errors = fieldErrorsOf(create.error);
-  const wording = publishWording(scope, isAdmin);
+  const wording = publishWording(scope, isAdmin, definition.transport);
 
   const submit = (chosen: "draft" | "publish") => {
     setIntent(chosen);

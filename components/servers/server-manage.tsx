@@ -189,7 +189,12 @@ export function ServerManageView({ serverId }: { serverId: string }) {
   const server = query.data;
   const isRetired = server.status === "RETIRED";
   const canEdit = !isRetired;
-  const wording = publishWording(server.scope, server.viewer.canReview);
+  // Worded for the version the banner and cards would send (the newest).
+  const wording = publishWording(
+    server.scope,
+    server.viewer.canReview,
+    server.versions[0]?.transport ?? "STREAMABLE_HTTP",
+  );
   const templateList = templates.data?.templates ?? [];
   const refreshingVersionId = !refreshSettled(server, watch) ? watch?.versionId : undefined;
 
@@ -460,11 +465,13 @@ function StatusBanner({
           actions={submitButton}
           testId="status-banner"
         >
-          {server.scope === "PERSONAL"
+          {server.scope === "PERSONAL" && submitLabel === "Publish"
             ? "Check its definition, then publish it: it's usable by you at once."
-            : server.viewer.canReview
-              ? "Check its definition (an import may need shared values), then publish it."
-              : "Check its definition (an import may need shared values), then submit it: an admin reviews it before anyone can use it."}
+            : server.scope === "PERSONAL"
+              ? "Check its definition, then submit it: an admin approves a stdio package before Gatehouse runs it."
+              : server.viewer.canReview
+                ? "Check its definition (an import may need shared values), then publish it."
+                : "Check its definition (an import may need shared values), then submit it: an admin reviews it before anyone can use it."}
         </Banner>
       );
     case "PENDING_APPROVAL":

@@ -127,7 +127,7 @@ function VersionDialogBody({
   );
   const mutation = mode.kind === "new" ? create : update;
   const errors = fieldErrorsOf(mutation.error);
-  const wording = publishWording(server.scope, server.viewer.canReview);
+  const wording = publishWording(server.scope, server.viewer.canReview, definition.transport);
 
   const send = (chosen: "draft" | "publish") => {
     setIntent(chosen);
