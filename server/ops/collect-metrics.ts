@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Env } from "../env";
 import { HEARTBEAT_TTL_SECONDS, readHeartbeat } from "../queue/heartbeat";
 import { getQueue, QUEUE_NAMES } from "../queue/queues";
-import { metrics } from "./metrics";
+import { metrics, RELAYED_HEADER } from "./metrics";
 
 /** Queue gauges are read from Redis at scrape time, so any app instance reports the same numbers. */
 export async function collectMetrics(client: Redis): Promise<{ body: string; contentType: string }> {
@@ -20,13 +20,6 @@ export async function collectMetrics(client: Redis): Promise<{ body: string; con
   }
   return { body: await registry.metrics(), contentType: registry.contentType };
 }
-
-/**
- * The mark the HTTP front sets (and strips from clients, like its other internal headers) on a
- * request from a peer that is not a trusted proxy but sent X-Forwarded-* headers: the front strips
- * those before the app sees them (PROTOCOL X8), so without the mark the app cannot tell.
- */
-export const RELAYED_HEADER = "x-gatehouse-relayed";
 
 /**
  * Headers a reverse proxy adds to what it relays. Not X-Forwarded-*: Next's own server adds those

@@ -63,6 +63,14 @@ function createMetrics(): Metrics {
   };
 }
 
+/**
+ * The mark the HTTP front sets (and strips from clients, like its other internal headers) on a
+ * request from a peer that is not a trusted proxy but sent X-Forwarded-* headers: the front strips
+ * those before the app sees them (PROTOCOL X8), so without the mark the app cannot tell that a
+ * loopback peer relays for others (mayReadMetrics).
+ */
+export const RELAYED_HEADER = "x-gatehouse-relayed";
+
 export function metrics(): Metrics {
   const holder = globalThis as GlobalWithMetrics;
   holder[GLOBAL_KEY] ??= createMetrics();

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/server/env";
 import { type GatehouseServer, MAX_PAGE_BODY_BYTES, startGatehouseServer } from "@/server/http/server";
-import { RELAYED_HEADER } from "@/server/ops/collect-metrics";
+import { RELAYED_HEADER } from "@/server/ops/metrics";
 
 /**
  * What the HTTP front does before the page server sees a request: it refuses page and API request

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "@/server/env";
-import { mayReadMetrics, RELAYED_HEADER } from "@/server/ops/collect-metrics";
+import { mayReadMetrics } from "@/server/ops/collect-metrics";
+import { RELAYED_HEADER } from "@/server/ops/metrics";
 
 /**
  * Who may scrape /api/metrics: the token holder, or without a token a local client. A reverse proxy
