@@ -7,6 +7,7 @@ import type { Resolver } from "../../security/outbound-url";
 import { getManagedServer } from "./get-managed-server";
 import { isDiscoveredOnSave, type PublishedStatus, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
+import { SCOPE_PERMISSION } from "./server-access";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
 import {
   assertSlugAvailable,
@@ -27,12 +28,6 @@ import {
 
 export type ServerScope = "PERSONAL" | "SHARED";
 export type PublishIntent = "draft" | "publish";
-
-/** The permission each scope needs, to create it and to publish into it. */
-export const SCOPE_PERMISSION = {
-  PERSONAL: "server.publish_personal",
-  SHARED: "server.submit_shared",
-} as const;
 
 /** The non-secret summary of a definition that audit rows carry. */
 export function definitionForAudit(version: string, definition: CheckedDefinition) {

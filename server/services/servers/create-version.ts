@@ -5,11 +5,18 @@ import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { openSecrets, secretContext } from "./config-fields";
-import { definitionForAudit, isUniqueViolation, type PublishIntent, SCOPE_PERMISSION } from "./create-server";
+import { definitionForAudit, isUniqueViolation, type PublishIntent } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
 import { isDiscoveredOnSave, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
-import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
+import {
+  assertNotRetired,
+  canManage,
+  canonicalId,
+  lockManagedServer,
+  SCOPE_PERMISSION,
+  serverNotFound,
+} from "./server-access";
 import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
 import type { ManagedServerDetail } from "./server-views";
 import {

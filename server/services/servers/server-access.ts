@@ -1,7 +1,8 @@
-import type { Tx } from "../../db";
+import type { AuditContext } from "../../audit/record";
+import type { Db, Tx } from "../../db";
 import type { Server } from "../../db/generated/client";
 import { AppError } from "../../errors";
-import { isServerAdmin, type ServerActor } from "./server-actor";
+import { assertActorCan, isServerAdmin, type ServerActor } from "./server-actor";
 
 /**
  * Finding a catalog entry someone may manage: its owner, or anyone holding server.manage_all.
@@ -21,6 +22,37 @@ export function canonicalId(value: string): string | null {
 
 export function canManage(actor: ServerActor, server: Pick<Server, "ownerId">): boolean {
   return isServerAdmin(actor) || (actor.userId !== null && server.ownerId === actor.userId);
+}
+
+/** The permission each scope needs, to create it and to publish into it. */
+export const SCOPE_PERMISSION = {
+  PERSONAL: "server.publish_personal",
+  SHARED: "server.submit_shared",
+} as const;
+
+/**
+ * The server an actor is about to change: one they manage (else NOT_FOUND) in a scope whose
+ * permission they still hold (else FORBIDDEN, audited as DENIED as `action`). Read outside the
+ * change's transaction, so the DENIED row survives the refusal; the change then locks the row
+ * (lockManagedServer).
+ */
+export async function serverToChange(
+  db: Db,
+  actor: ServerActor,
+  context: AuditContext,
+  serverId: string,
+  action: string,
+): Promise<Server> {
+  const id = canonicalId(serverId);
+  const server = id ? await db.server.findUnique({ where: { id } }) : null;
+  if (!server || !canManage(actor, server)) throw serverNotFound();
+  await assertActorCan(db, actor, SCOPE_PERMISSION[server.scope], context, {
+    action,
+    targetType: "server",
+    targetId: server.id,
+    serverId: server.id,
+  });
+  return server;
 }
 
 /**

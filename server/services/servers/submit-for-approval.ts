@@ -3,12 +3,11 @@ import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { readConfigSchema } from "./config-fields";
-import { SCOPE_PERMISSION } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
 import { isDiscoveredOnSave, publishVersion } from "./publish-version";
 import { requestDiscovery } from "./request-discovery";
-import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
-import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
+import { assertNotRetired, canonicalId, lockManagedServer, serverToChange } from "./server-access";
+import { type ServerActor, viaOf } from "./server-actor";
 import { type ManagedServerDetail, sharedSecretNames } from "./server-views";
 import { assertSharedValuesComplete, readSharedConfig } from "./version-definition";
 
@@ -32,16 +31,7 @@ export async function submitForApproval(options: {
   versionId?: string;
 }): Promise<ManagedServerDetail> {
   const { db, actor, context } = options;
-  const id = canonicalId(options.serverId);
-  const current = id ? await db.server.findUnique({ where: { id } }) : null;
-  if (!current || !canManage(actor, current)) throw serverNotFound();
-  // Outside the transaction, so the DENIED audit row survives the refusal.
-  await assertActorCan(db, actor, SCOPE_PERMISSION[current.scope], context, {
-    action: "server.submit",
-    targetType: "server",
-    targetId: current.id,
-    serverId: current.id,
-  });
+  const current = await serverToChange(db, actor, context, options.serverId, "server.submit");
   const result = await db.$transaction(async (tx) => {
     const server = await lockManagedServer(tx, actor, current.id);
     assertNotRetired(server);

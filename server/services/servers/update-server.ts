@@ -1,10 +1,10 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
-import { isUniqueViolation, SCOPE_PERMISSION } from "./create-server";
+import { isUniqueViolation } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
-import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
-import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
+import { assertNotRetired, lockManagedServer, serverToChange } from "./server-access";
+import { type ServerActor, viaOf } from "./server-actor";
 import {
   assertSlugAvailable,
   checkServerMetadataPatch,
@@ -31,15 +31,7 @@ export async function updateServer(options: {
   const patch = checkServerMetadataPatch(options.patch);
   // The owner must still hold the scope's permission (a Power user+ demoted to Power user no longer
   // edits the shared server everyone granted it sees), as for a new version or a submission.
-  const id = canonicalId(options.serverId);
-  const current = id ? await db.server.findUnique({ where: { id } }) : null;
-  if (!current || !canManage(actor, current)) throw serverNotFound();
-  await assertActorCan(db, actor, SCOPE_PERMISSION[current.scope], context, {
-    action: "server.update",
-    targetType: "server",
-    targetId: current.id,
-    serverId: current.id,
-  });
+  await serverToChange(db, actor, context, options.serverId, "server.update");
   const serverId = await db
     .$transaction(async (tx) => {
       const server = await lockManagedServer(tx, actor, options.serverId);

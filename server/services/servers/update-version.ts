@@ -5,10 +5,10 @@ import { AppError } from "../../errors";
 import type { Resolver } from "../../security/outbound-url";
 import { bumpGlobalAccessEpoch } from "../access/access-epochs";
 import { openSecrets, secretContext } from "./config-fields";
-import { definitionForAudit, SCOPE_PERMISSION } from "./create-server";
+import { definitionForAudit } from "./create-server";
 import { getManagedServer } from "./get-managed-server";
-import { assertNotRetired, canManage, canonicalId, lockManagedServer, serverNotFound } from "./server-access";
-import { assertActorCan, type ServerActor, viaOf } from "./server-actor";
+import { assertNotRetired, canonicalId, lockManagedServer, serverToChange } from "./server-access";
+import { type ServerActor, viaOf } from "./server-actor";
 import type { ManagedServerDetail } from "./server-views";
 import { checkVersionDefinition, definitionColumns, type VersionDefinitionInput } from "./version-definition";
 
@@ -28,17 +28,9 @@ export async function updateVersion(options: {
   resolver?: Resolver;
 }): Promise<ManagedServerDetail> {
   const { db, actor, context } = options;
-  const serverId = canonicalId(options.serverId);
   const versionId = canonicalId(options.versionId);
-  const server = serverId ? await db.server.findUnique({ where: { id: serverId } }) : null;
-  if (!server || !canManage(actor, server)) throw serverNotFound();
+  const server = await serverToChange(db, actor, context, options.serverId, "server.version.update");
   assertNotRetired(server);
-  await assertActorCan(db, actor, SCOPE_PERMISSION[server.scope], context, {
-    action: "server.version.update",
-    targetType: "server",
-    targetId: server.id,
-    serverId: server.id,
-  });
   const current = versionId
     ? await db.serverVersion.findFirst({ where: { id: versionId, serverId: server.id } })
     : null;
