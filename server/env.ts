@@ -52,6 +52,8 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   /** MCP calls per minute per user over all their tokens, shared by every instance (0 = no limit) */
   GATEHOUSE_MCP_RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  /** failed password sign-ins per client address (IPv6: per /64) in 15 minutes, every account together (0 = no limit) */
+  GATEHOUSE_SIGNIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(50),
   /** open GET streams per MCP session in one instance (each holds an upstream connection or listener) */
   GATEHOUSE_MCP_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1_000).default(8),
   /** open GET streams per user, all their sessions together, in one instance */

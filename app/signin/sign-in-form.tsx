@@ -7,30 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { type SignInState, signInWithPassword, signInWithProvider } from "./actions";
-
-const MESSAGES: Record<string, string> = {
-  invalid: "That email and password do not match an account.",
-  deactivated: "This account is deactivated. Ask an administrator to reactivate it.",
-  "invite-only":
-    "This Gatehouse is invite-only. Ask an administrator to invite you, then use the link in the invitation.",
-  "sign-up-off": "New accounts cannot be created on this Gatehouse. Ask an administrator.",
-  "email-missing": "Your identity provider did not share a verified email address, which Gatehouse needs.",
-  "email-in-use": "An account with this email already exists. Sign in the way you did before.",
-  unavailable: "Sign-in failed on our side. Try again; if it keeps failing, tell your administrator.",
-};
-
-/** Error codes come from the sign-in action or the URL (identity-provider redirects). */
-export function describeSignInError(code: string | undefined): string | null {
-  if (!code) return null;
-  if (code.startsWith("locked.")) {
-    const until = new Date(Number(code.slice("locked.".length)));
-    const time = Number.isNaN(until.getTime())
-      ? "a few minutes"
-      : until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    return `Too many failed attempts. This account is locked until ${time}; an administrator can unlock it sooner.`;
-  }
-  return MESSAGES[code] ?? MESSAGES.unavailable ?? null;
-}
+import { describeSignInError } from "./sign-in-errors";
 
 export function SignInForm(props: {
   callbackUrl: string;

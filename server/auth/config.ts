@@ -79,9 +79,9 @@ function buildConfig(): NextAuthConfig {
             context: auditContextFromHeaders(request.headers),
           });
           if (result.ok) return { id: result.userId };
-          throw new SignInRefused(
-            result.reason === "locked" ? `locked.${result.lockedUntil.getTime()}` : result.reason,
-          );
+          if (result.reason === "locked") throw new SignInRefused(`locked.${result.lockedUntil.getTime()}`);
+          if (result.reason === "throttled") throw new SignInRefused(`throttled.${result.retryAt.getTime()}`);
+          throw new SignInRefused(result.reason);
         },
       }),
       ...externalProviders(config),

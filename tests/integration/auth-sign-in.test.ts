@@ -22,6 +22,7 @@ afterAll(async () => {
   await disconnectDb();
 });
 
+/** An attempt judged by the account's own rules (the per-address throttle is tested on its own). */
 function attempt(email: string, password: string, now?: Date) {
   return passwordSignIn({
     db: db(),
@@ -31,7 +32,26 @@ function attempt(email: string, password: string, now?: Date) {
     password,
     context,
     now,
+    failuresPerAddress: 0,
   });
+}
+
+function attemptFrom(clientIp: string, email: string, password: string, failuresPerAddress: number) {
+  return passwordSignIn({
+    db: db(),
+    redis: redis(),
+    redisPrefix: env().REDIS_KEY_PREFIX,
+    email,
+    password,
+    context: { ...context, clientIp },
+    failuresPerAddress,
+  });
+}
+
+/** An address of the documentation ranges no other test uses. */
+function freshIpv4(): string {
+  const [a, b] = randomBytes(2);
+  return `203.0.${a}.${b}`;
 }
 
 async function userWithPassword(extra: { status?: "ACTIVE" | "DEACTIVATED" } = {}) {
@@ -136,6 +156,80 @@ describe("password sign-in", () => {
     const user = await userWithPassword({ status: "DEACTIVATED" });
     expect(await attempt(user.email, "wrong")).toEqual({ ok: false, reason: "invalid" });
     expect(await attempt(user.email, PASSWORD)).toEqual({ ok: false, reason: "deactivated" });
+  });
+});
+
+describe("failed sign-ins per client address", () => {
+  it("refuses an address that failed too often across accounts, without checking the password, audited once", async () => {
+    const ip = freshIpv4();
+    const victims = await Promise.all([userWithPassword(), userWithPassword(), userWithPassword()]);
+    const unknown = `nobody-${uniqueSuffix()}@example.test`;
+    // Three failures over three accounts and an unknown email: none locks an account by itself.
+    expect(await attemptFrom(ip, victims[0].email, "spray 1", 4)).toEqual({ ok: false, reason: "invalid" });
+    expect(await attemptFrom(ip, victims[1].email, "spray 1", 4)).toEqual({ ok: false, reason: "invalid" });
+    expect(await attemptFrom(ip, unknown, "spray 1", 4)).toEqual({ ok: false, reason: "invalid" });
+    const before = Date.now();
+    expect(await attemptFrom(ip, victims[2].email, "spray 1", 4)).toEqual({ ok: false, reason: "invalid" });
+
+    // The window is used up: even the right password is refused, and not checked (no count moves).
+    const refused = await attemptFrom(ip, victims[0].email, PASSWORD, 4);
+    expect(refused).toMatchObject({ ok: false, reason: "throttled" });
+    const retryIn = refused.ok || refused.reason !== "throttled" ? 0 : refused.retryAt.getTime() - before;
+    expect(retryIn).toBeGreaterThan((LOCKOUT_MINUTES - 1) * 60_000);
+    expect(retryIn).toBeLessThanOrEqual(LOCKOUT_MINUTES * 60_000 + 1_000);
+    const stored = await db().user.findUniqueOrThrow({ where: { id: victims[0].id } });
+    expect(stored.failedLoginCount).toBe(1);
+
+    const audited = await db().auditEvent.findMany({
+      where: { action: "auth.signin.throttled", clientIp: ip },
+    });
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ outcome: "DENIED", actorUserId: null });
+    expect(audited[0]?.reason).toContain("4 failed sign-ins");
+
+    // Another address is not affected.
+    expect(await attemptFrom(freshIpv4(), victims[0].email, PASSWORD, 4)).toEqual({
+      ok: true,
+      userId: victims[0].id,
+    });
+  });
+
+  it("counts an IPv6 client by its /64, and a success does not clear the count", async () => {
+    const user = await userWithPassword();
+    const net = `2001:db8:${randomBytes(2).toString("hex")}:7`;
+    expect((await attemptFrom(`${net}::1`, user.email, "wrong", 3)).ok).toBe(false);
+    expect(await attemptFrom(`${net}::2`, user.email, PASSWORD, 3)).toEqual({ ok: true, userId: user.id });
+    expect((await attemptFrom(`${net}:0:aa:bb:3`, user.email, "wrong", 3)).ok).toBe(false);
+    expect((await attemptFrom(`${net}:ffff:1:2:3`, user.email, "wrong", 3)).ok).toBe(false);
+    expect(await attemptFrom(`${net}::9`, user.email, PASSWORD, 3)).toMatchObject({
+      ok: false,
+      reason: "throttled",
+    });
+    // The neighbouring /64 is someone else.
+    expect(await attemptFrom(`${net.slice(0, -1)}8::1`, user.email, PASSWORD, 3)).toEqual({
+      ok: true,
+      userId: user.id,
+    });
+  });
+
+  it("does not count a request with no known address (no front), nor when the limit is 0", async () => {
+    const user = await userWithPassword();
+    const noAddress = () =>
+      passwordSignIn({
+        db: db(),
+        redis: redis(),
+        redisPrefix: env().REDIS_KEY_PREFIX,
+        email: user.email,
+        password: PASSWORD,
+        context: { ...context, clientIp: null },
+        failuresPerAddress: 1,
+      });
+    await attemptFrom(freshIpv4(), `nobody-${uniqueSuffix()}@example.test`, "x", 1);
+    expect(await noAddress()).toEqual({ ok: true, userId: user.id });
+    const ip = freshIpv4();
+    for (let i = 0; i < 3; i++) await attemptFrom(ip, `nobody-${uniqueSuffix()}@example.test`, "x", 0);
+    expect(await attemptFrom(ip, user.email, PASSWORD, 0)).toEqual({ ok: true, userId: user.id });
+    expect(await db().auditEvent.count({ where: { action: "auth.signin.throttled", clientIp: ip } })).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { SMTPServer } from "smtp-server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../fixtures/everything-server";
 
 /**
@@ -36,14 +37,24 @@ const { hashPassword, verifyPassword } = await import("@/server/crypto/password"
 const { db, disconnectDb } = await import("@/server/db");
 const { env } = await import("@/server/env");
 const { disconnectRedis } = await import("@/server/redis");
-const { completePasswordReset, findPasswordReset, MAX_RESET_REQUESTS_PER_HOUR, requestPasswordReset } =
-  await import("@/server/services/auth/password-reset");
+const {
+  completePasswordReset,
+  findPasswordReset,
+  MAX_RESET_REQUESTS_PER_HOUR,
+  RESET_REQUESTS_PER_CLIENT,
+  requestPasswordReset,
+} = await import("@/server/services/auth/password-reset");
 const { resolveSession, startSession } = await import("@/server/services/auth/sessions");
 
 const OLD_PASSWORD = "the old and tired passphrase";
 const NEW_PASSWORD = "a brand new reset passphrase";
 const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new one.";
 const context = { clientIp: "198.51.100.23", userAgent: "reset-browser" };
+// Each test asks from an address of its own (requests are also limited per client address).
+beforeEach(() => {
+  const [a, b] = randomBytes(2);
+  context.clientIp = `198.18.${a}.${b}`;
+});
 
 beforeAll(() => {
   expect(env().SMTP_URL).toBe(`smtp://127.0.0.1:${smtpPort}`);
@@ -164,6 +175,25 @@ describe("requestPasswordReset", () => {
       where: { action: "auth.password_reset.request", targetId: user.id, outcome: "DENIED" },
     });
     expect(refused?.reason).toBe("too many requests");
+  });
+
+  it(`sends nothing to anyone once a client address asked ${RESET_REQUESTS_PER_CLIENT.limit} times in the hour`, async () => {
+    for (let i = 0; i < RESET_REQUESTS_PER_CLIENT.limit; i++)
+      await requestPasswordReset({ db: db(), email: `nobody-${uniqueSuffix()}@example.test`, context });
+    const user = await userWithPassword();
+    await requestPasswordReset({ db: db(), email: user.email, context });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mailsTo(user.email)).toHaveLength(0);
+    const refused = await db().auditEvent.findFirstOrThrow({
+      where: { action: "auth.password_reset.request", targetId: user.id, outcome: "DENIED" },
+    });
+    expect(refused).toMatchObject({
+      reason: "too many requests from this address",
+      clientIp: context.clientIp,
+    });
+    // Another client still gets its link.
+    context.clientIp = "198.19.0.1";
+    await requestAndGetToken(user.email);
   });
 
   it("returns normally and sends nothing for unknown, deactivated and password-less addresses", async () => {

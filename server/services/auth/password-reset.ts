@@ -8,6 +8,7 @@ import { AppError } from "../../errors";
 import { logger } from "../../logger";
 import { isMailConfigured, sendMail } from "../../mail/send-mail";
 import { redis, redisKey } from "../../redis";
+import { type AddressThrottle, countFromAddress } from "./address-throttle";
 import { checkPasswordPolicy } from "./password-policy";
 import { normalizeEmail } from "./password-sign-in";
 import { endAllSessions } from "./sessions";
@@ -17,7 +18,8 @@ import { endAllSessions } from "./sessions";
  * carries a random token; only its sha256 is stored (VerificationToken, identifier
  * `password-reset:<userId>`), it expires after 30 minutes and works once. Asking for a link says
  * the same thing whether or not the address has an account, and at most
- * MAX_RESET_REQUESTS_PER_HOUR requests per address and hour send anything.
+ * MAX_RESET_REQUESTS_PER_HOUR requests per address and hour send anything (and at most
+ * RESET_REQUESTS_PER_CLIENT.limit per client address and hour).
  */
 export const PASSWORD_RESET_MINUTES = 30;
 const IDENTIFIER_PREFIX = "password-reset:";
@@ -27,6 +29,16 @@ const INVALID_LINK = "This reset link is invalid or has expired. Ask for a new o
 
 /** Reset emails per address and hour; more requests get the same answer and send nothing. */
 export const MAX_RESET_REQUESTS_PER_HOUR = 5;
+
+/**
+ * Reset requests per client address (IPv6: per /64) and hour, over every email together: without
+ * it one client could mail a reset link to every address it knows, five times an hour each.
+ */
+export const RESET_REQUESTS_PER_CLIENT: AddressThrottle = {
+  kind: "reset-requests",
+  limit: 20,
+  windowSeconds: 3600,
+};
 
 /**
  * Counts a request for `email` (known or not, alike) and says whether it is within the hourly
@@ -91,6 +103,13 @@ export async function requestPasswordReset(options: {
       ...(user && { targetType: "user", targetId: user.id }),
       metadata: { email: email.slice(0, 320) },
     });
+  const fromClient = await countFromAddress(
+    redis(),
+    env().REDIS_KEY_PREFIX,
+    RESET_REQUESTS_PER_CLIENT,
+    context.clientIp,
+  );
+  if (fromClient > RESET_REQUESTS_PER_CLIENT.limit) return refuse("too many requests from this address");
   if (!(await isWithinAllowance(email))) return refuse("too many requests");
   if (user?.status !== "ACTIVE" || !user.passwordHash) return refuse("no such account");
 

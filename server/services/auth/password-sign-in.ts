@@ -3,6 +3,8 @@ import type { Redis } from "ioredis";
 import { type AuditContext, recordAudit } from "../../audit/record";
 import { hashPassword, verifyPassword } from "../../crypto/password";
 import type { Db, Tx } from "../../db";
+import { env } from "../../env";
+import { type AddressThrottle, addressThrottledUntil, countFromAddress } from "./address-throttle";
 
 /**
  * Email + password sign-in with lockout. Unknown emails and wrong passwords get the same answer and
@@ -13,10 +15,20 @@ import type { Db, Tx } from "../../db";
 export const MAX_FAILED_ATTEMPTS = 5;
 export const LOCKOUT_MINUTES = 15;
 
+/**
+ * Failed sign-ins allowed per client address (IPv6: per /64) in LOCKOUT_MINUTES, over every account
+ * together (GATEHOUSE_SIGNIN_FAILURES_PER_ADDRESS). Past it the address is refused without a
+ * password check until the window ends (address-throttle.ts).
+ */
+export function signInThrottle(limit = env().GATEHOUSE_SIGNIN_FAILURES_PER_ADDRESS): AddressThrottle {
+  return { kind: "signin-failures", limit, windowSeconds: LOCKOUT_MINUTES * 60 };
+}
+
 export type PasswordSignInResult =
   | { ok: true; userId: string }
   | { ok: false; reason: "invalid" }
   | { ok: false; reason: "locked"; lockedUntil: Date }
+  | { ok: false; reason: "throttled"; retryAt: Date }
   | { ok: false; reason: "deactivated" };
 
 let dummyHash: Promise<string> | undefined;
@@ -69,7 +81,7 @@ async function failUnknownEmail(
   return { ok: false, reason: "locked", lockedUntil: until > now ? until : new Date(now.getTime() + lockMs) };
 }
 
-export async function passwordSignIn(options: {
+type PasswordSignInOptions = {
   db: Db;
   redis: Redis;
   redisPrefix: string;
@@ -77,9 +89,42 @@ export async function passwordSignIn(options: {
   password: string;
   context: AuditContext;
   now?: Date;
-}): Promise<PasswordSignInResult> {
-  const { db, context } = options;
+  /** failed sign-ins allowed per client address and window (default: the environment's) */
+  failuresPerAddress?: number;
+};
+
+/**
+ * Checks an email and password. A client address that failed too often lately is refused first,
+ * without a password check; every failure (wrong password, unknown email, locked account) counts
+ * against its address, and the one that uses up the window is audited as `auth.signin.throttled`.
+ */
+export async function passwordSignIn(options: PasswordSignInOptions): Promise<PasswordSignInResult> {
   const now = options.now ?? new Date();
+  const { redis, redisPrefix, context } = options;
+  const throttle = signInThrottle(options.failuresPerAddress);
+  const retryAt = await addressThrottledUntil(redis, redisPrefix, throttle, context.clientIp, now);
+  if (retryAt) return { ok: false, reason: "throttled", retryAt };
+
+  const result = await checkPassword(options, now);
+  if (result.ok || result.reason === "deactivated") return result;
+  const failures = await countFromAddress(redis, redisPrefix, throttle, context.clientIp);
+  if (throttle.limit > 0 && failures === throttle.limit) {
+    await recordAudit(
+      options.db,
+      { ...context, actorUserId: null },
+      {
+        action: "auth.signin.throttled",
+        outcome: "DENIED",
+        reason: `${throttle.limit} failed sign-ins from this address in ${LOCKOUT_MINUTES} minutes`,
+        metadata: { address: context.clientIp, windowMinutes: LOCKOUT_MINUTES },
+      },
+    );
+  }
+  return result;
+}
+
+async function checkPassword(options: PasswordSignInOptions, now: Date): Promise<PasswordSignInResult> {
+  const { db, context } = options;
   const email = normalizeEmail(options.email);
   const user = await db.user.findUnique({ where: { email } });
 
