@@ -24,6 +24,8 @@ export type OutboundPolicy = {
    * policyForVersion): refused like any internal host, with a reason saying why.
    */
   withheldHosts?: readonly string[];
+  /** what a refusal of a withheld host tells the caller to do (the default names explicit allowing) */
+  withheldRemedy?: string;
 };
 
 export type OutboundCheck = { ok: true; url: URL; allowedByAdmin: boolean } | { ok: false; reason: string };
@@ -123,7 +125,7 @@ export async function checkOutboundUrl(
     const reason = refusedAddressReason(address);
     if (reason) {
       const remedy = withheld
-        ? "an admin allowed this host for the servers they approve, and no admin approved this one"
+        ? (policy.withheldRemedy ?? "an admin allowed this host, but not for this use")
         : "an admin can allow this host explicitly";
       return {
         ok: false,

@@ -49,6 +49,8 @@ describe("allowed internal hosts", () => {
     expect(policyForVersion(policy, { reviewedAt: null, status: "APPROVED" })).toEqual({
       allowedHosts: ["127.0.0.1:3901"],
       withheldHosts: ["mcp.internal"],
+      withheldRemedy:
+        "an admin allowed this host for the servers they approve, and no admin approved this one",
     });
     expect(policyForVersion(policy, { reviewedAt: new Date(), status: "APPROVED" })).toBe(policy);
     // Left out, the choice stays; a host no longer allowed loses it.

@@ -34,8 +34,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
   const { port } = files.address() as AddressInfo;
   filesBase = `http://127.0.0.1:${port}`;
-  // Only the document host is allowed; nothing else on loopback is.
-  await allowOutboundHosts(db(), [`127.0.0.1:${port}`]);
+  // Only the document host is allowed (to every publisher); nothing else on loopback is.
+  await allowOutboundHosts(db(), [`127.0.0.1:${port}`], { forEveryone: true });
 });
 
 afterAll(async () => {
@@ -271,6 +271,33 @@ describe("import by URL", () => {
     }
   });
 
+  it("reaches a host allowed for admins only when an admin imports, not for anyone else", async () => {
+    const internal = createHttpServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(serverJson()));
+    });
+    await new Promise<void>((resolve) => internal.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = internal.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}/server.json`;
+      await allowOutboundHosts(db(), [`127.0.0.1:${port}`]);
+      expect(await caller.servers.previewImport({ url })).toEqual({
+        ok: false,
+        errors: [
+          "The URL is refused: 127.0.0.1, a loopback address; an admin allowed this host for admins only; ask an admin to import from it.",
+        ],
+      });
+      await expectTrpcError(
+        caller.servers.import({ url, variantIndex: 0, scope: "PERSONAL" }),
+        "BAD_REQUEST",
+        /an admin allowed this host for admins only/,
+      );
+      const admin = await callerFor((await signedInUser(db(), "ADMIN")).sessionId);
+      expect(await admin.servers.previewImport({ url })).toMatchObject({ ok: true });
+    } finally {
+      internal.close();
+    }
+  });
+
   it("re-checks redirects: an allowed host cannot bounce the fetch to the metadata service", async () => {
     const redirector = createHttpServer((_req, res) => {
       res.writeHead(302, { location: "http://169.254.169.254/latest/meta-data/" }).end();
@@ -278,7 +305,7 @@ describe("import by URL", () => {
     await new Promise<void>((resolve) => redirector.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = redirector.address() as AddressInfo;
-      await allowOutboundHosts(db(), [`127.0.0.1:${port}`]);
+      await allowOutboundHosts(db(), [`127.0.0.1:${port}`], { forEveryone: true });
       const preview = await caller.servers.previewImport({ url: `http://127.0.0.1:${port}/server.json` });
       expect(preview).toEqual({
         ok: false,

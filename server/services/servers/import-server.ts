@@ -22,7 +22,7 @@ export async function importServer(options: {
   scope: ServerScope;
   resolver?: Resolver;
 }): Promise<ManagedServerDetail> {
-  const parsed = await loadServerJson(options.db, options.source);
+  const parsed = await loadServerJson(options.db, options.source, options.actor);
   if (!parsed.ok) {
     throw new AppError("BAD_REQUEST", `This server.json cannot be imported: ${parsed.errors.join("; ")}`, {
       details: { errors: parsed.errors },

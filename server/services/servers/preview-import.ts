@@ -6,7 +6,8 @@ import {
   type ParseServerJsonResult,
   parseServerJson,
 } from "../catalog/parse-server-json";
-import { getOutboundPolicy } from "../settings/outbound-policy";
+import { getOutboundPolicy, policyForRequester } from "../settings/outbound-policy";
+import { isServerAdmin, type ServerActor } from "./server-actor";
 import { canonicalServerSlug, freeServerSlug, RESERVED_SLUGS } from "./server-metadata";
 
 /**
@@ -64,8 +65,10 @@ async function readCapped(response: Response): Promise<string | null> {
 async function fetchDocument(
   db: Db,
   rawUrl: string,
+  requester: ServerActor,
 ): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
-  const fetch = createGuardedFetch(await getOutboundPolicy(db));
+  const policy = policyForRequester(await getOutboundPolicy(db), { isAdmin: isServerAdmin(requester) });
+  const fetch = createGuardedFetch(policy);
   try {
     const response = await fetch(rawUrl.trim(), {
       headers: { accept: "application/json" },
@@ -101,14 +104,18 @@ async function fetchDocument(
   }
 }
 
-/** Reads and parses a server.json from text or a URL. */
-export async function loadServerJson(db: Db, source: ImportSource): Promise<ParseServerJsonResult> {
+/** Reads and parses a server.json from text or a URL (fetched with what `requester` may reach). */
+export async function loadServerJson(
+  db: Db,
+  source: ImportSource,
+  requester: ServerActor,
+): Promise<ParseServerJsonResult> {
   if ("document" in source) {
     if (Buffer.byteLength(source.document) > MAX_IMPORT_BYTES)
       return { ok: false, errors: ["The document is larger than 256 KiB."] };
     return parseText(source.document);
   }
-  const fetched = await fetchDocument(db, source.url);
+  const fetched = await fetchDocument(db, source.url, requester);
   if (!fetched.ok) return { ok: false, errors: [fetched.error] };
   return parseText(fetched.text);
 }
@@ -120,8 +127,12 @@ export function importBaseSlug(server: ImportedServer): string {
 }
 
 /** What an import would create, without creating anything. */
-export async function previewImport(options: { db: Db; source: ImportSource }): Promise<ImportPreview> {
-  const parsed = await loadServerJson(options.db, options.source);
+export async function previewImport(options: {
+  db: Db;
+  actor: ServerActor;
+  source: ImportSource;
+}): Promise<ImportPreview> {
+  const parsed = await loadServerJson(options.db, options.source, options.actor);
   if (!parsed.ok) return parsed;
   const [suggestedSlug, existing] = await Promise.all([
     freeServerSlug(options.db, importBaseSlug(parsed.server)),

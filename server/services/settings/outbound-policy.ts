@@ -43,11 +43,33 @@ export function policyForVersion(
   version: { reviewedAt: Date | null; status: ServerStatus },
 ): OutboundPolicy {
   const isVouched = version.reviewedAt !== null || version.status === "PENDING_APPROVAL";
-  if (isVouched || policy.allowedHosts.length === 0) return policy;
+  return isVouched
+    ? policy
+    : everyoneHostsOnly(
+        policy,
+        "an admin allowed this host for the servers they approve, and no admin approved this one",
+      );
+}
+
+/**
+ * The policy for a fetch one person asks for on the spot (importing a server.json by URL): an
+ * admin (server.manage_all) may use every allowed host; anyone else only those open to everyone, as
+ * their own servers would, so the list cannot be used to read an internal host's pages either.
+ */
+export function policyForRequester(policy: OutboundPolicy, requester: { isAdmin: boolean }): OutboundPolicy {
+  return requester.isAdmin
+    ? policy
+    : everyoneHostsOnly(policy, "an admin allowed this host for admins only; ask an admin to import from it");
+}
+
+/** The allowed hosts narrowed to those open to every publisher; the others are withheld (and said so). */
+function everyoneHostsOnly(policy: OutboundPolicy, withheldRemedy: string): OutboundPolicy {
+  if (policy.allowedHosts.length === 0) return policy;
   const everyone = policy.everyoneHosts ?? [];
   return {
     allowedHosts: everyone,
     withheldHosts: policy.allowedHosts.filter((host) => !everyone.includes(host)),
+    withheldRemedy,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { previewImport as preview } from "../../../services/servers/preview-import";
+import { actorFromUser } from "../../../services/servers/server-actor";
 import { permissionProcedure } from "../../init";
 import { IMPORT_DOCUMENT, IMPORT_URL } from "./fields";
 
@@ -10,4 +11,6 @@ import { IMPORT_DOCUMENT, IMPORT_URL } from "./fields";
  */
 export const previewImport = permissionProcedure("server.publish_personal")
   .input(z.union([z.object({ document: IMPORT_DOCUMENT }).strict(), z.object({ url: IMPORT_URL }).strict()]))
-  .mutation(({ ctx, input }) => preview({ db: ctx.db(), source: input }));
+  .mutation(({ ctx, input }) =>
+    preview({ db: ctx.db(), actor: actorFromUser(ctx.session.user), source: input }),
+  );
