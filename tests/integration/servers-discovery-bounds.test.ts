@@ -6,6 +6,7 @@ import { db, disconnectDb } from "@/server/db";
 import { MAX_ITEMS_PER_KIND } from "@/server/services/servers/capabilities";
 import { checkServerHealth, stopDiscoveries } from "@/server/services/servers/check-server-health";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
+import { STALLED_SCRIPT, STALLED_TEMPLATE } from "../fixtures/stalled-stdio";
 import { isAlive, waitUntil } from "./helpers/polling";
 
 /**
@@ -97,24 +98,6 @@ afterAll(async () => {
   upstream?.close();
   await disconnectDb();
 });
-
-/**
- * A stdio server that answers initialize and nothing else, run by `node -e` under a test-only
- * template (one line: template arguments may not hold control characters).
- */
-const STALLED_SCRIPT = [
-  'require("node:readline").createInterface({ input: process.stdin }).on("line", (line) => {',
-  "const message = JSON.parse(line);",
-  'if (message.method === "initialize") process.stdout.write(JSON.stringify({ jsonrpc: "2.0", id: message.id,',
-  "result: { protocolVersion: message.params.protocolVersion, capabilities: { tools: {} },",
-  'serverInfo: { name: "stalled", version: "1.0.0" } } }) + "\\n"); });',
-].join(" ");
-const STALLED_TEMPLATE = {
-  id: "test-stalled",
-  label: "stalled stdio server",
-  command: "node",
-  args: ["-e", STALLED_SCRIPT, "{package}"],
-};
 
 /** An approved stdio server running the stalled script (a pending package is never started). */
 async function stalledStdioServer() {
