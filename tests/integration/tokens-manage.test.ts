@@ -6,6 +6,7 @@ import { db, disconnectDb } from "@/server/db";
 import { disconnectRedis } from "@/server/redis";
 import { newConnectionPublicId } from "@/server/services/connections/connection-url";
 import { authenticateApiToken } from "@/server/services/tokens/authenticate-api-token";
+import { MAX_ACTIVE_TOKENS_PER_USER } from "@/server/services/tokens/issue-api-token";
 import {
   subscribeTokenRevocations,
   type TokenRevokedMessage,
@@ -236,6 +237,75 @@ describe("issuing", () => {
     expect(issued.expiresAt).toBeNull();
   });
 
+  it("counts a scope's tools after merging repeated entries for one target", async () => {
+    const names = (from: number) => Array.from({ length: 300 }, (_, i) => `tool-${from + i}`);
+    await expectTrpcError(
+      asAlice.tokens.issue({
+        name: "too wide",
+        scopes: [
+          { serverId: undiscovered.id, tools: names(0) },
+          { serverId: undiscovered.id, tools: names(300) },
+        ],
+        expiry: never(),
+      }),
+      "BAD_REQUEST",
+      "A scope names at most 500 tools per connection or server.",
+    );
+  });
+
+  it(`holds at most ${MAX_ACTIVE_TOKENS_PER_USER} active tokens per user; revoked and expired ones do not count`, async () => {
+    const user = await signedInUser(db(), "BASIC_USER");
+    const caller = await callerFor(user.sessionId);
+    const rows = (count: number, extra: { revokedAt?: Date; expiresAt?: Date } = {}) =>
+      Array.from({ length: count }, (_, i) => ({
+        userId: user.user.id,
+        name: `bulk ${i}`,
+        keyId: createHash("sha256")
+          .update(`${user.user.id}:${i}:${JSON.stringify(extra)}`)
+          .digest("hex")
+          .slice(0, 12),
+        secretHash: createHash("sha256").update(`secret ${i}`).digest("hex"),
+        scopes: [],
+        ipAllowList: [],
+        ...extra,
+      }));
+    await db().apiToken.createMany({
+      data: [
+        ...rows(MAX_ACTIVE_TOKENS_PER_USER - 1),
+        ...rows(3, { revokedAt: new Date() }),
+        ...rows(3, { expiresAt: new Date(Date.now() - 1000) }),
+      ],
+    });
+    const last = await caller.tokens.issue({ name: "the last one", scopes: [], expiry: never() });
+    await expectTrpcError(
+      caller.tokens.issue({ name: "one too many", scopes: [], expiry: never() }),
+      "BAD_REQUEST",
+      `You have ${MAX_ACTIVE_TOKENS_PER_USER} active tokens, the most one person may hold. Revoke the ones you no longer use, then create this one.`,
+    );
+    await caller.tokens.revoke({ tokenId: last.id });
+    await expect(
+      caller.tokens.issue({ name: "room again", scopes: [], expiry: never() }),
+    ).resolves.toMatchObject({ name: "room again" });
+  });
+
+  it("is refused when the owner's deactivation commits while the token is being issued", async () => {
+    const user = await signedInUser(db(), "BASIC_USER");
+    const caller = await callerFor(user.sessionId);
+    let issuing: Promise<unknown> = Promise.resolve();
+    // Holds the user row as a deactivation does, deactivates, and commits only once the issue waits.
+    await db().$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${user.user.id}::uuid FOR UPDATE`;
+      issuing = caller.tokens.issue({ name: "racing", scopes: [], expiry: never() }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await tx.user.update({ where: { id: user.user.id }, data: { status: "DEACTIVATED" } });
+    });
+    expect(await issuing).toMatchObject({ code: expect.stringMatching(/FORBIDDEN|UNAUTHORIZED/) });
+    expect(await tokenCount(user.user.id)).toBe(0);
+  });
+
   it("issues a token with an empty scope, which grants nothing", async () => {
     const issued = await asAlice.tokens.issue({ name: "empty", scopes: [], expiry: never() });
     const listed = (await asAlice.tokens.list()).find((token) => token.id === issued.id);
@@ -364,6 +434,28 @@ describe("the list", () => {
     ]);
   });
 
+  it("lists every active token, however many revoked ones are newer", async () => {
+    const user = await signedInUser(db(), "BASIC_USER");
+    const caller = await callerFor(user.sessionId);
+    const old = await caller.tokens.issue({ name: "old but active", scopes: [], expiry: never() });
+    await db().apiToken.createMany({
+      data: Array.from({ length: 210 }, (_, i) => ({
+        userId: user.user.id,
+        name: `revoked ${i}`,
+        keyId: createHash("sha256").update(`${user.user.id}:revoked:${i}`).digest("hex").slice(0, 12),
+        secretHash: createHash("sha256").update(`revoked ${i}`).digest("hex"),
+        scopes: [],
+        ipAllowList: [],
+        createdAt: new Date(Date.now() + 1000 + i),
+        revokedAt: new Date(),
+      })),
+    });
+    const listed = await caller.tokens.list();
+    expect(listed).toHaveLength(201);
+    expect(listed.at(-1)).toMatchObject({ id: old.id, name: "old but active" });
+    expect(listed[0]?.name).toBe("revoked 209");
+  });
+
   it("lists only the caller's own tokens", async () => {
     const mine = await asBob.tokens.issue({ name: "bob's", scopes: [], expiry: never() });
     const bobList = await asBob.tokens.list();
@@ -466,6 +558,23 @@ describe("revoking", () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
+  });
+
+  it("a page goes on after its last token, even when that token was revoked in between", async () => {
+    const user = await signedInUser(db(), "BASIC_USER");
+    const caller = await callerFor(user.sessionId);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await caller.tokens.issue({ name: `t${i}`, scopes: [], expiry: never() })).id);
+    const first = await asAdmin.tokens.listAll({ userId: user.user.id, limit: 1 });
+    expect(first.items.map((token) => token.id)).toEqual([ids[2]]);
+    await caller.tokens.revoke({ tokenId: ids[2] as string });
+    const next = await asAdmin.tokens.listAll({
+      userId: user.user.id,
+      limit: 1,
+      cursor: first.nextCursor ?? undefined,
+    });
+    expect(next.items.map((token) => token.id)).toEqual([ids[1]]);
   });
 
   it("publishes the revocation on <prefix>token-revoked for every instance", async () => {

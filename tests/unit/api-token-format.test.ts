@@ -118,6 +118,8 @@ describe("token scopes and IP allow-lists", () => {
       "10.0.0.0/",
       "fe80::1%eth0",
       "host",
+      "::ffff:0x0a.0.0.1",
+      "::ffff:010.0.0.1",
     ]) {
       expect(parseIpRange(bad), bad).toBeNull();
     }

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import type { Db } from "../../db";
@@ -55,7 +56,8 @@ export function parseTokenScopes(value: unknown): ApiTokenScopeEntry[] {
 
 /**
  * A single address ("203.0.113.7", "2001:db8::1") or a CIDR range ("10.0.0.0/8"). IPv4 must be in
- * dotted four-part decimal: the octal, hex and short forms inet_aton accepts are refused.
+ * dotted four-part decimal: the octal, hex and short forms inet_aton accepts are refused, also as
+ * the IPv4 part of an IPv6 address.
  */
 export function parseIpRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | null {
   const value = entry.trim();
@@ -68,7 +70,8 @@ export function parseIpRange(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number]
     const bits = prefix === undefined ? 32 : Number(prefix);
     return bits <= 32 ? [ipaddr.IPv4.parse(address), bits] : null;
   }
-  if (ipaddr.IPv6.isValid(address) && !address.includes("%")) {
+  // isIP (inet_pton's rules) also holds an embedded IPv4 part to dotted decimal, which ipaddr does not.
+  if (isIP(address) === 6 && ipaddr.IPv6.isValid(address) && !address.includes("%")) {
     const parsed = ipaddr.IPv6.parse(address);
     const bits = prefix === undefined ? 128 : Number(prefix);
     if (bits > 128) return null;

@@ -19,6 +19,14 @@ export const MAX_TOKEN_NAME_LENGTH = 100;
 export const MAX_SCOPE_ENTRIES = 200;
 export const MAX_IP_ENTRIES = 50;
 const MAX_TOOLS_PER_ENTRY = 500;
+/** Tool names over all entries of one scope, so one token's scope stays a few hundred KB at most. */
+export const MAX_SCOPE_TOOLS = 2_000;
+/**
+ * Tokens one user may hold at once (neither revoked nor expired). Enough for an agent per laptop,
+ * CI job and script; beyond it, revoke what is no longer used. Without a cap one user could store
+ * tokens (and their scopes) without end.
+ */
+export const MAX_ACTIVE_TOKENS_PER_USER = 100;
 const KEY_ID_ATTEMPTS = 3;
 
 export type IssuedApiToken = {
@@ -119,7 +127,16 @@ function canonicalScopes(scopes: readonly unknown[]): CanonicalEntry[] {
     else if (previous.tools === null || tools === null) previous.tools = null;
     else previous.tools = [...new Set([...previous.tools, ...tools])].sort();
   });
-  return [...merged.values()];
+  const entries = [...merged.values()];
+  // Checked after merging: repeated entries for one target add up to one list.
+  if (entries.some((entry) => (entry.tools?.length ?? 0) > MAX_TOOLS_PER_ENTRY))
+    throw scopeError(
+      "BAD_REQUEST",
+      `A scope names at most ${MAX_TOOLS_PER_ENTRY} tools per connection or server.`,
+    );
+  if (entries.reduce((total, entry) => total + (entry.tools?.length ?? 0), 0) > MAX_SCOPE_TOOLS)
+    throw scopeError("BAD_REQUEST", `A scope names at most ${MAX_SCOPE_TOOLS} tools in all.`);
+  return entries;
 }
 
 function assertCallable(tools: string[] | null, callable: ScopeTool[] | null, targetName: string): void {
@@ -170,8 +187,23 @@ export async function issueApiToken(options: {
     const secret = newSecret();
     try {
       return await options.db.$transaction(async (tx) => {
-        const user = await tx.user.findUnique({ where: { id: options.userId }, select: { status: true } });
+        // The user row is locked, so a deactivation (which locks it too, then revokes every token)
+        // is either seen here or comes after this token exists; and parallel issues count one by one.
+        const [user] = await tx.$queryRaw<{ status: string }[]>`
+          SELECT status::text AS status FROM "User" WHERE id = ${options.userId}::uuid FOR UPDATE`;
         if (user?.status !== "ACTIVE") throw new AppError("FORBIDDEN", "This account is deactivated.");
+        const active = await tx.apiToken.count({
+          where: {
+            userId: options.userId,
+            revokedAt: null,
+            OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+          },
+        });
+        if (active >= MAX_ACTIVE_TOKENS_PER_USER)
+          throw new AppError(
+            "BAD_REQUEST",
+            `You have ${active} active tokens, the most one person may hold. Revoke the ones you no longer use, then create this one.`,
+          );
 
         // Another user's connection, or a server the user cannot see, is "not found" (X6).
         if (entries.length > 0) {

@@ -32,10 +32,22 @@ export async function listAllTokens(options: {
   const search = options.search?.trim().slice(0, 200) ?? "";
   const userId = options.userId?.trim().toLowerCase();
   if (userId !== undefined && !UUID.safeParse(userId).success) return { items: [], nextCursor: null };
-  const cursor = options.cursor && UUID.safeParse(options.cursor).success ? options.cursor : undefined;
+  const after = parseCursor(options.cursor);
 
   const where: Prisma.ApiTokenWhereInput = {
     revokedAt: null,
+    ...(after
+      ? {
+          AND: [
+            {
+              OR: [
+                { createdAt: { lt: after.createdAt } },
+                { createdAt: after.createdAt, id: { lt: after.id } },
+              ],
+            },
+          ],
+        }
+      : {}),
     OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
     ...(userId ? { userId } : {}),
     ...(search
@@ -53,7 +65,6 @@ export async function listAllTokens(options: {
     where,
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit + 1,
-    ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
     select: { ...TOKEN_ROW_SELECT, user: { select: { id: true, email: true, name: true, status: true } } },
   });
   const page = rows.slice(0, limit);
@@ -101,5 +112,21 @@ export async function listAllTokens(options: {
     };
     return { ...toTokenRow(row, resolver, now), owner: row.user };
   });
-  return { items, nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  const last = page.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? cursorAfter(last) : null };
+}
+
+/**
+ * A page ends at a (createdAt, id) position, and the next page starts strictly after it. A
+ * position, unlike "the row after this id", still holds when that row was revoked or expired in
+ * between (it leaves the filtered list, and an offset from it would skip a token).
+ */
+function cursorAfter(row: { createdAt: Date; id: string }): string {
+  return `${row.createdAt.getTime()}.${row.id}`;
+}
+
+function parseCursor(cursor: string | undefined): { createdAt: Date; id: string } | undefined {
+  const match = cursor?.match(/^(\d{1,15})\.(.+)$/);
+  if (!match?.[1] || !match[2] || !UUID.safeParse(match[2]).success) return undefined;
+  return { createdAt: new Date(Number(match[1])), id: match[2] };
 }

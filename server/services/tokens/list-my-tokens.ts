@@ -3,25 +3,39 @@ import { parseTokenScopes } from "./authenticate-api-token";
 import { type ScopeResolver, TOKEN_ROW_SELECT, type TokenRow, toTokenRow } from "./token-row";
 import { loadScopeTargets } from "./token-scope-targets";
 
-/** A user keeps few tokens; the list stops here rather than growing a page without end. */
-const MAX_TOKENS_LISTED = 500;
+/**
+ * Revoked and expired tokens listed at most, newest first: their history is useful for a while,
+ * but the list stops rather than growing without end. Active tokens are always all listed (there
+ * are at most MAX_ACTIVE_TOKENS_PER_USER), so none drops out of reach of its revoke button.
+ */
+const MAX_INACTIVE_LISTED = 200;
 
 /**
  * The user's own tokens, newest first, revoked and expired ones included (their history is useful:
- * when was it last used, when was it revoked). Scopes are resolved to the names the user sees now:
+ * when was it last used, when was it revoked; the newest MAX_INACTIVE_LISTED of them). Scopes are resolved to the names the user sees now:
  * a connection that was deleted or a server that is no longer shared with them is marked as such.
  */
 export async function listMyTokens(options: { db: Db; userId: string; now?: Date }): Promise<TokenRow[]> {
   const now = options.now ?? new Date();
-  const [rows, targets] = await Promise.all([
+  const isActive = { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+  const newestFirst = [{ createdAt: "desc" as const }, { id: "desc" as const }];
+  const [active, inactive, targets] = await Promise.all([
     options.db.apiToken.findMany({
-      where: { userId: options.userId },
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: MAX_TOKENS_LISTED,
+      where: { userId: options.userId, ...isActive },
+      orderBy: newestFirst,
+      select: TOKEN_ROW_SELECT,
+    }),
+    options.db.apiToken.findMany({
+      where: { userId: options.userId, NOT: isActive },
+      orderBy: newestFirst,
+      take: MAX_INACTIVE_LISTED,
       select: TOKEN_ROW_SELECT,
     }),
     loadScopeTargets({ db: options.db, userId: options.userId }),
   ]);
+  const rows = [...active, ...inactive].sort(
+    (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
 
   // A server the user no longer sees keeps its name to itself; whether it still exists is all
   // the list says (the user named it in their own token, so that much is theirs to know).
