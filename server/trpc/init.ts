@@ -54,6 +54,21 @@ async function sessionOrOutage(headers: Headers): Promise<CurrentSession | null>
   }
 }
 
+/**
+ * An input the procedure's schema refused, in words: its first problem, named by its field
+ * (zod's own message is the JSON of every issue, which no form should show a person).
+ */
+function readableInputError(error: ZodError): string {
+  const [first] = error.issues;
+  if (!first) return "The input is not valid.";
+  const field = first.path.map(String).join(".");
+  const more =
+    error.issues.length > 1
+      ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? "s" : ""})`
+      : "";
+  return `${field ? `${field}: ` : ""}${first.message}${more}`;
+}
+
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
@@ -62,7 +77,11 @@ const t = initTRPC.context<TrpcContext>().create({
     return {
       ...shape,
       // Internal failures never reach the client with their detail; they are logged instead.
-      message: isInternal ? GENERIC_MESSAGE : shape.message,
+      message: isInternal
+        ? GENERIC_MESSAGE
+        : cause instanceof ZodError
+          ? readableInputError(cause)
+          : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,

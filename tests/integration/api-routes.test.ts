@@ -112,6 +112,23 @@ describe("tRPC over HTTP", () => {
     expect(text).not.toContain("stack");
   });
 
+  it("says what is wrong with an input in words, not as zod's JSON", async () => {
+    const response = await trpcPost(
+      new Request(`${BASE}/api/trpc/servers.previewImport`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: admin.cookie },
+        body: JSON.stringify({ json: { document: "x".repeat(300_001) } }),
+      }),
+    );
+    expect(response.status).toBe(400);
+    const error = (await response.json()).error.json;
+    expect(error.message).toMatch(/^document: Too big: expected string to have <=300000 characters/);
+    expect(error.message).not.toContain("{");
+    expect(error.data.fieldErrors).toEqual({
+      document: ["Too big: expected string to have <=300000 characters"],
+    });
+  });
+
   it("refuses a mutation sent as GET (no state change on GET)", async () => {
     const response = await trpcGet(
       new Request(`${BASE}/api/trpc/system.checkUpstreams`, { headers: { cookie: admin.cookie } }),
