@@ -68,9 +68,11 @@ export function ReviewDialog({
             : `${detail.name} ${target?.version ?? ""} rejected`,
           {
             description:
-              decision === "approve"
-                ? "Connections move to it; the owner is notified."
-                : "The owner is notified with your reason.",
+              decision === "reject"
+                ? "The owner is notified with your reason."
+                : target?.isUpdate
+                  ? "Existing connections keep their version; their owners are offered the move. The server's owner is notified."
+                  : "The server's owner is notified.",
           },
         );
         close(false);
@@ -119,7 +121,7 @@ export function ReviewDialog({
             {isReject
               ? `${target?.ownerName} is notified with your reason and can submit a changed version.`
               : target?.isUpdate
-                ? "Connections move to this version right away, and the owner is notified."
+                ? "New connections use this version. Existing connections keep theirs; their owners are offered the move to this one. The server's owner is notified."
                 : "The server becomes usable by whoever a registry grants it to, and the owner is notified."}
           </DialogDescription>
         </DialogHeader>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Archive,
+  BookMarked,
   Clock,
   ExternalLink,
   GitBranchPlus,
@@ -227,11 +228,21 @@ export function ServerManageView({ serverId }: { serverId: string }) {
           </div>
         </div>
         <div className="flex shrink-0 flex-wrap gap-2 sm:pt-1">
-          {server.status === "APPROVED" && (
+          {/* A personal server is in its owner's catalog once approved; a shared one only for the people
+              a registry grants it to, and this page doesn't know the grants, so it points there. */}
+          {server.status === "APPROVED" && server.scope === "PERSONAL" && server.viewer.isOwner && (
             <Button variant="outline" asChild>
               <Link href={`/catalog/${server.slug}`} data-testid="open-in-catalog">
                 <LibraryBig aria-hidden="true" />
                 Open in catalog
+              </Link>
+            </Button>
+          )}
+          {server.status === "APPROVED" && server.scope === "SHARED" && (
+            <Button variant="outline" asChild>
+              <Link href="/registries" data-testid="grant-in-registry">
+                <BookMarked aria-hidden="true" />
+                Grant it in a registry
               </Link>
             </Button>
           )}
@@ -291,7 +302,8 @@ export function ServerManageView({ serverId }: { serverId: string }) {
                   Versions
                 </h2>
                 <p className="text-sm text-muted-foreground">
-                  Newest first. Connections use the live version; a new one is reviewed before it replaces it.
+                  Newest first. New connections use the live version; existing ones keep theirs until their
+                  owners move them.
                 </p>
               </div>
             </div>
@@ -527,7 +539,8 @@ function StatusBanner({
             actions={reviewButtons}
             testId="status-banner"
           >
-            Connections keep using the approved version until it's approved.
+            New connections use the approved version until then. Existing connections keep their version; once
+            it's approved, their owners are offered the move.
           </Banner>
         );
       }

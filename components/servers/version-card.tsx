@@ -139,7 +139,7 @@ export function VersionCard({ version, actions }: { version: ManagedVersion; act
         <StatusBadge status={version.status} />
         {version.isApproved && (
           <Badge variant="outline" className="border-success/40 font-normal text-success">
-            Live: connections use this version
+            Live: new connections use this version
           </Badge>
         )}
         <p className="ml-auto text-xs text-muted-foreground">

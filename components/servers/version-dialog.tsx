@@ -108,7 +108,7 @@ function VersionDialogBody({
           {
             description:
               created?.status === "PENDING_APPROVAL"
-                ? "The approved version keeps serving until an admin approves this one."
+                ? "New connections use the approved version until an admin approves this one."
                 : undefined,
           },
         );
@@ -154,8 +154,8 @@ function VersionDialogBody({
             ? server.approvedVersionId
               ? `Starts from version ${base?.version ?? ""}. ${
                   server.scope === "SHARED" && !server.viewer.canReview
-                    ? "The approved version keeps serving until an admin approves this one."
-                    : "Connections move to it once it's published."
+                    ? "New connections use the approved version until an admin approves this one."
+                    : "New connections use it once it's published; existing ones keep their version until their owners move them."
                 }`
               : "Starts from the newest version."
             : "Only drafts and rejected versions can change; submit it again when you're done."}{" "}

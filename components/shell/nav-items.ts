@@ -16,9 +16,24 @@ import {
 } from "lucide-react";
 import type { Permission } from "@/server/policy/permissions";
 
-/** `permission`: shown only to people who hold it (the page itself checks it again, and so does the API). */
-export type NavItem = { label: string; href: string; icon: LucideIcon; permission?: Permission };
+/**
+ * `permission`: shown only to people who hold it, or any one of a list (the page itself checks it
+ * again, and so does the API).
+ */
+export type NavItem = {
+  label: string;
+  href: string;
+  icon: LucideIcon;
+  permission?: Permission | readonly Permission[];
+};
 export type NavGroup = { label?: string; items: NavItem[] };
+
+/** Any one of these opens the audit area: each reads part of the trail (own servers, all, bodies). */
+export const AUDIT_PERMISSIONS = [
+  "audit.read_own_servers",
+  "audit.read_metadata",
+  "audit.read_bodies",
+] as const satisfies readonly Permission[];
 
 /** The dashboard's areas (DESIGN.md), in the order people reach for them. */
 export const NAV_GROUPS: NavGroup[] = [
@@ -44,7 +59,7 @@ export const NAV_GROUPS: NavGroup[] = [
   {
     label: "System",
     items: [
-      { label: "Audit", href: "/audit", icon: ScrollText },
+      { label: "Audit", href: "/audit", icon: ScrollText, permission: AUDIT_PERMISSIONS },
       { label: "Settings", href: "/settings", icon: Settings, permission: "system.read" },
     ],
   },
@@ -56,9 +71,12 @@ const OTHER_PAGES: NavItem[] = [{ label: "Profile", href: "/profile", icon: Circ
 /** The groups and items this person may open; groups left empty disappear. */
 export function visibleNavGroups(permissions: readonly Permission[]): NavGroup[] {
   const held = new Set(permissions);
+  const mayOpen = ({ permission }: NavItem) =>
+    permission === undefined ||
+    (typeof permission === "string" ? held.has(permission) : permission.some((one) => held.has(one)));
   return NAV_GROUPS.map((group) => ({
     ...group,
-    items: group.items.filter((item) => !item.permission || held.has(item.permission)),
+    items: group.items.filter(mayOpen),
   })).filter((group) => group.items.length > 0);
 }
 

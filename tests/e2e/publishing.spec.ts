@@ -119,7 +119,7 @@ test("a Power user publishes a personal server that only they can see", async ({
     await expect(versions).toHaveCount(2);
     await expect(versions.nth(0)).toHaveAttribute("data-version", "1.0.1");
     await expect(versions.nth(0)).toHaveAttribute("data-status", "APPROVED");
-    await expect(versions.nth(0)).toContainText("Live: connections use this version");
+    await expect(versions.nth(0)).toContainText("Live: new connections use this version");
     await expect(versions.nth(0).getByTestId("version-config")).toContainText("research");
 
     // It is in Dana's catalog at once…

@@ -395,7 +395,7 @@ describe("versions", () => {
     });
   });
 
-  it("a new version of a personal server, or by an admin, is approved at once and connections move to it", async () => {
+  it("a new version of a personal server, or by an admin, is approved at once and becomes the version new connections use", async () => {
     const personal = await actors.POWER_USER.caller.servers.create(newServer({ scope: "PERSONAL" }));
     const next = await actors.POWER_USER.caller.servers.createVersion({
       serverId: personal.id,

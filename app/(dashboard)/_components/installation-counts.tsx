@@ -37,22 +37,36 @@ function CountTile({
   label: string;
   value: number;
   hint: string;
-  href: string;
+  /** the page that lists what is counted; without one the tile is not a link */
+  href?: string;
   icon: LucideIcon;
 }) {
+  const testId = `count-${label.toLowerCase().replaceAll(" ", "-")}`;
+  const content = (
+    <>
+      <p className="flex items-center gap-2 text-xs font-medium text-muted-foreground">
+        <Icon className="size-3.5" aria-hidden="true" />
+        {label}
+      </p>
+      <p className="mt-2 text-2xl font-semibold tabular-nums tracking-tight">{formatNumber(value)}</p>
+      <p className="mt-0.5 text-xs text-muted-foreground">{hint}</p>
+    </>
+  );
+  if (!href) {
+    return (
+      <Card className="h-full p-4" data-testid={testId}>
+        {content}
+      </Card>
+    );
+  }
   return (
     <Link
       href={href}
-      data-testid={`count-${label.toLowerCase().replaceAll(" ", "-")}`}
+      data-testid={testId}
       className="group rounded-xl outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
     >
       <Card className="h-full p-4 transition-colors group-hover:border-primary/30 group-hover:bg-accent/40">
-        <p className="flex items-center gap-2 text-xs font-medium text-muted-foreground">
-          <Icon className="size-3.5" aria-hidden="true" />
-          {label}
-        </p>
-        <p className="mt-2 text-2xl font-semibold tabular-nums tracking-tight">{formatNumber(value)}</p>
-        <p className="mt-0.5 text-xs text-muted-foreground">{hint}</p>
+        {content}
       </Card>
     </Link>
   );
@@ -102,7 +116,16 @@ export function InstallationCounts() {
     <div className="grid grid-cols-2 gap-4 sm:grid-cols-3 xl:grid-cols-6">
       <CountTile label="Users" value={counts.users} hint="active accounts" href="/users" icon={UserRound} />
       <CountTile label="Teams" value={counts.teams} hint="groups of users" href="/teams" icon={UsersRound} />
-      <CountTile label="Servers" value={counts.servers} hint={serverHint} href="/catalog" icon={LibraryBig} />
+      {/* Every server, any owner or status: the publishing list's "All servers" view (the catalog
+          shows only what registries grant the viewer). It opens on "My servers" and keeps the choice
+          in its own state, so the hint names the toggle. */}
+      <CountTile
+        label="Servers"
+        value={counts.servers}
+        hint={counts.servers > 0 ? `${serverHint}; under “All servers”` : serverHint}
+        href="/servers"
+        icon={LibraryBig}
+      />
       <CountTile
         label="Registries"
         value={counts.registries}
@@ -110,18 +133,21 @@ export function InstallationCounts() {
         href="/registries"
         icon={BookMarked}
       />
+      {/* No page lists every user's connections (Connections lists only the viewer's own), so this
+          tile links nowhere rather than to a list that doesn't match its count. */}
       <CountTile
         label="Connections"
         value={counts.connections}
-        hint="per user and server"
-        href="/connections"
+        hint="of every user, to any server"
         icon={Cable}
       />
+      {/* Active tokens of every user, the same set as the "All tokens" view. The overview needs
+          system.read, which only Admins and Owners hold, and they hold token.revoke_any too. */}
       <CountTile
         label="API tokens"
         value={counts.apiTokens}
-        hint="not revoked"
-        href="/tokens"
+        hint="active, of every user"
+        href="/tokens?view=all"
         icon={KeyRound}
       />
     </div>

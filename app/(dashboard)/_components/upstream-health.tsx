@@ -171,10 +171,10 @@ export function UpstreamHealth() {
           className="border-t"
           icon={ServerOff}
           title="No approved servers yet"
-          description="Once an admin approves a server in the catalog, its upstream is checked here every few minutes."
+          description="Once an admin approves a server on the Reviews page, its upstream is checked here every few minutes."
           action={
             <Button variant="outline" size="sm" asChild>
-              <Link href="/catalog">Open the catalog</Link>
+              <Link href="/reviews">Open Reviews</Link>
             </Button>
           }
         />

@@ -29,7 +29,8 @@ function notWaiting(version: string, status: string): AppError {
 
 /**
  * An admin's decision on a version waiting for review (server.manage_all). Approving makes it the
- * version connections use and the server APPROVED; rejecting needs a reason, and leaves an already
+ * version new connections use and the server APPROVED (existing connections keep their version;
+ * their owners are offered the move); rejecting needs a reason, and leaves an already
  * approved version serving. The owner gets a notification in the same transaction; an approved
  * version's discovery is queued after the commit.
  */

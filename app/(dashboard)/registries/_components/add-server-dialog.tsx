@@ -2,6 +2,7 @@
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import { ArrowLeft, Check, Server } from "lucide-react";
+import Link from "next/link";
 import { useEffect, useState } from "react";
 import { toast } from "sonner";
 import { pluralize } from "@/components/lib/format";
@@ -150,11 +151,22 @@ export function AddServerDialog({
                 />
               ) : servers.data.length === 0 ? (
                 <p className="px-2 py-8 text-center text-sm text-muted-foreground">
-                  {debouncedSearch
-                    ? `No approved shared server matches "${debouncedSearch}".`
-                    : managesAll
-                      ? "No server is approved for shared use yet. Approve one in the catalog first."
-                      : "You have no approved shared servers. Submit a server for shared use; once an administrator approves it, you can grant it here."}
+                  {debouncedSearch ? (
+                    `No approved shared server matches "${debouncedSearch}".`
+                  ) : managesAll ? (
+                    <>
+                      No server is approved for shared use yet. Servers submitted for shared use wait on the{" "}
+                      <Link
+                        href="/reviews"
+                        className="font-medium text-primary underline-offset-4 hover:underline"
+                      >
+                        Reviews
+                      </Link>{" "}
+                      page; approve one there first.
+                    </>
+                  ) : (
+                    "You have no approved shared servers. Submit a server for shared use; once an administrator approves it, you can grant it here."
+                  )}
                 </p>
               ) : (
                 <ul

@@ -211,8 +211,12 @@ export function NewTokenDialog({
   function onOpenChange(open: boolean) {
     if (issue.isPending) return;
     setIsOpen(open);
-    // The token leaves memory when the dialog closes: it is never shown again.
-    if (!open) setIssued(null);
+    // The token leaves memory when the dialog closes (our state and the mutation's cached result):
+    // it is never shown again.
+    if (!open) {
+      setIssued(null);
+      issue.reset();
+    }
     if (open) reset();
   }
 
@@ -220,6 +224,7 @@ export function NewTokenDialog({
     isChoiceValid(choice, toolsOf(key, options.data)),
   );
   const expiryValue = expiryInput(expiry, expiryDate);
+  const isDateMissing = expiry === "date" && expiryValue === null;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -368,6 +373,15 @@ export function NewTokenDialog({
               {otherError && <FormError>{otherError}</FormError>}
             </form>
             <DialogFooter>
+              {isDateMissing && (
+                <p
+                  id={`${formId}-submit-hint`}
+                  className="text-xs text-muted-foreground sm:mr-auto sm:self-center"
+                  data-testid="pick-date-hint"
+                >
+                  Pick an expiry date to create the token.
+                </p>
+              )}
               <Button variant="outline" onClick={() => onOpenChange(false)} disabled={issue.isPending}>
                 Cancel
               </Button>
@@ -375,6 +389,7 @@ export function NewTokenDialog({
                 type="submit"
                 form={formId}
                 disabled={issue.isPending || !isSelectionValid || expiryValue === null}
+                aria-describedby={isDateMissing ? `${formId}-submit-hint` : undefined}
                 data-testid="create-token-submit"
               >
                 {issue.isPending ? "Creating…" : "Create token"}

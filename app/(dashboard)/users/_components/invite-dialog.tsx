@@ -92,7 +92,11 @@ export function InviteDialog({ viewer, hasSingleSignOn }: { viewer: Viewer; hasS
           Invite people
         </Button>
       </DialogTrigger>
-      <DialogContent data-testid="invite-dialog">
+      <DialogContent
+        data-testid="invite-dialog"
+        // The link is shown only once: a stray click outside must not throw it away.
+        onInteractOutside={(event) => created && event.preventDefault()}
+      >
         {created ? (
           <>
             <DialogHeader>

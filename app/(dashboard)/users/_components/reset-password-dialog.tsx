@@ -50,7 +50,11 @@ export function ResetPasswordDialog({
 
   return (
     <Dialog open={open} onOpenChange={(next) => !next && !reset.isPending && onClose()}>
-      <DialogContent data-testid="reset-password-dialog">
+      <DialogContent
+        data-testid="reset-password-dialog"
+        // The password is shown only once: a stray click outside must not throw it away.
+        onInteractOutside={(event) => temporaryPassword && event.preventDefault()}
+      >
         {temporaryPassword ? (
           <>
             <DialogHeader>
