@@ -81,6 +81,58 @@ async function failUnknownEmail(
   return { ok: false, reason: "locked", lockedUntil: until > now ? until : new Date(now.getTime() + lockMs) };
 }
 
+/**
+ * Counts one password attempt against the account, before the password is checked, atomically, so
+ * parallel guesses cannot all pass a count read earlier: at most MAX_FAILED_ATTEMPTS are checked per
+ * lockout, however many arrive at once. Returns the count with this attempt, or null (nothing
+ * counted) while the account is locked. The caller puts the count back to 0 on a right password.
+ * Shared by sign-in and changing one's own password (server/services/profile/change-own-password.ts).
+ */
+export async function countPasswordAttempt(db: Db, userId: string, now: Date): Promise<number | null> {
+  // The count is read in the same statement that raises it: a separate read could see a count
+  // that a parallel lockout had already put back to 0.
+  const [attempt] = await db.$queryRaw<{ failedLoginCount: number }[]>`
+    UPDATE "User" SET "failedLoginCount" = "failedLoginCount" + 1, "updatedAt" = now()
+    WHERE id = ${userId}::uuid AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${now})
+    RETURNING "failedLoginCount"`;
+  return attempt?.failedLoginCount ?? null;
+}
+
+/** Until when an account that countPasswordAttempt found locked is locked (`now` if it just ended). */
+export async function currentLockedUntil(db: Db | Tx, userId: string, now: Date): Promise<Date> {
+  const current = await db.user.findUniqueOrThrow({ where: { id: userId }, select: { lockedUntil: true } });
+  return current.lockedUntil ?? now;
+}
+
+/**
+ * Locks the account for LOCKOUT_MINUTES unless a parallel attempt already did (then the count
+ * starts over), and audits the lockout once. Returns until when the account is locked.
+ */
+export async function lockAccountAfterFailures(
+  tx: Tx,
+  options: { userId: string; email: string; context: AuditContext; now: Date; reason?: string },
+): Promise<Date> {
+  const { userId, now } = options;
+  const lockedUntil = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000);
+  const { count } = await tx.user.updateMany({
+    where: { id: userId, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+    data: { failedLoginCount: 0, lockedUntil },
+  });
+  if (count === 0) {
+    const current = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { lockedUntil: true } });
+    return current.lockedUntil ?? lockedUntil;
+  }
+  await recordAudit(tx, options.context, {
+    action: "auth.lockout",
+    outcome: "DENIED",
+    targetType: "user",
+    targetId: userId,
+    reason: options.reason ?? `${MAX_FAILED_ATTEMPTS} failed sign-ins`,
+    metadata: { email: options.email, lockedUntil: lockedUntil.toISOString() },
+  });
+  return lockedUntil;
+}
+
 type PasswordSignInOptions = {
   db: Db;
   redis: Redis;
@@ -159,56 +211,17 @@ async function checkPassword(options: PasswordSignInOptions, now: Date): Promise
   };
   if (user.lockedUntil && user.lockedUntil > now) return refuseLocked(user.lockedUntil);
 
-  // Locks the account unless a parallel attempt already did (then the count starts over), and
-  // audits the lockout once.
-  const notLocked = { id: user.id, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
-  const lockAccount = async (tx: Tx): Promise<Date> => {
-    const lockedUntil = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000);
-    const { count } = await tx.user.updateMany({
-      where: notLocked,
-      data: { failedLoginCount: 0, lockedUntil },
-    });
-    if (count === 0) {
-      const current = await tx.user.findUniqueOrThrow({
-        where: { id: user.id },
-        select: { lockedUntil: true },
-      });
-      return current.lockedUntil ?? lockedUntil;
-    }
-    await recordAudit(tx, context, {
-      action: "auth.lockout",
-      outcome: "DENIED",
-      targetType: "user",
-      targetId: user.id,
-      reason: `${MAX_FAILED_ATTEMPTS} failed sign-ins`,
-      metadata: { email, lockedUntil: lockedUntil.toISOString() },
-    });
-    return lockedUntil;
-  };
+  const lockAccount = (tx: Tx) => lockAccountAfterFailures(tx, { userId: user.id, email, context, now });
 
-  // The attempt is counted before the password is checked, atomically, so parallel guesses cannot
-  // all pass the count read above: at most MAX_FAILED_ATTEMPTS are checked per lockout, however
-  // many arrive at once. A right password puts the count back to 0.
-  // The count is read in the same statement that raises it: a separate read could see a count
-  // that a parallel lockout had already put back to 0.
-  const [attempt] = await db.$queryRaw<{ failedLoginCount: number }[]>`
-    UPDATE "User" SET "failedLoginCount" = "failedLoginCount" + 1, "updatedAt" = now()
-    WHERE id = ${user.id}::uuid AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${now})
-    RETURNING "failedLoginCount"`;
-  if (attempt === undefined) {
-    const current = await db.user.findUniqueOrThrow({
-      where: { id: user.id },
-      select: { lockedUntil: true },
-    });
-    return refuseLocked(current.lockedUntil ?? now);
-  }
-  if (attempt.failedLoginCount > MAX_FAILED_ATTEMPTS)
+  // Counted before the check (see countPasswordAttempt); a right password puts the count back to 0.
+  const failures = await countPasswordAttempt(db, user.id, now);
+  if (failures === null) return refuseLocked(await currentLockedUntil(db, user.id, now));
+  if (failures > MAX_FAILED_ATTEMPTS)
     // Past the allowance (parallel guesses): refused unchecked, and the account locked.
     return refuseLocked(await db.$transaction(lockAccount));
 
   const isValid = await verifyPassword(user.passwordHash, options.password);
   if (!isValid) {
-    const failures = attempt.failedLoginCount;
     const lockedUntil = await db.$transaction(async (tx) => {
       await recordAudit(tx, context, {
         action: "auth.signin.failed",

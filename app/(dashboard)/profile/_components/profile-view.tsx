@@ -20,6 +20,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ROLE_LABELS } from "@/server/policy/permissions";
+import { ChangePasswordDialog } from "./change-password-dialog";
 
 type Profile = RouterOutputs["profile"]["get"];
 type Session = Profile["sessions"][number];
@@ -83,9 +84,12 @@ function AccountCard({ profile }: { profile: Profile }) {
         </Field>
         <Field label="Password">
           {user.hasPassword ? (
-            <span className="inline-flex items-center gap-2">
-              <KeyRound className="size-4 text-muted-foreground" aria-hidden="true" />
-              Set
+            <span className="flex flex-wrap items-center justify-between gap-2">
+              <span className="inline-flex items-center gap-2">
+                <KeyRound className="size-4 text-muted-foreground" aria-hidden="true" />
+                Set
+              </span>
+              <ChangePasswordDialog email={user.email} />
             </span>
           ) : (
             <span className="text-muted-foreground">
