@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { can, type Permission } from "../policy/permissions";
 import type { CurrentSession } from "../services/auth/sessions";
+import { PAGE_PATH_HEADER, signInPathFor } from "./local-path";
 import { sessionFromHeaders } from "./session";
 
 /** The signed-in session of the page being rendered (once per request), or null. */
@@ -11,10 +12,10 @@ export const getCurrentSession = cache(
   async (): Promise<CurrentSession | null> => sessionFromHeaders(new Headers(await headers())),
 );
 
-/** For pages behind sign-in: the session, or a redirect to the sign-in page. */
+/** For pages behind sign-in: the session, or a redirect to the sign-in page, which comes back here. */
 export async function requireSession(): Promise<CurrentSession> {
   const session = await getCurrentSession();
-  if (!session) redirect("/signin");
+  if (!session) redirect(signInPathFor((await headers()).get(PAGE_PATH_HEADER)));
   return session;
 }
 

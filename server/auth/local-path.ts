@@ -22,3 +22,20 @@ export function localPath(value: unknown): string {
   const path = `${url.pathname}${url.search}${url.hash}`;
   return isOnThisSite(path) ? path : "/";
 }
+
+/** The page a request asked for (path and query), set by Gatehouse's HTTP front for pages only. */
+export const PAGE_PATH_HEADER = "x-gatehouse-page";
+
+/**
+ * The sign-in page, told to come back to `pagePath` afterwards (when it is a page of this site other
+ * than the start page). Next's own `_rsc` marker of a client-side navigation is left out.
+ */
+export function signInPathFor(pagePath: string | null | undefined): string {
+  const path = localPath(pagePath);
+  const url = new URL(path, BASE);
+  url.searchParams.delete("_rsc");
+  const back = `${url.pathname}${url.search}`;
+  return back === "/" || back.startsWith("/signin")
+    ? "/signin"
+    : `/signin?callbackUrl=${encodeURIComponent(back)}`;
+}

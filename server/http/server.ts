@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import next from "next";
+import { PAGE_PATH_HEADER } from "../auth/local-path";
 import { db } from "../db";
 import type { Env } from "../env";
 import { logger } from "../logger";
@@ -21,6 +22,7 @@ import { contentSecurityPolicy, securityHeaders } from "./security-headers";
 /** Headers only this server may set; a client sending them is ignored (they are overwritten). */
 const INTERNAL_HEADERS = [
   "x-gatehouse-client-ip",
+  PAGE_PATH_HEADER,
   RELAYED_HEADER,
   "x-nonce",
   "content-security-policy",
@@ -135,6 +137,8 @@ export async function startGatehouseServer(
     else {
       const nonce = randomBytes(16).toString("base64");
       const csp = contentSecurityPolicy({ nonce, isDev: options.dev, isHttps });
+      // The page asked for, so a page behind sign-in can send the visitor back to it afterwards.
+      req.headers[PAGE_PATH_HEADER] = `${pathname}${target.search}`;
       req.headers["x-nonce"] = nonce;
       req.headers["content-security-policy"] = csp;
       for (const [name, value] of Object.entries(securityHeaders({ csp, isHttps })))

@@ -6,10 +6,15 @@ import { ownerPassword, readState } from "./state";
 test.use({ storageState: { cookies: [], origins: [] } });
 
 test.describe("signing in and out", () => {
-  test("every page sends a signed-out visitor to the sign-in page", async ({ page, consoleProblems }) => {
-    for (const path of ["/", "/settings", "/users"]) {
+  test("every page sends a signed-out visitor to the sign-in page, which will bring them back", async ({
+    page,
+    consoleProblems,
+  }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/signin$/);
+    for (const path of ["/settings", "/users?q=ada"]) {
       await page.goto(path);
-      await expect(page).toHaveURL(/\/signin$/);
+      await expect(page).toHaveURL(`/signin?callbackUrl=${encodeURIComponent(path)}`);
     }
     await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Continue with Test IdP" })).toBeVisible();
@@ -29,6 +34,21 @@ test.describe("signing in and out", () => {
     }
   });
 
+  test("signing in after following a link lands on the page the link named", async ({
+    page,
+    consoleProblems,
+  }) => {
+    const state = readState();
+    await page.goto("/tokens");
+    await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Ftokens$/);
+    await page.getByLabel("Email").fill(state.ownerEmail);
+    await page.getByLabel("Password").fill(ownerPassword(state));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/tokens$/);
+    await expect(page.getByRole("heading", { level: 1, name: /tokens/i })).toBeVisible();
+    expect(consoleProblems).toEqual([]);
+  });
+
   test("the owner signs in, sees their role, and signs out", async ({ page, consoleProblems }) => {
     const state = readState();
     await page.goto("/signin");
@@ -41,7 +61,7 @@ test.describe("signing in and out", () => {
     await page.getByRole("menuitem", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin/);
     await page.goto("/settings");
-    await expect(page).toHaveURL(/\/signin$/);
+    await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fsettings$/);
     expect(consoleProblems).toEqual([]);
   });
 });

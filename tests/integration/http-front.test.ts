@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PAGE_PATH_HEADER } from "@/server/auth/local-path";
 import { env } from "@/server/env";
 import { type GatehouseServer, MAX_PAGE_BODY_BYTES, startGatehouseServer } from "@/server/http/server";
 import { RELAYED_HEADER } from "@/server/ops/metrics";
@@ -16,6 +17,8 @@ let front: GatehouseServer;
 const reachedPages: string[] = [];
 /** the relay mark each request reached the pages with */
 const relayMarks: (string | undefined)[] = [];
+/** the page path each request reached the pages with */
+const pagePaths: (string | undefined)[] = [];
 
 beforeAll(async () => {
   front = await startGatehouseServer(
@@ -28,6 +31,7 @@ beforeAll(async () => {
         getRequestHandler: () => async (req, res) => {
           reachedPages.push(`${req.method} ${req.url}`);
           relayMarks.push(req.headers[RELAYED_HEADER] as string | undefined);
+          pagePaths.push(req.headers[PAGE_PATH_HEADER] as string | undefined);
           req.resume();
           req.on("end", () => res.writeHead(204).end());
         },
@@ -109,5 +113,15 @@ describe("requests relayed by a peer that is not a trusted proxy", () => {
     expect(await get({ [RELAYED_HEADER]: "0" })).toBeUndefined();
     expect(await get({ "x-forwarded-for": "198.51.100.7" })).toBe("1");
     expect(await get({ "x-forwarded-proto": "https" })).toBe("1");
+  });
+});
+
+describe("the page a request asked for", () => {
+  it("reaches the pages as the front read it (for sign-in to come back to), whatever the client sent", async () => {
+    const response = await fetch(`${front.url}/catalog/weather?tab=tools`, {
+      headers: { [PAGE_PATH_HEADER]: "//evil.example" },
+    });
+    await response.arrayBuffer();
+    expect(pagePaths.at(-1)).toBe("/catalog/weather?tab=tools");
   });
 });

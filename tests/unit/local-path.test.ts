@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { localPath } from "@/server/auth/local-path";
+import { localPath, signInPathFor } from "@/server/auth/local-path";
 import { loggedPath } from "@/server/http/server";
 
 describe("localPath (where sign-in sends the browser back to)", () => {
@@ -34,5 +34,19 @@ describe("loggedPath (the access log)", () => {
     expect(loggedPath("/invite/abc123")).toBe("/invite/[token]");
     expect(loggedPath("/reset-password")).toBe("/reset-password");
     expect(loggedPath("/catalog/servers")).toBe("/catalog/servers");
+  });
+});
+
+describe("signInPathFor (where a signed-out visitor of a page is sent)", () => {
+  it("names the page to come back to, without Next's navigation marker", () => {
+    expect(signInPathFor("/settings")).toBe("/signin?callbackUrl=%2Fsettings");
+    expect(signInPathFor("/catalog/x?tab=tools&_rsc=1a2b")).toBe(
+      "/signin?callbackUrl=%2Fcatalog%2Fx%3Ftab%3Dtools",
+    );
+  });
+
+  it("names nothing for the start page, the sign-in page itself, no page, or a path off the site", () => {
+    for (const page of ["/", "/signin", "/signin?callbackUrl=%2Fx", null, undefined, "//evil.example/x"])
+      expect(signInPathFor(page), String(page)).toBe("/signin");
   });
 });
