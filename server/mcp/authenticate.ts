@@ -4,7 +4,6 @@ import type { PlatformRole } from "../policy/permissions";
 import { API_TOKEN_PREFIX, bearerToken } from "../services/tokens/api-token-format";
 import {
   type ApiTokenScopeEntry,
-  tokenUsageBuffer,
   verifyApiToken,
 } from "../services/tokens/authenticate-api-token";
 
@@ -60,8 +59,7 @@ export const apiTokenAuthenticator: Authenticator = {
     try {
       const now = new Date();
       const token = await verifyApiToken({ db, token: bearer, clientIp, now });
-      // Counted in memory and written every few seconds, not once per call (see TokenUsageBuffer).
-      tokenUsageBuffer(() => db).record(token.tokenId, now);
+      // Its use is counted by the caller (authenticateCached), which knows whether an agent sent it.
       return {
         kind: "api_token",
         userId: token.user.id,

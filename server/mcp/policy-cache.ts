@@ -301,8 +301,7 @@ export async function authenticateCached(
   ) {
     readBefore = await readEpochs(counting, cached.principal, now, input.sessionId);
     if (cached.epochs !== null && sameEpochs(readBefore.epochs, cached.epochs)) {
-      if (cached.principal.kind === "api_token" && input.isAgentRequest !== false)
-        tokenUsageBuffer(deps.db).record(cached.principal.tokenId, new Date(now));
+      recordUse(deps, cached.principal, input.isAgentRequest, now);
       return { principal: cached.principal, authenticator: cached.authenticator, ...readBefore };
     }
   }
@@ -330,7 +329,17 @@ export async function authenticateCached(
     epochs: labelled ? read.epochs : null,
     storedAt: now,
   });
+  recordUse(deps, principal, input.isAgentRequest, now);
   return { principal, authenticator, ...read };
+}
+
+/**
+ * Counts an agent's use of its API token (in memory, written every few seconds: TokenUsageBuffer);
+ * the gateway's own re-checks of open streams are not uses.
+ */
+function recordUse(deps: McpDeps, principal: McpPrincipal, isAgentRequest: boolean | undefined, now: number) {
+  if (principal.kind === "api_token" && isAgentRequest !== false)
+    tokenUsageBuffer(deps.db).record(principal.tokenId, new Date(now));
 }
 
 /**

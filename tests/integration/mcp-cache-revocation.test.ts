@@ -6,6 +6,7 @@ import { serveMcpWeb } from "@/server/mcp/adapters/web";
 import type { McpDeps } from "@/server/mcp/context";
 import { defaultMcpDeps } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
+import { recheckAccess } from "@/server/mcp/policy-cache";
 import { redis } from "@/server/redis";
 import { bumpUserAccessEpochs } from "@/server/services/access/access-epochs";
 import { deleteConnection } from "@/server/services/connections/delete-connection";
@@ -223,5 +224,28 @@ describe("policy cache: failure and bookkeeping", () => {
     expect(row.usageCount).toBe(11);
     expect(row.lastUsedAt).toBeInstanceOf(Date);
     expect(Date.now() - (row.lastUsedAt as Date).getTime()).toBeLessThan(60_000);
+  });
+
+  it("does not count the gateway's own re-checks of an open stream as uses, cached or not", async () => {
+    const { who, sessions } = await warm();
+    await tokenUsageBuffer(db).flush();
+    const before = await db().apiToken.findUniqueOrThrow({ where: { id: who.tokenId } });
+    const recheck = (on: Instance) =>
+      recheckAccess(on.deps, {
+        authorization: `Bearer ${who.token}`,
+        clientIp: "127.0.0.1",
+        resource: `http://localhost:3000/mcp/${who.publicId}`,
+        publicId: who.publicId,
+        sessionId: sessions.a,
+      });
+    expect(await recheck(a)).toBe("allowed");
+    // A moved epoch sends the re-check past the cache, to the token's row.
+    await bumpUserAccessEpochs(who.user.id);
+    expect(await recheck(b)).toBe("allowed");
+    expect(await recheck(instance())).toBe("allowed");
+    await tokenUsageBuffer(db).flush();
+    const after = await db().apiToken.findUniqueOrThrow({ where: { id: who.tokenId } });
+    expect(after.usageCount).toBe(before.usageCount);
+    expect(after.lastUsedAt).toEqual(before.lastUsedAt);
   });
 });
