@@ -96,6 +96,11 @@ export function can(actor: Actor | null | undefined, permission: Permission): bo
   );
 }
 
+/** The roles that hold `permission` by themselves (not through the Auditor add-on). */
+export function rolesWith(permission: Permission): PlatformRole[] {
+  return PLATFORM_ROLES.filter((role) => ROLE_PERMISSIONS[role].has(permission));
+}
+
 export function permissionsOf(actor: Actor | null | undefined): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter((permission) => can(actor, permission));
 }

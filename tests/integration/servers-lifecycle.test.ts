@@ -287,6 +287,47 @@ describe("review", () => {
     });
   });
 
+  it("tells every active reviewer that a version waits for them, and nobody else", async () => {
+    const submitter = await actor("POWER_USER_PLUS");
+    const [reviewer, owner, away, publisher] = await Promise.all([
+      actor("ADMIN"),
+      actor("OWNER"),
+      actor("ADMIN"),
+      actor("POWER_USER"),
+    ]);
+    await db().user.update({ where: { id: away.userId }, data: { status: "DEACTIVATED" } });
+    const created = await submitter.caller.servers.create(newServer());
+    const told = async (who: Actor) =>
+      db().notification.findMany({
+        where: { userId: who.userId, kind: "server.submitted", title: { contains: created.name } },
+      });
+    for (const who of [reviewer, owner])
+      expect(await told(who)).toEqual([
+        expect.objectContaining({
+          title: `"${created.name}" 1.0.0 waits for your review`,
+          body: "A new server for the catalog.",
+          link: "/reviews",
+          readAt: null,
+        }),
+      ]);
+    for (const who of [submitter, away, publisher]) expect(await told(who)).toEqual([]);
+
+    // An update of an approved server says so.
+    await reviewer.caller.servers.review({
+      serverId: created.id,
+      versionId: created.versions[0]?.id as string,
+      decision: "approve",
+    });
+    await submitter.caller.servers.createVersion({
+      serverId: created.id,
+      version: "1.1.0",
+      definition: { transport: "STREAMABLE_HTTP", url: `${URL_BASE}/v2` },
+      intent: "publish",
+    });
+    const update = (await told(reviewer)).find((n) => n.title.includes("1.1.0"));
+    expect(update?.body).toBe("An update of a server in the catalog.");
+  });
+
   it("marks notifications read, one at a time or all, and only the caller's own", async () => {
     const owner = await actor("POWER_USER_PLUS");
     const stranger = await actor("POWER_USER");

@@ -1,7 +1,7 @@
 import { type AuditContext, recordAudit } from "../../audit/record";
 import type { Tx } from "../../db";
 import type { Server, ServerVersion } from "../../db/generated/client";
-import { createNotification } from "../notifications/create-notification";
+import { createNotification, notifyReviewers } from "../notifications/create-notification";
 import { isServerAdmin, type ServerActor, viaOf } from "./server-actor";
 
 /**
@@ -105,5 +105,17 @@ export async function publishVersion(
   });
   if (server.status !== "APPROVED")
     await tx.server.update({ where: { id: server.id }, data: { status: "PENDING_APPROVAL" } });
+  await notifyReviewers(tx, {
+    submitterId: actor.userId,
+    notification: {
+      kind: "server.submitted",
+      title: `"${server.name}" ${version} waits for your review`,
+      body:
+        server.status === "APPROVED"
+          ? "An update of a server in the catalog."
+          : "A new server for the catalog.",
+      link: "/reviews",
+    },
+  });
   return status;
 }
