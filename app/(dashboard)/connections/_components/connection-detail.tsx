@@ -152,8 +152,8 @@ function StatusCallout({ detail, onEdit }: { detail: Detail; onEdit: () => void 
     case "UPSTREAM_AUTH_NEEDED":
       return (
         <Callout tone="warning" icon={KeyRound} title="Upstream authorization needed" testId="status-callout">
-          {detail.server.name} signs you in with its own account (OAuth). Agents can use this connection once
-          you have authorized Gatehouse to act for you there.
+          {detail.server.name} signs people in with its own accounts (OAuth). Gatehouse cannot do that sign-in
+          for you yet, so agents cannot use this connection until it can; ask your administrator.
         </Callout>
       );
     case "CONFIGURED":

@@ -182,9 +182,10 @@ export function ConnectView({ slug }: { slug: string }) {
                 Stored encrypted, sent only to this server, never shown again. You can replace or clear them.
               </Step>
               {isOAuth && (
-                <Step icon={KeyRound} title="Sign in to the server">
-                  {server.name} uses its own sign-in. After connecting, you authorize Gatehouse to act for
-                  you.
+                <Step icon={KeyRound} title="Its own sign-in (not available yet)">
+                  {server.name} signs people in with its own accounts (OAuth). Gatehouse cannot do that
+                  sign-in for you yet, so agents cannot use this connection until it can; ask your
+                  administrator.
                 </Step>
               )}
             </ol>
