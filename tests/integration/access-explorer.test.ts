@@ -180,6 +180,23 @@ describe("who can reach a server", () => {
       const answer = await asAdmin.access.whoCanReach({ serverId: servers.open.id });
       expect(answer.users).toHaveLength(WHO_CAN_REACH_CAP);
       expect(answer.total).toBeGreaterThanOrEqual(WHO_CAN_REACH_CAP + 5 + 5);
+      expect(answer.matching).toBeNull();
+      // Someone past the first page is found by a search, which counts only the matches.
+      const listed = new Set(answer.users.map((user) => user.email));
+      const last = Array.from(
+        { length: WHO_CAN_REACH_CAP + 5 },
+        (_, index) => `bulk-${suffix}-${index}@example.test`,
+      ).find((email) => !listed.has(email)) as string;
+      expect(last).toBeDefined();
+      const found = await asAdmin.access.whoCanReach({
+        serverId: servers.open.id,
+        search: ` ${last.toUpperCase()} `,
+      });
+      expect(found.users.map((user) => user.email)).toEqual([last]);
+      expect(found).toMatchObject({ matching: 1, total: answer.total });
+      const many = await asAdmin.access.whoCanReach({ serverId: servers.open.id, search: `bulk-${suffix}-` });
+      expect(many.matching).toBe(WHO_CAN_REACH_CAP + 5);
+      expect(many.users).toHaveLength(WHO_CAN_REACH_CAP);
     } finally {
       // Other files share the database: leave no crowd behind.
       await db().user.deleteMany({ where: { email: { startsWith: `bulk-${suffix}-` } } });
@@ -197,6 +214,11 @@ describe("who can reach a server", () => {
     expect(personal.users.map((user) => [user.id, user.isPersonalOwner, user.via])).toEqual([
       [users.m3.id, true, []],
     ]);
+    const elsewhere = await asAdmin.access.whoCanReach({
+      serverId: servers.personal.id,
+      search: "nobody-like-this",
+    });
+    expect(elsewhere).toMatchObject({ total: 1, matching: 0, users: [] });
 
     await expectTrpcError(asAdmin.access.whoCanReach({ serverId: crypto.randomUUID() }), "NOT_FOUND");
   });

@@ -36,6 +36,8 @@ export type WhoCanReachResult = {
   })[];
   /** how many active users reach it; `users` holds at most WHO_CAN_REACH_CAP of them */
   total: number;
+  /** with a search: how many of them match it (and `users` holds only those), else null */
+  matching: number | null;
 };
 
 const STATUS_WORDS = {
@@ -51,8 +53,18 @@ const STATUS_WORDS = {
  * owner), answered from the server's side: teams and "everyone" expanded to the active users in
  * them. The integration test checks both sides agree.
  */
-export async function whoCanReach(options: { db: Db; serverId: string }): Promise<WhoCanReachResult> {
+export async function whoCanReach(options: {
+  db: Db;
+  serverId: string;
+  /** only people whose name or email contains it (for a list past WHO_CAN_REACH_CAP) */
+  search?: string;
+}): Promise<WhoCanReachResult> {
   const { db } = options;
+  const search = options.search?.trim().slice(0, 200) || undefined;
+  const matches = (person: { name: string | null; email: string }) =>
+    search === undefined ||
+    person.email.toLowerCase().includes(search.toLowerCase()) ||
+    (person.name ?? "").toLowerCase().includes(search.toLowerCase());
   const server = await db.server.findUnique({
     where: { id: options.serverId },
     select: {
@@ -110,6 +122,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
 
   if (server.scope === "PERSONAL") {
     const reaches = server.status !== "RETIRED" && owner.status === "ACTIVE";
+    const shown = reaches && matches(owner);
     return {
       ...base,
       blockedReason: reaches
@@ -119,7 +132,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
           : "The owner of this personal server is deactivated.",
       everyone: [],
       grants: publicGrants,
-      users: reaches
+      users: shown
         ? [
             {
               id: owner.id,
@@ -134,6 +147,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
           ]
         : [],
       total: reaches ? 1 : 0,
+      matching: search === undefined ? null : shown ? 1 : 0,
     };
   }
   if (server.status !== "APPROVED") {
@@ -144,6 +158,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
       grants: publicGrants,
       users: [],
       total: 0,
+      matching: search === undefined ? null : 0,
     };
   }
 
@@ -174,7 +189,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
     grants: publicGrants,
   };
   if (everyone.length === 0 && teamIds.length === 0 && userIds.length === 0) {
-    return { ...result, users: [], total: 0 };
+    return { ...result, users: [], total: 0, matching: search === undefined ? null : 0 };
   }
 
   const where = {
@@ -183,10 +198,25 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
       OR: [{ id: { in: userIds } }, { teamMemberships: { some: { teamId: { in: teamIds } } } }],
     }),
   };
-  const [total, users] = await Promise.all([
+  const searched =
+    search === undefined
+      ? where
+      : {
+          AND: [
+            where,
+            {
+              OR: [
+                { email: { contains: search, mode: "insensitive" as const } },
+                { name: { contains: search, mode: "insensitive" as const } },
+              ],
+            },
+          ],
+        };
+  const [total, matching, users] = await Promise.all([
     db.user.count({ where }),
+    search === undefined ? null : db.user.count({ where: searched }),
     db.user.findMany({
-      where,
+      where: searched,
       select: {
         id: true,
         name: true,
@@ -203,6 +233,7 @@ export async function whoCanReach(options: { db: Db; serverId: string }): Promis
   return {
     ...result,
     total,
+    matching,
     users: users.map(({ teamMemberships, ...user }) => {
       const via: ReachVia[] = [];
       for (const grant of everyone) via.push(viaOf(grant, "everyone"));

@@ -1,11 +1,12 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Globe, Server, ShieldCheck, TriangleAlert } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { isNotFound } from "@/components/lib/errors";
 import { formatNumber, pluralize } from "@/components/lib/format";
+import { useDebouncedValue } from "@/components/lib/use-debounced-value";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -56,6 +57,14 @@ export function WhoCanReachPanel({
     ...trpc.access.whoCanReach.queryOptions({ serverId: serverId ?? "" }),
     enabled: serverId !== null,
   });
+  // Past the first WHO_CAN_REACH_CAP people the filter asks the server, which searches them all.
+  const search = useDebouncedValue(filter.trim());
+  const isTruncated = answer.data !== undefined && answer.data.total > answer.data.users.length;
+  const searched = useQuery({
+    ...trpc.access.whoCanReach.queryOptions({ serverId: serverId ?? "", search }),
+    enabled: serverId !== null && isTruncated && search !== "",
+    placeholderData: keepPreviousData,
+  });
 
   if (serverId === null) {
     return (
@@ -85,12 +94,15 @@ export function WhoCanReachPanel({
 
   const { server, users, total, everyone, grants, blockedReason } = answer.data;
   const needle = filter.trim().toLowerCase();
-  const shown = needle
-    ? users.filter(
-        (user) =>
-          user.email.toLowerCase().includes(needle) || (user.name ?? "").toLowerCase().includes(needle),
-      )
-    : users;
+  const shown = !needle
+    ? users
+    : isTruncated
+      ? (searched.data?.users ?? [])
+      : users.filter(
+          (user) =>
+            user.email.toLowerCase().includes(needle) || (user.name ?? "").toLowerCase().includes(needle),
+        );
+  const isSearching = isTruncated && needle !== "" && (searched.isFetching || search !== filter.trim());
 
   return (
     <div className="min-w-0 space-y-4" data-testid="who-can-reach" data-server={server.slug}>
@@ -208,9 +220,11 @@ export function WhoCanReachPanel({
             <div className="space-y-1">
               <CardTitle as="h3">People</CardTitle>
               <CardDescription>
-                {total > users.length
-                  ? `The first ${formatNumber(users.length)} of ${formatNumber(total)}, by name.`
-                  : "Active users only: deactivated people reach nothing."}
+                {isTruncated && needle && searched.data?.matching != null
+                  ? `${pluralize(searched.data.matching, "person matches", "people match")}${searched.data.matching > searched.data.users.length ? `; the first ${formatNumber(searched.data.users.length)}, by name` : ""}.`
+                  : isTruncated
+                    ? `The first ${formatNumber(users.length)} of ${formatNumber(total)}, by name; the filter searches them all.`
+                    : "Active users only: deactivated people reach nothing."}
               </CardDescription>
             </div>
             <SearchInput
@@ -268,7 +282,11 @@ export function WhoCanReachPanel({
                 {shown.length === 0 && (
                   <TableRow className="hover:bg-transparent">
                     <TableCell colSpan={4} className="py-8 text-center text-sm text-muted-foreground">
-                      Nobody here matches "{filter.trim()}".
+                      {isSearching
+                        ? "Searching everyone who can reach it…"
+                        : searched.isError && isTruncated
+                          ? `The search failed: ${searched.error.message}`
+                          : `Nobody who can reach it matches "${filter.trim()}".`}
                     </TableCell>
                   </TableRow>
                 )}
