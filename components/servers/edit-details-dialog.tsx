@@ -5,6 +5,7 @@ import { type FormEvent, useId, useState } from "react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import {
   Dialog,
   DialogContent,
@@ -45,6 +46,20 @@ export function EditDetailsDialog({
   const queryClient = useQueryClient();
   const formId = useId();
   const [draft, setDraft] = useState<MetadataDraft>(() => draftOf(server));
+  // What the form opened with: closing asks first once the draft differs from it.
+  const [openedWith, setOpenedWith] = useState<MetadataDraft>(() => draftOf(server));
+  const [wasOpen, setWasOpen] = useState(open);
+  const [isConfirmingDiscard, setIsConfirmingDiscard] = useState(false);
+  // The page opens the dialog by setting `open`: each opening starts from the server's current details.
+  if (open !== wasOpen) {
+    setWasOpen(open);
+    if (open) {
+      const fresh = draftOf(server);
+      setDraft(fresh);
+      setOpenedWith(fresh);
+    }
+  }
+  const isDirty = JSON.stringify(draft) !== JSON.stringify(openedWith);
   const update = useMutation(
     trpc.servers.update.mutationOptions({
       onSuccess: (detail) => {
@@ -57,13 +72,18 @@ export function EditDetailsDialog({
     }),
   );
 
+  function close() {
+    setIsConfirmingDiscard(false);
+    update.reset();
+    onOpenChange(false);
+  }
+
   function changeOpen(next: boolean) {
     if (update.isPending) return;
-    if (next) {
-      setDraft(draftOf(server));
-      update.reset();
-    }
-    onOpenChange(next);
+    if (next) onOpenChange(true);
+    // Unsaved changes are not thrown away by one click: Cancel and the X ask first.
+    else if (isDirty) setIsConfirmingDiscard(true);
+    else close();
   }
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -72,33 +92,54 @@ export function EditDetailsDialog({
   }
 
   return (
-    <Dialog open={open} onOpenChange={changeOpen}>
-      <DialogContent className="max-w-3xl" data-testid="edit-details-dialog">
-        <DialogHeader>
-          <DialogTitle>Edit details</DialogTitle>
-          <DialogDescription>
-            How {server.name} appears in the catalog. Changes show at once; they don't need a new version or a
-            review.
-          </DialogDescription>
-        </DialogHeader>
-        <form id={formId} onSubmit={submit} noValidate className="space-y-5">
-          <FormErrorSummary error={update.error} />
-          <MetadataFields
-            idPrefix={`${formId}-meta`}
-            value={draft}
-            onChange={setDraft}
-            errors={fieldErrorsOf(update.error)}
-          />
-        </form>
-        <DialogFooter>
-          <Button variant="outline" onClick={() => changeOpen(false)} disabled={update.isPending}>
-            Cancel
-          </Button>
-          <Button type="submit" form={formId} disabled={update.isPending}>
-            {update.isPending ? "Saving…" : "Save details"}
-          </Button>
-        </DialogFooter>
-      </DialogContent>
-    </Dialog>
+    <>
+      <Dialog open={open} onOpenChange={changeOpen}>
+        <DialogContent
+          className="max-w-3xl"
+          data-testid="edit-details-dialog"
+          // With unsaved changes, a stray click outside does nothing and Escape asks as Cancel does.
+          onInteractOutside={(event) => isDirty && event.preventDefault()}
+          onEscapeKeyDown={(event) => {
+            if (!isDirty) return;
+            event.preventDefault();
+            changeOpen(false);
+          }}
+        >
+          <DialogHeader>
+            <DialogTitle>Edit details</DialogTitle>
+            <DialogDescription>
+              How {server.name} appears in the catalog. Changes show at once; they don't need a new version or
+              a review.
+            </DialogDescription>
+          </DialogHeader>
+          <form id={formId} onSubmit={submit} noValidate className="space-y-5">
+            <FormErrorSummary error={update.error} />
+            <MetadataFields
+              idPrefix={`${formId}-meta`}
+              value={draft}
+              onChange={setDraft}
+              errors={fieldErrorsOf(update.error)}
+            />
+          </form>
+          <DialogFooter>
+            <Button variant="outline" onClick={() => changeOpen(false)} disabled={update.isPending}>
+              Cancel
+            </Button>
+            <Button type="submit" form={formId} disabled={update.isPending}>
+              {update.isPending ? "Saving…" : "Save details"}
+            </Button>
+          </DialogFooter>
+        </DialogContent>
+      </Dialog>
+      <ConfirmDialog
+        open={isConfirmingDiscard}
+        onOpenChange={setIsConfirmingDiscard}
+        title="Discard your changes?"
+        description={`Your edits to ${server.name}'s details are not saved. If you discard them, the details stay as they were.`}
+        confirmLabel="Discard changes"
+        isDestructive
+        onConfirm={close}
+      />
+    </>
   );
 }

@@ -1,10 +1,11 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import {
   Dialog,
   DialogContent,
@@ -48,21 +49,54 @@ export function VersionDialog({
   mode: VersionDialogMode | null;
   onOpenChange: (open: boolean) => void;
 }) {
+  const [isDirty, setIsDirty] = useState(false);
+  const [isConfirmingDiscard, setIsConfirmingDiscard] = useState(false);
+  const close = () => {
+    setIsDirty(false);
+    setIsConfirmingDiscard(false);
+    onOpenChange(false);
+  };
+  // A whole server definition is not thrown away by one click: with unsaved changes, Cancel, the X
+  // and Escape ask first, and a click outside does nothing.
+  const requestClose = () => (isDirty ? setIsConfirmingDiscard(true) : close());
+
   return (
-    <Dialog open={mode !== null} onOpenChange={onOpenChange}>
-      {mode && (
-        <DialogContent className="max-w-4xl" data-testid="version-dialog">
-          <VersionDialogBody
-            // A fresh form each time the dialog opens for another purpose.
-            key={mode.kind === "edit" ? mode.version.id : "new"}
-            server={server}
-            templates={templates}
-            mode={mode}
-            onDone={() => onOpenChange(false)}
-          />
-        </DialogContent>
-      )}
-    </Dialog>
+    <>
+      <Dialog open={mode !== null} onOpenChange={(open) => (open ? onOpenChange(true) : requestClose())}>
+        {mode && (
+          <DialogContent
+            className="max-w-4xl"
+            data-testid="version-dialog"
+            onInteractOutside={(event) => isDirty && event.preventDefault()}
+            onEscapeKeyDown={(event) => {
+              if (!isDirty) return;
+              event.preventDefault();
+              requestClose();
+            }}
+          >
+            <VersionDialogBody
+              // A fresh form each time the dialog opens for another purpose.
+              key={mode.kind === "edit" ? mode.version.id : "new"}
+              server={server}
+              templates={templates}
+              mode={mode}
+              onDirtyChange={setIsDirty}
+              onCancel={requestClose}
+              onDone={close}
+            />
+          </DialogContent>
+        )}
+      </Dialog>
+      <ConfirmDialog
+        open={isConfirmingDiscard}
+        onOpenChange={setIsConfirmingDiscard}
+        title="Discard your changes?"
+        description="What you entered in this form is not saved. If you discard it, the server and its versions stay as they were."
+        confirmLabel="Discard changes"
+        isDestructive
+        onConfirm={close}
+      />
+    </>
   );
 }
 
@@ -70,23 +104,31 @@ function VersionDialogBody({
   server,
   templates,
   mode,
+  onDirtyChange,
+  onCancel,
   onDone,
 }: {
   server: ManagedServer;
   templates: readonly CommandTemplate[];
   mode: VersionDialogMode;
+  onDirtyChange: (isDirty: boolean) => void;
+  onCancel: () => void;
   onDone: () => void;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const formId = useId();
   const base = mode.kind === "edit" ? mode.version : server.versions[0];
-  const [definition, setDefinition] = useState<DefinitionDraft>(() =>
-    base ? draftFromVersion(base, templates) : emptyDefinition(templates),
-  );
-  const [label, setLabel] = useState(() =>
-    mode.kind === "new" ? nextVersionLabel(server.versions[0]?.version) : "",
-  );
+  // What the form opened with, to tell whether closing would lose anything.
+  const [initial] = useState(() => ({
+    definition: base ? draftFromVersion(base, templates) : emptyDefinition(templates),
+    label: mode.kind === "new" ? nextVersionLabel(server.versions[0]?.version) : "",
+  }));
+  const [definition, setDefinition] = useState<DefinitionDraft>(initial.definition);
+  const [label, setLabel] = useState(initial.label);
+  const isDirty =
+    label !== initial.label || JSON.stringify(definition) !== JSON.stringify(initial.definition);
+  useEffect(() => onDirtyChange(isDirty), [isDirty, onDirtyChange]);
   const [intent, setIntent] = useState<"draft" | "publish">("publish");
 
   const show = (detail: ManagedServer) => {
@@ -196,7 +238,7 @@ function VersionDialogBody({
         {mode.kind === "new" && (
           <p className="text-xs text-muted-foreground sm:mr-auto sm:max-w-sm">{wording.note}</p>
         )}
-        <Button variant="ghost" onClick={onDone} disabled={mutation.isPending}>
+        <Button variant="ghost" onClick={onCancel} disabled={mutation.isPending}>
           Cancel
         </Button>
         {mode.kind === "new" ? (

@@ -91,5 +91,19 @@ test("an Owner invites a user, makes them Admin, and the Admin cannot grant Owne
   );
 
   await invitee.close();
+
+  // Taking the role back asks first, saying what they lose; Cancel changes nothing.
+  await page.reload();
+  await row.getByLabel(`Role of ${name}`).selectOption("BASIC_USER");
+  const confirm = page.getByRole("alertdialog");
+  await expect(confirm).toContainText(`Change ${name}'s role to Basic user?`);
+  await expect(confirm).toContainText("Admin → Basic user: they can no longer");
+  await expect(confirm).toContainText("manage users and teams");
+  await page.screenshot({ path: test.info().outputPath("demote-confirm.png") });
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(row).toHaveAttribute("data-role", "ADMIN");
+  await row.getByLabel(`Role of ${name}`).selectOption("BASIC_USER");
+  await page.getByRole("alertdialog").getByRole("button", { name: "Change role" }).click();
+  await expect(row).toHaveAttribute("data-role", "BASIC_USER");
   expect(consoleProblems).toEqual([]);
 });

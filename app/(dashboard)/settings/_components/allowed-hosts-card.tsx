@@ -7,6 +7,7 @@ import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -23,12 +24,16 @@ export function AllowedHostsCard() {
   const queryClient = useQueryClient();
   const hosts = useQuery(trpc.settings.getAllowedHosts.queryOptions());
   const [entry, setEntry] = useState("");
+  // The host stays set while its dialog animates closed, so the dialog's text does not go blank.
+  const [removing, setRemoving] = useState<string | null>(null);
+  const [isConfirmingRemoval, setIsConfirmingRemoval] = useState(false);
 
   const save = useMutation(
     trpc.settings.setAllowedHosts.mutationOptions({
       onSuccess: (result) => {
         queryClient.setQueryData(trpc.settings.getAllowedHosts.queryKey(), result);
         setEntry("");
+        setIsConfirmingRemoval(false);
         toast.success("Allowed hosts saved");
       },
       onError: (error) => toast.error("Couldn't save the allowed hosts", { description: error.message }),
@@ -93,7 +98,10 @@ export function AllowedHostsCard() {
                   size="icon-sm"
                   aria-label={`Remove ${host}`}
                   disabled={save.isPending}
-                  onClick={() => save.mutate({ hosts: current.filter((candidate) => candidate !== host) })}
+                  onClick={() => {
+                    setRemoving(host);
+                    setIsConfirmingRemoval(true);
+                  }}
                 >
                   <X aria-hidden="true" />
                 </Button>
@@ -124,6 +132,25 @@ export function AllowedHostsCard() {
           </Button>
         </form>
       </div>
+      <ConfirmDialog
+        open={isConfirmingRemoval}
+        onOpenChange={setIsConfirmingRemoval}
+        title={`Remove ${removing ?? "this host"} from the allowed hosts?`}
+        description={
+          <>
+            Servers reached through <code className="font-mono text-xs text-foreground">{removing}</code> stop
+            connecting: Gatehouse refuses their connections, tool discovery and health checks until the host
+            is allowed again.
+          </>
+        }
+        confirmLabel="Remove host"
+        pendingLabel="Removing…"
+        isDestructive
+        isPending={save.isPending}
+        onConfirm={() =>
+          removing && save.mutate({ hosts: current.filter((candidate) => candidate !== removing) })
+        }
+      />
     </Card>
   );
 }

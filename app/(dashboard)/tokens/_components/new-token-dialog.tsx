@@ -189,6 +189,8 @@ export function NewTokenDialog({
   const options = useQuery({ ...trpc.tokens.scopeOptions.queryOptions(), enabled: isOpen });
   const issue = useMutation(
     trpc.tokens.issue.mutationOptions({
+      // Once reset() lets go of it, the result (the token) leaves the mutation cache at once.
+      gcTime: 0,
       onSuccess: (result) => {
         setIssued(result);
         toast.success("Token created", { description: "Copy it now: it is shown only once." });

@@ -11,6 +11,7 @@ import { useTRPC } from "@/components/providers/trpc-provider";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
@@ -47,6 +48,9 @@ export function PendingInvitations() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [isShowingPast, setIsShowingPast] = useState(false);
+  // The invitation stays set while its dialog animates closed, so the dialog's text does not go blank.
+  const [revoking, setRevoking] = useState<Invitation | null>(null);
+  const [isConfirmingRevoke, setIsConfirmingRevoke] = useState(false);
   const invitations = useQuery(trpc.invitations.list.queryOptions());
 
   const revoke = useMutation(
@@ -57,6 +61,7 @@ export function PendingInvitations() {
           description: email ? `The link sent to ${email} no longer works.` : "The link no longer works.",
         });
         void queryClient.invalidateQueries({ queryKey: trpc.invitations.list.queryKey() });
+        setIsConfirmingRevoke(false);
       },
       onError: (error) => toast.error("Couldn't revoke the invitation", { description: error.message }),
     }),
@@ -142,7 +147,10 @@ export function PendingInvitations() {
                       <Button
                         variant="outline"
                         size="sm"
-                        onClick={() => revoke.mutate({ invitationId: invitation.id })}
+                        onClick={() => {
+                          setRevoking(invitation);
+                          setIsConfirmingRevoke(true);
+                        }}
                         disabled={isRevoking}
                         aria-label={`Revoke the invitation for ${invitation.email}`}
                       >
@@ -177,6 +185,17 @@ export function PendingInvitations() {
         )}
       </CardHeader>
       {body}
+      <ConfirmDialog
+        open={isConfirmingRevoke}
+        onOpenChange={setIsConfirmingRevoke}
+        title={`Revoke the invitation for ${revoking?.email ?? ""}?`}
+        description={`The link sent to ${revoking?.email ?? "them"} stops working at once. You can send them a new invitation at any time.`}
+        confirmLabel="Revoke invitation"
+        pendingLabel="Revoking…"
+        isDestructive
+        isPending={revoke.isPending}
+        onConfirm={() => revoking && revoke.mutate({ invitationId: revoking.id })}
+      />
     </Card>
   );
 }

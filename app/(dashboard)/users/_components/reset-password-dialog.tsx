@@ -35,21 +35,32 @@ export function ResetPasswordDialog({
   const trpc = useTRPC();
   const reset = useMutation(
     trpc.users.resetPassword.mutationOptions({
+      // Once reset() lets go of it, the result (the password) leaves the mutation cache at once.
+      gcTime: 0,
       onSuccess: () => toast.success("Password reset", { description: "Their sessions have been ended." }),
     }),
   );
   const { reset: clearResult } = reset;
 
-  // A fresh start each time the dialog opens: never show an earlier user's password.
+  // A fresh start each time the dialog opens or closes: never show an earlier user's password, and
+  // never keep one after the dialog is gone (also when the page closes it).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `open` is the trigger, each change clears
   useEffect(() => {
-    if (open) clearResult();
+    clearResult();
   }, [open, clearResult]);
+
+  function close() {
+    if (reset.isPending) return;
+    // The password is forgotten on close: the mutation's result is its only copy.
+    clearResult();
+    onClose();
+  }
 
   const name = user ? displayName(user) : "";
   const temporaryPassword = reset.data?.temporaryPassword;
 
   return (
-    <Dialog open={open} onOpenChange={(next) => !next && !reset.isPending && onClose()}>
+    <Dialog open={open} onOpenChange={(next) => !next && close()}>
       <DialogContent
         data-testid="reset-password-dialog"
         // The password is shown only once: a stray click outside must not throw it away.
@@ -71,7 +82,7 @@ export function ResetPasswordDialog({
               isSecret
             />
             <DialogFooter>
-              <Button onClick={onClose}>Done</Button>
+              <Button onClick={close}>Done</Button>
             </DialogFooter>
           </>
         ) : (
@@ -85,7 +96,7 @@ export function ResetPasswordDialog({
             </DialogHeader>
             {reset.isError && <FormError>{reset.error.message}</FormError>}
             <DialogFooter>
-              <Button variant="outline" onClick={onClose} disabled={reset.isPending}>
+              <Button variant="outline" onClick={close} disabled={reset.isPending}>
                 Cancel
               </Button>
               <Button

@@ -38,6 +38,7 @@ import {
   PLATFORM_ROLES,
   type PlatformRole,
   ROLE_LABELS,
+  ROLE_PERMISSIONS,
 } from "@/server/policy/permissions";
 import { ResetPasswordDialog } from "./reset-password-dialog";
 import { type UserRow, useUserCache } from "./use-user-cache";
@@ -52,7 +53,52 @@ import {
 
 type StatusFilter = "" | "ACTIVE" | "DEACTIVATED";
 
-type PendingAction = { kind: "deactivate" | "reactivate" | "reset-password" | "make-owner"; user: UserRow };
+type PendingAction =
+  | { kind: "deactivate" | "reactivate" | "reset-password" | "make-owner"; user: UserRow }
+  | { kind: "demote"; user: UserRow; role: PlatformRole }
+  | { kind: "auditor"; user: UserRow; isAuditor: boolean };
+
+/**
+ * What each role may do beyond the role below it (PLATFORM_ROLES is highest first), as "they can no
+ * longer …" clauses. Audit clauses are left out for Auditors: the add-on keeps the audit log open.
+ */
+const ROLE_ABILITIES: Record<PlatformRole, { text: string; isAudit?: boolean }[]> = {
+  OWNER: [{ text: "assign or remove Owner and the Auditor add-on" }],
+  ADMIN: [
+    { text: "manage other people's servers, registries and API tokens" },
+    { text: "manage users and teams" },
+    { text: "change instance settings" },
+    { text: "read the audit log of everything", isAudit: true },
+  ],
+  POWER_USER_PLUS: [{ text: "submit servers for shared use" }, { text: "create or manage registries" }],
+  POWER_USER: [
+    { text: "publish or manage servers of their own" },
+    { text: "read the audit log of their servers", isAudit: true },
+  ],
+  BASIC_USER: [],
+};
+
+const rankOf = (role: PlatformRole) => PLATFORM_ROLES.indexOf(role);
+
+function isDemotion(from: PlatformRole, to: PlatformRole): boolean {
+  return rankOf(to) > rankOf(from);
+}
+
+function joinWithOr(items: string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
+/** "Power user → Basic user: they can no longer publish or manage servers of their own. …" */
+function demotionSummary(user: UserRow, to: PlatformRole): string {
+  const lost = PLATFORM_ROLES.slice(rankOf(user.role), rankOf(to))
+    .flatMap((role) => ROLE_ABILITIES[role])
+    .filter((ability) => !(ability.isAudit && user.isAuditor))
+    .map((ability) => ability.text);
+  return `${ROLE_LABELS[user.role]} → ${ROLE_LABELS[to]}: they can no longer ${joinWithOr(lost)}. Nothing they made is deleted.`;
+}
+
+/** Admins and Owners read every audit event's metadata anyway; the add-on adds it for other roles. */
+const readsAllAuditMetadata = (user: UserRow) => ROLE_PERMISSIONS[user.role].has("audit.read_metadata");
 
 function isLocked(user: UserRow, now: number): boolean {
   return user.status === "ACTIVE" && user.lockedUntil !== null && new Date(user.lockedUntil).getTime() > now;
@@ -245,6 +291,7 @@ export function UsersSection({
             ? `${displayName(updated)} can now read request and response bodies in the audit log.`
             : `${displayName(updated)} no longer sees request and response bodies in the audit log.`,
         });
+        closeAction();
       },
       onError: onError("Couldn't change Auditor access"),
     }),
@@ -283,8 +330,10 @@ export function UsersSection({
 
   function changeRole(user: UserRow, to: PlatformRole) {
     if (to === user.role) return;
-    // Owner is the one role that cannot be taken back by an Admin: ask first.
+    // Owner is the one role that cannot be taken back by an Admin: ask first. A demotion takes
+    // permissions away, so it asks too; other promotions apply at once.
     if (to === "OWNER") openAction({ kind: "make-owner", user });
+    else if (isDemotion(user.role, to)) openAction({ kind: "demote", user, role: to });
     else setUserRole.mutate({ userId: user.id, role: to });
   }
 
@@ -410,7 +459,7 @@ export function UsersSection({
                       <Switch
                         checked={isAuditorPending ? Boolean(setAuditor.variables?.isAuditor) : user.isAuditor}
                         disabled={isAuditorPending}
-                        onCheckedChange={(isAuditor) => setAuditor.mutate({ userId: user.id, isAuditor })}
+                        onCheckedChange={(isAuditor) => openAction({ kind: "auditor", user, isAuditor })}
                         aria-label={`Auditor access for ${name}`}
                       />
                     ) : user.isAuditor ? (
@@ -498,6 +547,7 @@ export function UsersSection({
 
   const target = action?.user;
   const targetName = target ? displayName(target) : "";
+  const isGrantingAuditor = action?.kind === "auditor" && action.isAuditor;
 
   return (
     <Card data-testid="users">
@@ -577,6 +627,44 @@ export function UsersSection({
         pendingLabel="Saving…"
         isPending={setUserRole.isPending}
         onConfirm={() => target && setUserRole.mutate({ userId: target.id, role: "OWNER" })}
+      />
+      <ConfirmDialog
+        open={isDialogOpen && action?.kind === "demote"}
+        onOpenChange={(open) => !open && closeAction()}
+        title={`Change ${targetName}'s role to ${action?.kind === "demote" ? ROLE_LABELS[action.role] : ""}?`}
+        description={target && action?.kind === "demote" ? demotionSummary(target, action.role) : ""}
+        confirmLabel="Change role"
+        pendingLabel="Changing…"
+        isDestructive
+        isPending={setUserRole.isPending}
+        onConfirm={() =>
+          target && action?.kind === "demote" && setUserRole.mutate({ userId: target.id, role: action.role })
+        }
+      />
+      <ConfirmDialog
+        open={isDialogOpen && action?.kind === "auditor"}
+        onOpenChange={(open) => !open && closeAction()}
+        title={
+          isGrantingAuditor ? `Give ${targetName} Auditor access?` : `Remove ${targetName}'s Auditor access?`
+        }
+        description={
+          isGrantingAuditor
+            ? `${targetName} will be able to read request and response bodies in the audit log (what agents sent to tools and what the tools answered)${
+                target && !readsAllAuditMetadata(target) ? ", and the audit log of everything" : ""
+              }.`
+            : `${targetName} will no longer be able to read request and response bodies in the audit log${
+                target && !readsAllAuditMetadata(target) ? " or the audit log of everything" : ""
+              }.`
+        }
+        confirmLabel={isGrantingAuditor ? "Grant Auditor access" : "Remove Auditor access"}
+        pendingLabel="Saving…"
+        isDestructive={!isGrantingAuditor}
+        isPending={setAuditor.isPending}
+        onConfirm={() =>
+          target &&
+          action?.kind === "auditor" &&
+          setAuditor.mutate({ userId: target.id, isAuditor: action.isAuditor })
+        }
       />
       <ResetPasswordDialog
         user={action?.kind === "reset-password" ? action.user : null}
