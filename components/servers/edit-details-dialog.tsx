@@ -5,7 +5,6 @@ import { type FormEvent, useId, useState } from "react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import {
   Dialog,
   DialogContent,
@@ -14,6 +13,7 @@ import {
   DialogHeader,
   DialogTitle,
 } from "@/components/ui/dialog";
+import { DiscardChangesDialog, useDiscardGuard } from "@/components/ui/discard-guard";
 import { fieldErrorsOf } from "./field-errors";
 import { FormErrorSummary } from "./form-error-summary";
 import type { ManagedServer } from "./labels";
@@ -49,7 +49,6 @@ export function EditDetailsDialog({
   // What the form opened with: closing asks first once the draft differs from it.
   const [openedWith, setOpenedWith] = useState<MetadataDraft>(() => draftOf(server));
   const [wasOpen, setWasOpen] = useState(open);
-  const [isConfirmingDiscard, setIsConfirmingDiscard] = useState(false);
   // The page opens the dialog by setting `open`: each opening starts from the server's current details.
   if (open !== wasOpen) {
     setWasOpen(open);
@@ -72,18 +71,19 @@ export function EditDetailsDialog({
     }),
   );
 
-  function close() {
-    setIsConfirmingDiscard(false);
-    update.reset();
-    onOpenChange(false);
-  }
+  // Unsaved changes are not thrown away by one click (useDiscardGuard).
+  const guard = useDiscardGuard({
+    isDirty,
+    onDiscard: () => {
+      update.reset();
+      onOpenChange(false);
+    },
+  });
 
   function changeOpen(next: boolean) {
     if (update.isPending) return;
     if (next) onOpenChange(true);
-    // Unsaved changes are not thrown away by one click: Cancel and the X ask first.
-    else if (isDirty) setIsConfirmingDiscard(true);
-    else close();
+    else guard.requestClose();
   }
 
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -94,17 +94,7 @@ export function EditDetailsDialog({
   return (
     <>
       <Dialog open={open} onOpenChange={changeOpen}>
-        <DialogContent
-          className="max-w-3xl"
-          data-testid="edit-details-dialog"
-          // With unsaved changes, a stray click outside does nothing and Escape asks as Cancel does.
-          onInteractOutside={(event) => isDirty && event.preventDefault()}
-          onEscapeKeyDown={(event) => {
-            if (!isDirty) return;
-            event.preventDefault();
-            changeOpen(false);
-          }}
-        >
+        <DialogContent className="max-w-3xl" data-testid="edit-details-dialog" {...guard.contentProps}>
           <DialogHeader>
             <DialogTitle>Edit details</DialogTitle>
             <DialogDescription>
@@ -131,14 +121,9 @@ export function EditDetailsDialog({
           </DialogFooter>
         </DialogContent>
       </Dialog>
-      <ConfirmDialog
-        open={isConfirmingDiscard}
-        onOpenChange={setIsConfirmingDiscard}
-        title="Discard your changes?"
+      <DiscardChangesDialog
+        {...guard.dialogProps}
         description={`Your edits to ${server.name}'s details are not saved. If you discard them, the details stay as they were.`}
-        confirmLabel="Discard changes"
-        isDestructive
-        onConfirm={close}
       />
     </>
   );

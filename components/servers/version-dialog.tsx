@@ -5,7 +5,6 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Button } from "@/components/ui/button";
-import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import {
   Dialog,
   DialogContent,
@@ -14,6 +13,7 @@ import {
   DialogHeader,
   DialogTitle,
 } from "@/components/ui/dialog";
+import { DiscardChangesDialog, useDiscardGuard } from "@/components/ui/discard-guard";
 import { describedBy, Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { type DefinitionDraft, definitionInput, draftFromVersion, emptyDefinition } from "./definition-draft";
@@ -50,30 +50,23 @@ export function VersionDialog({
   onOpenChange: (open: boolean) => void;
 }) {
   const [isDirty, setIsDirty] = useState(false);
-  const [isConfirmingDiscard, setIsConfirmingDiscard] = useState(false);
-  const close = () => {
-    setIsDirty(false);
-    setIsConfirmingDiscard(false);
-    onOpenChange(false);
-  };
-  // A whole server definition is not thrown away by one click: with unsaved changes, Cancel, the X
-  // and Escape ask first, and a click outside does nothing.
-  const requestClose = () => (isDirty ? setIsConfirmingDiscard(true) : close());
+  // A whole server definition is not thrown away by one click (useDiscardGuard).
+  const guard = useDiscardGuard({
+    isDirty,
+    onDiscard: () => {
+      setIsDirty(false);
+      onOpenChange(false);
+    },
+  });
 
   return (
     <>
-      <Dialog open={mode !== null} onOpenChange={(open) => (open ? onOpenChange(true) : requestClose())}>
+      <Dialog
+        open={mode !== null}
+        onOpenChange={(open) => (open ? onOpenChange(true) : guard.requestClose())}
+      >
         {mode && (
-          <DialogContent
-            className="max-w-4xl"
-            data-testid="version-dialog"
-            onInteractOutside={(event) => isDirty && event.preventDefault()}
-            onEscapeKeyDown={(event) => {
-              if (!isDirty) return;
-              event.preventDefault();
-              requestClose();
-            }}
-          >
+          <DialogContent className="max-w-4xl" data-testid="version-dialog" {...guard.contentProps}>
             <VersionDialogBody
               // A fresh form each time the dialog opens for another purpose.
               key={mode.kind === "edit" ? mode.version.id : "new"}
@@ -81,20 +74,15 @@ export function VersionDialog({
               templates={templates}
               mode={mode}
               onDirtyChange={setIsDirty}
-              onCancel={requestClose}
-              onDone={close}
+              onCancel={guard.requestClose}
+              onDone={guard.dialogProps.onConfirm}
             />
           </DialogContent>
         )}
       </Dialog>
-      <ConfirmDialog
-        open={isConfirmingDiscard}
-        onOpenChange={setIsConfirmingDiscard}
-        title="Discard your changes?"
+      <DiscardChangesDialog
+        {...guard.dialogProps}
         description="What you entered in this form is not saved. If you discard it, the server and its versions stay as they were."
-        confirmLabel="Discard changes"
-        isDestructive
-        onConfirm={close}
       />
     </>
   );

@@ -2,10 +2,7 @@ import type { Db } from "../db";
 import { AppError, isAppError } from "../errors";
 import type { PlatformRole } from "../policy/permissions";
 import { API_TOKEN_PREFIX, bearerToken } from "../services/tokens/api-token-format";
-import {
-  type ApiTokenScopeEntry,
-  verifyApiToken,
-} from "../services/tokens/authenticate-api-token";
+import { type ApiTokenScopeEntry, verifyApiToken } from "../services/tokens/authenticate-api-token";
 
 /**
  * Who is calling (DESIGN "How a tool call flows", step 2). Every request is authenticated again

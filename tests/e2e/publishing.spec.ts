@@ -368,6 +368,14 @@ test("a pasted server.json is previewed and imported as a draft", async ({ page,
   await page.getByTestId("edit-details").click();
   const details = page.getByTestId("edit-details-dialog");
   await details.getByRole("textbox", { name: /^Description/ }).fill("Forecasts, now with *pollen* counts.");
+  // Typed changes are not lost to a stray Escape: it asks, and "Cancel" goes back to the form.
+  await page.keyboard.press("Escape");
+  const discard = page.getByRole("alertdialog");
+  await expect(discard).toContainText("Discard your changes?");
+  await discard.getByRole("button", { name: "Cancel" }).click();
+  await expect(details.getByRole("textbox", { name: /^Description/ })).toHaveValue(
+    "Forecasts, now with *pollen* counts.",
+  );
   await details.getByRole("button", { name: "Save details" }).click();
   await expect(details).toHaveCount(0);
   await expect(page.getByTestId("about").locator("em")).toHaveText("pollen");

@@ -1,0 +1,54 @@
+"use client";
+
+import { useState } from "react";
+import { ConfirmDialog } from "./confirm-dialog";
+
+/**
+ * Keeps a dialog's unsaved form from being thrown away by one click: while `isDirty`, a click
+ * outside does nothing, and Escape, Cancel and the X ask "Discard your changes?" first. Without
+ * changes, closing is immediate. `onDiscard` closes the dialog for good.
+ */
+export function useDiscardGuard(options: { isDirty: boolean; onDiscard: () => void }) {
+  const [isConfirming, setIsConfirming] = useState(false);
+  const discard = () => {
+    setIsConfirming(false);
+    options.onDiscard();
+  };
+  return {
+    /** for Cancel, the X (the Dialog's onOpenChange(false)) */
+    requestClose: () => (options.isDirty ? setIsConfirming(true) : discard()),
+    /** spread on DialogContent */
+    contentProps: {
+      onInteractOutside: (event: { preventDefault: () => void }) => {
+        if (options.isDirty) event.preventDefault();
+      },
+      onEscapeKeyDown: (event: { preventDefault: () => void }) => {
+        if (!options.isDirty) return;
+        event.preventDefault();
+        setIsConfirming(true);
+      },
+    },
+    /** spread on DiscardChangesDialog */
+    dialogProps: { open: isConfirming, onOpenChange: setIsConfirming, onConfirm: discard },
+  };
+}
+
+/** "Discard your changes?", with what stays as it was in `description`. */
+export function DiscardChangesDialog(props: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  onConfirm: () => void;
+  description: string;
+}) {
+  return (
+    <ConfirmDialog
+      open={props.open}
+      onOpenChange={props.onOpenChange}
+      title="Discard your changes?"
+      description={props.description}
+      confirmLabel="Discard changes"
+      isDestructive
+      onConfirm={props.onConfirm}
+    />
+  );
+}
