@@ -3,6 +3,7 @@ import { createRegistry, createUser, uniqueSuffix } from "@/prisma/seed/factorie
 import { type Db, db, disconnectDb, type Tx } from "@/server/db";
 import { syncIdpTeams } from "@/server/services/auth/external-sign-in";
 import { slugify } from "@/server/services/teams/create-team";
+import { TEAM_MEMBERS_SHOWN } from "@/server/services/teams/team-row";
 import { type Caller, callerFor, expectTrpcError, TEST_CLIENT_IP, TEST_USER_AGENT } from "./helpers/callers";
 import { signedInUser } from "./helpers/sessions";
 
@@ -162,6 +163,41 @@ describe("members", () => {
       asAdmin.teams.addMember({ teamId: crypto.randomUUID(), userId: alice.id }),
       "NOT_FOUND",
     );
+  });
+
+  it(`lists the first ${TEAM_MEMBERS_SHOWN} members of a large team by name, and finds anyone by a search`, async () => {
+    const team = await asAdmin.teams.create({ name: `Crowd ${uniqueSuffix()}` });
+    const suffix = uniqueSuffix();
+    const size = TEAM_MEMBERS_SHOWN + 5;
+    await db().user.createMany({
+      data: Array.from({ length: size }, (_, index) => ({
+        email: `crowd-${suffix}-${String(index).padStart(3, "0")}@example.test`,
+        name: `Crowd ${String(index).padStart(3, "0")}`,
+      })),
+    });
+    try {
+      const users = await db().user.findMany({
+        where: { email: { startsWith: `crowd-${suffix}-` } },
+        select: { id: true },
+      });
+      await db().teamMember.createMany({
+        data: users.map((user) => ({ teamId: team.id, userId: user.id, source: "MANUAL" as const })),
+      });
+      const detail = await asAdmin.teams.get({ teamId: team.id });
+      expect(detail).toMatchObject({ memberCount: size, matchingCount: size });
+      expect(detail.members).toHaveLength(TEAM_MEMBERS_SHOWN);
+      expect(detail.members[0]?.name).toBe("Crowd 000");
+      expect(detail.members.some((member) => member.name === `Crowd ${size - 1}`)).toBe(false);
+
+      const last = `crowd-${suffix}-${size - 1}@example.test`;
+      const found = await asAdmin.teams.get({ teamId: team.id, search: last.toUpperCase() });
+      expect(found.members.map((member) => member.email)).toEqual([last]);
+      expect(found).toMatchObject({ memberCount: size, matchingCount: 1 });
+      const none = await asAdmin.teams.get({ teamId: team.id, search: "nobody-like-this" });
+      expect(none).toMatchObject({ members: [], matchingCount: 0 });
+    } finally {
+      await db().user.deleteMany({ where: { email: { startsWith: `crowd-${suffix}-` } } });
+    }
   });
 
   it("maps a team to an IdP group, once, and refuses manual membership edits there", async () => {

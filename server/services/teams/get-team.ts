@@ -1,6 +1,7 @@
 import type { Db } from "../../db";
 import { findTeamDetail, type TeamDetail } from "./team-row";
 
-export function getTeam(options: { db: Db; teamId: string }): Promise<TeamDetail> {
-  return findTeamDetail(options.db, options.teamId);
+/** A team with its members, the first TEAM_MEMBERS_SHOWN of them, or of those matching `search`. */
+export function getTeam(options: { db: Db; teamId: string; search?: string }): Promise<TeamDetail> {
+  return findTeamDetail(options.db, options.teamId, options.search);
 }

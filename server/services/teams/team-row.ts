@@ -23,7 +23,15 @@ export type TeamMemberRow = {
   addedAt: Date;
 };
 
-export type TeamDetail = TeamRow & { members: TeamMemberRow[] };
+/** Members listed at most on a team's page; a search finds anyone among the rest. */
+export const TEAM_MEMBERS_SHOWN = 200;
+
+export type TeamDetail = TeamRow & {
+  /** alphabetical, at most TEAM_MEMBERS_SHOWN of them (only those matching a search, if any) */
+  members: TeamMemberRow[];
+  /** how many members match the search (memberCount without one) */
+  matchingCount: number;
+};
 
 export const TEAM_ROW_SELECT = {
   id: true,
@@ -55,12 +63,26 @@ export function teamNotFound(): AppError {
   return new AppError("NOT_FOUND", "This team does not exist (any more). Reload the list and try again.");
 }
 
-export async function findTeamDetail(db: Db | Tx, teamId: string): Promise<TeamDetail> {
+export async function findTeamDetail(db: Db | Tx, teamId: string, search?: string): Promise<TeamDetail> {
+  const needle = search?.trim().slice(0, 200) || undefined;
+  const matching = needle
+    ? {
+        user: {
+          OR: [
+            { email: { contains: needle, mode: "insensitive" as const } },
+            { name: { contains: needle, mode: "insensitive" as const } },
+          ],
+        },
+      }
+    : {};
   const team = await db.team.findUnique({
     where: { id: teamId },
     select: {
       ...TEAM_ROW_SELECT,
       members: {
+        where: matching,
+        orderBy: [{ user: { name: { sort: "asc", nulls: "last" } } }, { user: { email: "asc" } }],
+        take: TEAM_MEMBERS_SHOWN,
         select: {
           source: true,
           createdAt: true,
@@ -70,8 +92,13 @@ export async function findTeamDetail(db: Db | Tx, teamId: string): Promise<TeamD
     },
   });
   if (!team) throw teamNotFound();
+  const row = toTeamRow(team);
+  const matchingCount = needle
+    ? await db.teamMember.count({ where: { teamId, ...matching } })
+    : row.memberCount;
   return {
-    ...toTeamRow(team),
+    ...row,
+    matchingCount,
     members: team.members
       .map((member) => ({
         userId: member.user.id,

@@ -47,6 +47,7 @@ export function AddMemberDialog({
     if (isOpen) setSearch("");
   }, [isOpen]);
   const debouncedSearch = useDebouncedValue(search.trim());
+  // Members beyond the first TEAM_MEMBERS_SHOWN are not marked; adding one again changes nothing.
   const memberIds = new Set(team.members.map((member) => member.userId));
 
   const users = useQuery({
@@ -63,7 +64,10 @@ export function AddMemberDialog({
     trpc.teams.addMember.mutationOptions({
       onSuccess: (detail, variables) => {
         onChanged(detail);
-        const added = detail.members.find((member) => member.userId === variables.userId);
+        // A large team's answer lists only its first members: the search result names them too.
+        const added =
+          detail.members.find((member) => member.userId === variables.userId) ??
+          users.data?.items.find((user) => user.id === variables.userId);
         toast.success(`${added?.name ?? added?.email ?? "Member"} added to ${detail.name}`);
       },
       onError: (error) => toast.error("Couldn't add the member", { description: error.message }),

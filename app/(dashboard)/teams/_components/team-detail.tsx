@@ -1,13 +1,14 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Info, Trash2, UserMinus, UserPlus, UsersRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
 import { isNotFound } from "@/components/lib/errors";
-import { pluralize } from "@/components/lib/format";
+import { formatNumber, pluralize } from "@/components/lib/format";
 import type { RouterOutputs } from "@/components/lib/router-types";
+import { useDebouncedValue } from "@/components/lib/use-debounced-value";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { BackLink } from "@/components/ui/back-link";
 import { Badge } from "@/components/ui/badge";
@@ -18,6 +19,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { ROLE_LABELS } from "@/server/policy/permissions";
@@ -28,6 +30,9 @@ import { TeamSourceBadge } from "./team-source";
 
 export type TeamDetail = RouterOutputs["teams"]["get"];
 type Member = TeamDetail["members"][number];
+
+/** A team this large gets a filter box above its members. */
+const MEMBERS_BEFORE_FILTER = 10;
 
 function memberName(member: { name: string | null; email: string }): string {
   return member.name?.trim() || member.email;
@@ -86,6 +91,15 @@ export function TeamDetailView({
   const queryClient = useQueryClient();
   const router = useRouter();
   const team = useQuery(trpc.teams.get.queryOptions({ teamId }));
+  // The page lists the first TEAM_MEMBERS_SHOWN members; past them the filter asks the server.
+  const [filter, setFilter] = useState("");
+  const search = useDebouncedValue(filter.trim());
+  const isTruncated = team.data !== undefined && team.data.memberCount > team.data.members.length;
+  const searched = useQuery({
+    ...trpc.teams.get.queryOptions({ teamId, search }),
+    enabled: isTruncated && search !== "",
+    placeholderData: keepPreviousData,
+  });
   const [removing, setRemoving] = useState<Member | null>(null);
   const [isRemoveOpen, setIsRemoveOpen] = useState(false);
   const [isDeleteOpen, setIsDeleteOpen] = useState(false);
@@ -94,6 +108,8 @@ export function TeamDetailView({
   /** Members changed: the team's page shows the server's answer; lists elsewhere refetch. */
   const showTeam = (detail: TeamDetail) => {
     queryClient.setQueryData(trpc.teams.get.queryKey({ teamId }), detail);
+    // A search of the members, if any, is asked again.
+    void queryClient.invalidateQueries({ queryKey: trpc.teams.get.queryKey({ teamId, search }) });
     void queryClient.invalidateQueries({ queryKey: trpc.teams.list.pathKey() });
     void queryClient.invalidateQueries({ queryKey: trpc.users.list.pathKey() });
   };
@@ -142,6 +158,16 @@ export function TeamDetailView({
   const detail = team.data;
   const isSynced = detail.source === "IDP";
   const mayEditMembers = canManage && !isSynced;
+  const needle = filter.trim().toLowerCase();
+  const shownMembers = !needle
+    ? detail.members
+    : isTruncated
+      ? (searched.data?.members ?? [])
+      : detail.members.filter(
+          (member) =>
+            member.email.toLowerCase().includes(needle) || (member.name ?? "").toLowerCase().includes(needle),
+        );
+  const isSearching = isTruncated && needle !== "" && (searched.isFetching || search !== filter.trim());
 
   let members: ReactNode;
   if (detail.members.length === 0) {
@@ -182,7 +208,7 @@ export function TeamDetailView({
             </TableRow>
           </TableHeader>
           <TableBody>
-            {detail.members.map((member) => (
+            {shownMembers.map((member) => (
               <TableRow key={member.userId} data-testid="team-member-row" data-email={member.email}>
                 <TableCell className="max-w-72">
                   <p className="truncate font-medium">{member.name ?? "—"}</p>
@@ -215,6 +241,17 @@ export function TeamDetailView({
                 )}
               </TableRow>
             ))}
+            {shownMembers.length === 0 && (
+              <TableRow className="hover:bg-transparent">
+                <TableCell colSpan={5} className="py-8 text-center text-sm text-muted-foreground">
+                  {isSearching
+                    ? "Searching all members…"
+                    : searched.isError && isTruncated
+                      ? `The search failed: ${searched.error.message}`
+                      : `No member matches "${filter.trim()}".`}
+                </TableCell>
+              </TableRow>
+            )}
           </TableBody>
         </Table>
       </div>
@@ -281,10 +318,25 @@ export function TeamDetailView({
           <div className="space-y-1">
             <CardTitle as="h2">Members</CardTitle>
             <CardDescription>
-              {detail.members.length > 0 ? `${pluralize(detail.members.length, "person", "people")}. ` : ""}
+              {detail.memberCount > 0 ? `${pluralize(detail.memberCount, "person", "people")}. ` : ""}
+              {isTruncated && needle && searched.data
+                ? `${pluralize(searched.data.matchingCount, "member matches", "members match")}${searched.data.matchingCount > searched.data.members.length ? `; the first ${formatNumber(searched.data.members.length)}, by name` : ""}. `
+                : isTruncated
+                  ? `The first ${formatNumber(detail.members.length)}, by name; the filter searches them all. `
+                  : ""}
               Registries that grant this team give access to everyone in it.
             </CardDescription>
           </div>
+          {detail.memberCount > MEMBERS_BEFORE_FILTER && (
+            <SearchInput
+              wrapperClassName="w-full sm:w-64"
+              value={filter}
+              onChange={(event) => setFilter(event.target.value)}
+              placeholder="Filter members"
+              aria-label="Filter members"
+              className="h-8"
+            />
+          )}
           {mayEditMembers && canReadUsers && detail.members.length > 0 && (
             <CardAction>
               <AddMemberButton onClick={() => setIsAddOpen(true)} />
