@@ -130,9 +130,18 @@ function ServerRow({ server, showOwner }: { server: ManagedServerRow; showOwner:
 }
 
 /** The servers someone published (or, for admins, every server), with search and a status filter. */
-export function ServersList({ isAdmin, currentUserId }: { isAdmin: boolean; currentUserId: string }) {
+export function ServersList({
+  isAdmin,
+  currentUserId,
+  initialScope = "mine",
+}: {
+  isAdmin: boolean;
+  currentUserId: string;
+  /** which servers the list opens on ("all" only for admins) */
+  initialScope?: "mine" | "all";
+}) {
   const trpc = useTRPC();
-  const [scope, setScope] = useState<"mine" | "all">("mine");
+  const [scope, setScope] = useState<"mine" | "all">(isAdmin ? initialScope : "mine");
   const [status, setStatus] = useState<ServerStatus | "">("");
   const [searchText, setSearchText] = useState("");
   const search = useDebouncedValue(searchText.trim(), 300);

@@ -27,6 +27,20 @@ test.describe("the app shell", () => {
     expect(consoleProblems).toEqual([]);
   });
 
+  test("the Overview's counts open the lists they count", async ({ page, consoleProblems }) => {
+    await page.goto("/");
+    await page.getByTestId("count-servers").click();
+    await expect(page).toHaveURL("/servers?scope=all");
+    await expect(
+      page.getByTestId("scope-toggle").getByRole("button", { name: "All servers" }),
+    ).toHaveAttribute("aria-pressed", "true");
+    await page.goto("/");
+    await page.getByTestId("count-api-tokens").click();
+    await expect(page).toHaveURL("/tokens?view=all");
+    await expect(page.getByTestId("count-connections")).not.toHaveAttribute("href");
+    expect(consoleProblems).toEqual([]);
+  });
+
   test("navigates to each area through the sidebar", async ({ page, consoleProblems }) => {
     await page.goto("/");
     const nav = page.getByRole("navigation", { name: "Main" });

@@ -117,13 +117,12 @@ export function InstallationCounts() {
       <CountTile label="Users" value={counts.users} hint="active accounts" href="/users" icon={UserRound} />
       <CountTile label="Teams" value={counts.teams} hint="groups of users" href="/teams" icon={UsersRound} />
       {/* Every server, any owner or status: the publishing list's "All servers" view (the catalog
-          shows only what registries grant the viewer). It opens on "My servers" and keeps the choice
-          in its own state, so the hint names the toggle. */}
+          shows only what registries grant the viewer). */}
       <CountTile
         label="Servers"
         value={counts.servers}
-        hint={counts.servers > 0 ? `${serverHint}; under “All servers”` : serverHint}
-        href="/servers"
+        hint={serverHint}
+        href="/servers?scope=all"
         icon={LibraryBig}
       />
       <CountTile

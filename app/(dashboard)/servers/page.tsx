@@ -8,11 +8,16 @@ import { getQueryClient, trpc } from "@/server/trpc/rsc";
 
 export const metadata: Metadata = { title: "My servers" };
 
-export default async function ServersPage() {
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function ServersPage(props: Props) {
   const { user } = await requirePermission("server.publish_personal");
+  const isAdmin = can(user, "server.manage_all");
+  // `?scope=all` opens an admin on every server (the Overview's Servers tile links there).
+  const scope = isAdmin && (await props.searchParams).scope === "all" ? "all" : "mine";
   const queryClient = getQueryClient();
   // A failure here is not fatal: the list then loads in the browser and shows the error.
-  await queryClient.prefetchQuery(trpc.servers.list.queryOptions({ scope: "mine" }));
+  await queryClient.prefetchQuery(trpc.servers.list.queryOptions({ scope }));
 
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
@@ -22,7 +27,7 @@ export default async function ServersPage() {
           description="The MCP servers you publish through Gatehouse: drafts, what waits for approval, and what people use. Open one to manage its versions."
           actions={<PublishActions />}
         />
-        <ServersList isAdmin={can(user, "server.manage_all")} currentUserId={user.id} />
+        <ServersList isAdmin={isAdmin} currentUserId={user.id} initialScope={scope} />
       </div>
     </HydrationBoundary>
   );
