@@ -194,6 +194,19 @@ describe("failed sign-ins per client address", () => {
     });
   });
 
+  it("checks at most the limit of passwords from one address however many arrive at once", async () => {
+    const ip = freshIpv4();
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        attemptFrom(ip, `spray-${i}-${uniqueSuffix()}@example.test`, "Summer2026!", 4),
+      ),
+    );
+    const checked = results.filter((result) => !result.ok && result.reason === "invalid").length;
+    expect(checked).toBe(4);
+    expect(results.filter((result) => !result.ok && result.reason === "throttled")).toHaveLength(8);
+    expect(await db().auditEvent.count({ where: { action: "auth.signin.throttled", clientIp: ip } })).toBe(1);
+  });
+
   it("counts an IPv6 client by its /64, and a success does not clear the count", async () => {
     const user = await userWithPassword();
     const net = `2001:db8:${randomBytes(2).toString("hex")}:7`;

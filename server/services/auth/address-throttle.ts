@@ -41,39 +41,43 @@ function throttleKey(
   return `${prefix}auth:address:${throttle.kind}:${id}`;
 }
 
-/** When the address may try again, if it has used up its window; null while it may go on. */
-export async function addressThrottledUntil(
-  redis: Redis,
-  prefix: string,
-  throttle: AddressThrottle,
-  clientIp: string | null | undefined,
-  now: Date,
-): Promise<Date | null> {
-  const key = throttleKey(prefix, throttle, clientIp);
-  if (!key) return null;
-  const [[, count], [, ttlMs]] = (await redis.multi().get(key).pttl(key).exec()) as [
-    [Error | null, string | null],
-    [Error | null, number],
-  ];
-  if (Number(count ?? 0) < throttle.limit) return null;
-  return new Date(now.getTime() + (ttlMs > 0 ? ttlMs : throttle.windowSeconds * 1000));
-}
-
 /**
- * Counts one event for the address. Returns the count so far in this window (0 when the address is
- * not counted), so a caller can tell the event that used up the window.
+ * Counts one attempt for the address before it is judged, atomically, so attempts sent in parallel
+ * cannot all pass a count read earlier. `count` includes this attempt (0 when the address is not
+ * counted); `retryAt` is when the window ends. A caller refuses an attempt whose count is over the
+ * limit, and gives back (uncountFromAddress) one that turned out not to count, such as a success.
  */
 export async function countFromAddress(
   redis: Redis,
   prefix: string,
   throttle: AddressThrottle,
   clientIp: string | null | undefined,
-): Promise<number> {
+  now: Date,
+): Promise<{ count: number; retryAt: Date }> {
   const key = throttleKey(prefix, throttle, clientIp);
-  if (!key) return 0;
-  const [[, count]] = (await redis.multi().incr(key).expire(key, throttle.windowSeconds, "NX").exec()) as [
-    [Error | null, number],
-    unknown,
-  ];
-  return count;
+  const windowEnd = new Date(now.getTime() + throttle.windowSeconds * 1000);
+  if (!key) return { count: 0, retryAt: windowEnd };
+  const [[, count], , [, ttlMs]] = (await redis
+    .multi()
+    .incr(key)
+    .expire(key, throttle.windowSeconds, "NX")
+    .pttl(key)
+    .exec()) as [[Error | null, number], unknown, [Error | null, number]];
+  return { count, retryAt: ttlMs > 0 ? new Date(now.getTime() + ttlMs) : windowEnd };
+}
+
+/** Gives back an attempt counted by countFromAddress that does not count (it succeeded). */
+export async function uncountFromAddress(
+  redis: Redis,
+  prefix: string,
+  throttle: AddressThrottle,
+  clientIp: string | null | undefined,
+): Promise<void> {
+  const key = throttleKey(prefix, throttle, clientIp);
+  if (key) await redis.decr(key);
+}
+
+/** Whether an attempt counted by countFromAddress is over the limit. */
+export function isOverLimit(throttle: AddressThrottle, count: number): boolean {
+  return throttle.limit > 0 && count > throttle.limit;
 }

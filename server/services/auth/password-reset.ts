@@ -8,7 +8,7 @@ import { AppError } from "../../errors";
 import { logger } from "../../logger";
 import { isMailConfigured, sendMail } from "../../mail/send-mail";
 import { redis, redisKey } from "../../redis";
-import { type AddressThrottle, countFromAddress } from "./address-throttle";
+import { type AddressThrottle, countFromAddress, isOverLimit } from "./address-throttle";
 import { checkPasswordPolicy } from "./password-policy";
 import { normalizeEmail } from "./password-sign-in";
 import { endAllSessions } from "./sessions";
@@ -108,8 +108,10 @@ export async function requestPasswordReset(options: {
     env().REDIS_KEY_PREFIX,
     RESET_REQUESTS_PER_CLIENT,
     context.clientIp,
+    now,
   );
-  if (fromClient > RESET_REQUESTS_PER_CLIENT.limit) return refuse("too many requests from this address");
+  if (isOverLimit(RESET_REQUESTS_PER_CLIENT, fromClient.count))
+    return refuse("too many requests from this address");
   if (!(await isWithinAllowance(email))) return refuse("too many requests");
   if (user?.status !== "ACTIVE" || !user.passwordHash) return refuse("no such account");
 

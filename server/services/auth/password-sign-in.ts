@@ -4,7 +4,7 @@ import { type AuditContext, recordAudit } from "../../audit/record";
 import { hashPassword, verifyPassword } from "../../crypto/password";
 import type { Db, Tx } from "../../db";
 import { env } from "../../env";
-import { type AddressThrottle, addressThrottledUntil, countFromAddress } from "./address-throttle";
+import { type AddressThrottle, countFromAddress, isOverLimit, uncountFromAddress } from "./address-throttle";
 
 /**
  * Email + password sign-in with lockout. Unknown emails and wrong passwords get the same answer and
@@ -146,21 +146,27 @@ type PasswordSignInOptions = {
 };
 
 /**
- * Checks an email and password. A client address that failed too often lately is refused first,
- * without a password check; every failure (wrong password, unknown email, locked account) counts
- * against its address, and the one that uses up the window is audited as `auth.signin.throttled`.
+ * Checks an email and password. Every attempt is counted against its client address before the
+ * password is checked (atomically, so parallel attempts cannot all slip under the limit), and one
+ * over the limit is refused without a check until the window ends. A success, or the right
+ * password of a deactivated account, is given back; every failure (wrong password, unknown email,
+ * locked account) stays counted, and the one that uses up the window is audited as
+ * `auth.signin.throttled`.
  */
 export async function passwordSignIn(options: PasswordSignInOptions): Promise<PasswordSignInResult> {
   const now = options.now ?? new Date();
   const { redis, redisPrefix, context } = options;
   const throttle = signInThrottle(options.failuresPerAddress);
-  const retryAt = await addressThrottledUntil(redis, redisPrefix, throttle, context.clientIp, now);
-  if (retryAt) return { ok: false, reason: "throttled", retryAt };
+  const attempt = await countFromAddress(redis, redisPrefix, throttle, context.clientIp, now);
+  if (isOverLimit(throttle, attempt.count))
+    return { ok: false, reason: "throttled", retryAt: attempt.retryAt };
 
   const result = await checkPassword(options, now);
-  if (result.ok || result.reason === "deactivated") return result;
-  const failures = await countFromAddress(redis, redisPrefix, throttle, context.clientIp);
-  if (throttle.limit > 0 && failures === throttle.limit) {
+  if (result.ok || result.reason === "deactivated") {
+    await uncountFromAddress(redis, redisPrefix, throttle, context.clientIp);
+    return result;
+  }
+  if (throttle.limit > 0 && attempt.count === throttle.limit) {
     await recordAudit(
       options.db,
       { ...context, actorUserId: null },
