@@ -102,6 +102,11 @@ const PROCEDURES: Procedure[] = [
     call: (c) => c.profile.signOutEverywhere(),
   },
   {
+    path: "profile.changePassword",
+    permission: "profile.manage_own",
+    call: (c) => c.profile.changePassword({ currentPassword: "x", newPassword: "y" }),
+  },
+  {
     path: "settings.getSignUpPolicy",
     permission: "settings.manage",
     call: (c) => c.settings.getSignUpPolicy(),
