@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "@/server/db";
 import { migrate } from "@/server/db/migrate";
 import {
+  addAllowedHosts,
   getOutboundPolicy,
   normalizeHostEntry,
   policyForVersion,
@@ -80,5 +81,13 @@ describe("allowed internal hosts", () => {
     expect(normalizeHostEntry("Example.COM:443")).toBe("example.com:443");
     expect(normalizeHostEntry("user@host")).toBeNull();
     expect(normalizeHostEntry("-bad.example")).toBeNull();
+  });
+
+  it("keeps every host of additions made at once (none writes back a list without the others')", async () => {
+    const hosts = Array.from({ length: 8 }, (_, i) => `parallel-${i}.internal`);
+    await Promise.all(hosts.map((host, i) => addAllowedHosts(db, [host], { forEveryone: i % 2 === 0 })));
+    const policy = await getOutboundPolicy(db);
+    expect(policy.allowedHosts).toEqual(expect.arrayContaining(hosts));
+    expect(policy.everyoneHosts).toEqual(expect.arrayContaining(hosts.filter((_, i) => i % 2 === 0)));
   });
 });

@@ -93,12 +93,25 @@ export async function allowOutboundHosts(
  * transaction, which bumps the access epoch itself once it has committed.
  */
 export async function addAllowedHosts(db: Db | Tx, hosts: string[], options: AddOptions = {}): Promise<void> {
-  const current = await getOutboundPolicy(db);
-  const added = hosts.map((host) => host.trim().toLowerCase());
-  await writeHostLists(db, {
-    allowed: [...new Set([...current.allowedHosts, ...added])],
-    everyone: [...new Set([...(current.everyoneHosts ?? []), ...(options.forEveryone ? added : [])])],
-  });
+  const add = async (tx: Tx) => {
+    await lockHostLists(tx);
+    const current = await getOutboundPolicy(tx);
+    const added = hosts.map((host) => host.trim().toLowerCase());
+    await writeHostLists(tx, {
+      allowed: [...new Set([...current.allowedHosts, ...added])],
+      everyone: [...new Set([...(current.everyoneHosts ?? []), ...(options.forEveryone ? added : [])])],
+    });
+  };
+  if ("$transaction" in db) await db.$transaction(add);
+  else await add(db);
+}
+
+/**
+ * Serializes changes of the host lists (read, then write both settings) until the transaction
+ * ends: two additions at once would otherwise each write back the list without the other's host.
+ */
+async function lockHostLists(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${ALLOWED_HOSTS_SETTING}))`;
 }
 
 async function writeHostLists(db: Db | Tx, lists: { allowed: string[]; everyone: string[] }): Promise<void> {
@@ -137,6 +150,7 @@ export async function setAllowedHosts(options: {
   }
   const hosts = [...new Set(options.hosts.map((host) => normalizeHostEntry(host) as string))].sort();
   const committed = await options.db.$transaction(async (tx) => {
+    await lockHostLists(tx);
     const before = await getOutboundPolicy(tx);
     const wanted = options.forEveryone ?? before.everyoneHosts ?? [];
     const forEveryone = hosts.filter((host) => wanted.some((entry) => normalizeHostEntry(entry) === host));
