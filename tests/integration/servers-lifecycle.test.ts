@@ -306,26 +306,33 @@ describe("review", () => {
         expect.objectContaining({
           title: `"${created.name}" 1.0.0 waits for your review`,
           body: "A new server for the catalog.",
-          link: "/reviews",
+          link: `/reviews?server=${created.id}`,
           readAt: null,
         }),
       ]);
     for (const who of [submitter, away, publisher]) expect(await told(who)).toEqual([]);
 
-    // An update of an approved server says so.
+    // An update of an approved server says so, once the earlier notice was read; while one is
+    // unread, further submissions of the server add none.
     await reviewer.caller.servers.review({
       serverId: created.id,
       versionId: created.versions[0]?.id as string,
       decision: "approve",
     });
-    await submitter.caller.servers.createVersion({
-      serverId: created.id,
-      version: "1.1.0",
-      definition: { transport: "STREAMABLE_HTTP", url: `${URL_BASE}/v2` },
-      intent: "publish",
-    });
-    const update = (await told(reviewer)).find((n) => n.title.includes("1.1.0"));
-    expect(update?.body).toBe("An update of a server in the catalog.");
+    await reviewer.caller.notifications.markRead({ all: true });
+    for (const version of ["1.1.0", "1.2.0"])
+      await submitter.caller.servers.createVersion({
+        serverId: created.id,
+        version,
+        definition: { transport: "STREAMABLE_HTTP", url: `${URL_BASE}/v-${version}` },
+        intent: "publish",
+      });
+    const unread = (await told(reviewer)).filter((n) => n.readAt === null);
+    expect(unread.map((n) => [n.title, n.body])).toEqual([
+      [`"${created.name}" 1.1.0 waits for your review`, "An update of a server in the catalog."],
+    ]);
+    // The Owner has not read the first notice yet: still one.
+    expect(await told(owner)).toHaveLength(1);
   });
 
   it("marks notifications read, one at a time or all, and only the caller's own", async () => {

@@ -38,7 +38,9 @@ export async function createNotification(
 
 /**
  * Tells everyone who reviews catalog entries (active users holding server.manage_all) that a
- * version waits for them, except `submitterId` (an admin's own submission needs no telling).
+ * version waits for them, except `submitterId` (an admin's own submission needs no telling), and
+ * except a reviewer who has not yet read the same notice (same link): however often versions of
+ * one server are submitted, each reviewer has at most one unread notice about it.
  */
 export async function notifyReviewers(
   tx: Tx,
@@ -49,6 +51,9 @@ export async function notifyReviewers(
       status: "ACTIVE",
       role: { in: rolesWith("server.manage_all") },
       ...(options.submitterId ? { id: { not: options.submitterId } } : {}),
+      notifications: {
+        none: { kind: options.notification.kind, link: options.notification.link ?? null, readAt: null },
+      },
     },
     select: { id: true },
   });

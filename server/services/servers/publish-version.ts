@@ -111,10 +111,12 @@ export async function publishVersion(
       kind: "server.submitted",
       title: `"${server.name}" ${version} waits for your review`,
       body:
-        server.status === "APPROVED"
-          ? "An update of a server in the catalog."
-          : "A new server for the catalog.",
-      link: "/reviews",
+        server.scope === "PERSONAL"
+          ? "A personal server's stdio package: Gatehouse runs it only once an admin approved it."
+          : server.status === "APPROVED"
+            ? "An update of a server in the catalog."
+            : "A new server for the catalog.",
+      link: `/reviews?server=${server.id}`,
     },
   });
   return status;
