@@ -27,6 +27,9 @@ function isSignedOut(error: unknown): boolean {
  */
 function sendToSignIn(error: unknown): void {
   if (isServer || !isSignedOut(error)) return;
+  // A request still in flight when the person signed out must not reload a public page (and lose
+  // its callbackUrl, error or reset message).
+  if (/^\/(signin|invite|reset-password)(\/|$)/.test(window.location.pathname)) return;
   window.location.assign(signInPathFor(`${window.location.pathname}${window.location.search}`));
 }
 

@@ -74,6 +74,7 @@ export function EditDetailsDialog({
   // Unsaved changes are not thrown away by one click (useDiscardGuard).
   const guard = useDiscardGuard({
     isDirty,
+    isPending: update.isPending,
     onDiscard: () => {
       update.reset();
       onOpenChange(false);

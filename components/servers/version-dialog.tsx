@@ -50,11 +50,14 @@ export function VersionDialog({
   onOpenChange: (open: boolean) => void;
 }) {
   const [isDirty, setIsDirty] = useState(false);
+  const [isPending, setIsPending] = useState(false);
   // A whole server definition is not thrown away by one click (useDiscardGuard).
   const guard = useDiscardGuard({
     isDirty,
+    isPending,
     onDiscard: () => {
       setIsDirty(false);
+      setIsPending(false);
       onOpenChange(false);
     },
   });
@@ -74,6 +77,7 @@ export function VersionDialog({
               templates={templates}
               mode={mode}
               onDirtyChange={setIsDirty}
+              onPendingChange={setIsPending}
               onCancel={guard.requestClose}
               onDone={guard.dialogProps.onConfirm}
             />
@@ -93,6 +97,7 @@ function VersionDialogBody({
   templates,
   mode,
   onDirtyChange,
+  onPendingChange,
   onCancel,
   onDone,
 }: {
@@ -100,6 +105,8 @@ function VersionDialogBody({
   templates: readonly CommandTemplate[];
   mode: VersionDialogMode;
   onDirtyChange: (isDirty: boolean) => void;
+  /** a save is in flight (the dialog then stays open) */
+  onPendingChange: (isPending: boolean) => void;
   onCancel: () => void;
   onDone: () => void;
 }) {
@@ -156,6 +163,7 @@ function VersionDialogBody({
     }),
   );
   const mutation = mode.kind === "new" ? create : update;
+  useEffect(() => onPendingChange(mutation.isPending), [mutation.isPending, onPendingChange]);
   const errors = fieldErrorsOf(mutation.error);
   const wording = publishWording(server.scope, server.viewer.canReview, definition.transport);
 

@@ -8,7 +8,12 @@ import { ConfirmDialog } from "./confirm-dialog";
  * outside does nothing, and Escape, Cancel and the X ask "Discard your changes?" first. Without
  * changes, closing is immediate. `onDiscard` closes the dialog for good.
  */
-export function useDiscardGuard(options: { isDirty: boolean; onDiscard: () => void }) {
+export function useDiscardGuard(options: {
+  isDirty: boolean;
+  onDiscard: () => void;
+  /** a save in flight: closing waits for it (discarding would not stop it) */
+  isPending?: boolean;
+}) {
   const [isConfirming, setIsConfirming] = useState(false);
   const discard = () => {
     setIsConfirming(false);
@@ -16,16 +21,20 @@ export function useDiscardGuard(options: { isDirty: boolean; onDiscard: () => vo
   };
   return {
     /** for Cancel, the X (the Dialog's onOpenChange(false)) */
-    requestClose: () => (options.isDirty ? setIsConfirming(true) : discard()),
+    requestClose: () => {
+      if (options.isPending) return;
+      if (options.isDirty) setIsConfirming(true);
+      else discard();
+    },
     /** spread on DialogContent */
     contentProps: {
       onInteractOutside: (event: { preventDefault: () => void }) => {
-        if (options.isDirty) event.preventDefault();
+        if (options.isDirty || options.isPending) event.preventDefault();
       },
       onEscapeKeyDown: (event: { preventDefault: () => void }) => {
-        if (!options.isDirty) return;
+        if (!options.isDirty && !options.isPending) return;
         event.preventDefault();
-        setIsConfirming(true);
+        if (!options.isPending) setIsConfirming(true);
       },
     },
     /** spread on DiscardChangesDialog */

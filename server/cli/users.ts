@@ -156,7 +156,7 @@ export function registerUserCommands(program: Command): void {
           userId: await userIdByEmail(email),
           context: CLI_CONTEXT,
         });
-        console.log(`${email} is a member of ${detail.name} (${detail.members.length} members)`);
+        console.log(`${email} is a member of ${detail.name} (${detail.memberCount} members)`);
       }),
     );
 }

@@ -27,7 +27,8 @@ export default async function ServersPage(props: Props) {
           description="The MCP servers you publish through Gatehouse: drafts, what waits for approval, and what people use. Open one to manage its versions."
           actions={<PublishActions />}
         />
-        <ServersList isAdmin={isAdmin} currentUserId={user.id} initialScope={scope} />
+        {/* Keyed by the scope asked for, so the sidebar's "My servers" link resets an "All servers" view. */}
+        <ServersList key={scope} isAdmin={isAdmin} currentUserId={user.id} initialScope={scope} />
       </div>
     </HydrationBoundary>
   );

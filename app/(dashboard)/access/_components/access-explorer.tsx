@@ -125,7 +125,12 @@ export function AccessExplorer({
               </span>
             )}
           />
-          <WhoCanReachPanel serverId={serverId} onShowUser={(id) => show({ tab: "user", userId: id })} />
+          <WhoCanReachPanel
+            // A fresh panel (and filter) per server: no answer about one is shown under another.
+            key={serverId ?? "none"}
+            serverId={serverId}
+            onShowUser={(id) => show({ tab: "user", userId: id })}
+          />
         </div>
       ) : (
         <div

@@ -45,6 +45,8 @@ export function ChangePasswordDialog({ email }: { email: string }) {
 
   const change = useMutation(
     trpc.profile.changePassword.mutationOptions({
+      // Its variables are both passwords: once reset() lets go of it, it leaves the cache at once.
+      gcTime: 0,
       onSuccess: ({ sessionsEnded }) => {
         toast.success("Password changed", { description: signedOutText(sessionsEnded) });
         void queryClient.invalidateQueries({ queryKey: trpc.profile.get.queryKey() });

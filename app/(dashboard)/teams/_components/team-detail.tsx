@@ -364,7 +364,7 @@ export function TeamDetailView({
         open={isDeleteOpen}
         onOpenChange={setIsDeleteOpen}
         title={`Delete ${detail.name}?`}
-        description={`The team, its ${pluralize(detail.members.length, "membership")} and every registry grant made to it are deleted. Members lose access they had only through this team. This cannot be undone.`}
+        description={`The team, its ${pluralize(detail.memberCount, "membership")} and every registry grant made to it are deleted. Members lose access they had only through this team. This cannot be undone.`}
         confirmLabel="Delete team"
         pendingLabel="Deleting…"
         isDestructive
