@@ -37,6 +37,9 @@ test.describe("the app shell", () => {
     await page.goto("/");
     await page.getByTestId("count-api-tokens").click();
     await expect(page).toHaveURL("/tokens?view=all");
+    // No page lists every user's connections, so that count is no link.
+    await page.goto("/");
+    await expect(page.getByTestId("count-connections")).toBeVisible();
     await expect(page.getByTestId("count-connections")).not.toHaveAttribute("href");
     expect(consoleProblems).toEqual([]);
   });
