@@ -14,6 +14,9 @@ import {
 } from "@/app/v0.1/servers/route";
 import { createRegistry, createServer, createUser, uniqueSuffix } from "@/prisma/seed/factories";
 import { db, disconnectDb } from "@/server/db";
+import { env } from "@/server/env";
+import { RATE_WINDOW_MS } from "@/server/mcp/rate-limit";
+import { disconnectRedis, redis, redisKey } from "@/server/redis";
 import { parseServerJson } from "@/server/services/catalog/parse-server-json";
 import { connectionUrl, newConnectionPublicId } from "@/server/services/connections/connection-url";
 import { formatApiToken, hashSecret, newKeyId, newSecret } from "@/server/services/tokens/api-token-format";
@@ -311,6 +314,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await disconnectRedis();
   await disconnectDb();
 });
 
@@ -358,6 +362,24 @@ describe("authentication", () => {
     expect(row.usageCount).toBe(1);
     expect(row.lastUsedAt).not.toBeNull();
     expect(row.secretHash).not.toContain(issued.token.slice(16));
+  });
+
+  it("counts a token's calls against its rate limits (shared with MCP): 429 with Retry-After past them", async () => {
+    const issued = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    await listOk("", { token: issued.token });
+    // This minute's count of the token, as the MCP proxy keeps it, brought to the limit.
+    const window = Math.floor(Date.now() / RATE_WINDOW_MS);
+    const key = redisKey("mcp-rate", "token", issued.id, String(window));
+    await redis().set(key, String(env().GATEHOUSE_MCP_RATE_LIMIT_PER_TOKEN), "PX", RATE_WINDOW_MS);
+    const response = await list("", { token: issued.token });
+    const message = await expectError(response, 429);
+    expect(message).toMatch(/^Rate limit reached: at most \d+ requests a minute per API token\./);
+    const retryAfter = Number(response.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(response.headers.get("access-control-expose-headers")).toContain("Retry-After");
+    // A signed-in browser (Gatehouse's own pages) is not limited here.
+    await listOk("", session);
   });
 
   it("refuses revoked and expired tokens, whatever the clock that stamped the revocation", async () => {

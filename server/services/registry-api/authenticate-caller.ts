@@ -15,6 +15,8 @@ export type RegistryCaller = {
   authenticatedBy: "session" | "token";
   /** the token's scope; null for a session, which sees everything the user may see */
   scope: ApiTokenScopeEntry[] | null;
+  /** the API token's id, for a token caller (its rate limits) */
+  tokenId?: string;
 };
 
 export class NotAuthenticatedError extends AppError {
@@ -51,7 +53,12 @@ export async function authenticateRegistryCaller(options: {
     }
     if (!can(authenticated.user, "catalog.read"))
       throw new AppError("FORBIDDEN", "You do not have permission to browse the catalog.");
-    return { userId: authenticated.user.id, authenticatedBy: "token", scope: authenticated.scopes };
+    return {
+      userId: authenticated.user.id,
+      authenticatedBy: "token",
+      scope: authenticated.scopes,
+      tokenId: authenticated.tokenId,
+    };
   }
 
   const session = await sessionFromHeaders(headers);

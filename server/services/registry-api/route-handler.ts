@@ -1,12 +1,13 @@
 import { db } from "../../db";
 import { env } from "../../env";
-import { normalizeError, toHttpError } from "../../errors";
+import { isAppError, normalizeError, toHttpError } from "../../errors";
 import { logger } from "../../logger";
 import {
   authenticateRegistryCaller,
   NotAuthenticatedError,
   type RegistryCaller,
 } from "./authenticate-caller";
+import { chargeRegistryCall } from "./rate-limit";
 
 /**
  * The HTTP edge of the Registry API (/v0.1/…): authentication, CORS, and errors in the registry's
@@ -30,7 +31,7 @@ function baseHeaders(allowCors: boolean): Headers {
   });
   if (allowCors) {
     headers.set("access-control-allow-origin", "*");
-    headers.set("access-control-expose-headers", "WWW-Authenticate");
+    headers.set("access-control-expose-headers", "WWW-Authenticate, Retry-After");
   }
   return headers;
 }
@@ -39,6 +40,8 @@ function errorResponse(error: unknown, allowCors: boolean): Response {
   const normalized = normalizeError(error);
   const { status, body } = toHttpError(normalized);
   const headers = baseHeaders(allowCors);
+  const retryAfter = isAppError(normalized) ? normalized.details?.retryAfterSeconds : undefined;
+  if (status === 429 && typeof retryAfter === "number") headers.set("retry-after", String(retryAfter));
   if (status === 401) {
     const presented = normalized instanceof NotAuthenticatedError && normalized.presented;
     headers.set("www-authenticate", presented ? `${REALM}, error="invalid_token"` : REALM);
@@ -63,6 +66,7 @@ export function registryApiRoute(
     try {
       const caller = await authenticateRegistryCaller({ db: db(), headers: request.headers });
       allowCors = caller.authenticatedBy === "token";
+      await chargeRegistryCall(caller);
       const body = await handle({
         request,
         url: new URL(request.url),
