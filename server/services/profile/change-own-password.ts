@@ -1,5 +1,5 @@
-import { providerLabel } from "@/components/lib/provider-names";
 import { type AuditContext, recordAudit } from "../../audit/record";
+import { providerLabel } from "../../auth/provider-names";
 import { providerSummaries } from "../../auth/providers";
 import { hashPassword, verifyPassword } from "../../crypto/password";
 import type { Db, Tx } from "../../db";

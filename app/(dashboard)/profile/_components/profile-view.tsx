@@ -6,7 +6,6 @@ import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
 import { formatDate } from "@/components/lib/dates";
 import { pluralize } from "@/components/lib/format";
-import { providerLabel } from "@/components/lib/provider-names";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { useIsHydrated } from "@/components/lib/use-now";
 import { describeUserAgent } from "@/components/lib/user-agent";
@@ -19,6 +18,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Skeleton } from "@/components/ui/skeleton";
+import { providerLabel } from "@/server/auth/provider-names";
 import { ROLE_LABELS } from "@/server/policy/permissions";
 import { ChangePasswordDialog } from "./change-password-dialog";
 

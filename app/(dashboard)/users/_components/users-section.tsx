@@ -7,7 +7,6 @@ import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
 import { formatClockTime } from "@/components/lib/dates";
 import { pluralize } from "@/components/lib/format";
-import { providerLabel } from "@/components/lib/provider-names";
 import { useDebouncedValue } from "@/components/lib/use-debounced-value";
 import { useIsHydrated, useNow } from "@/components/lib/use-now";
 import { cn } from "@/components/lib/utils";
@@ -32,6 +31,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { StatusDot } from "@/components/ui/status-dot";
 import { Switch } from "@/components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { providerLabel } from "@/server/auth/provider-names";
 import {
   can,
   canChangeAuditor,
