@@ -42,11 +42,11 @@ export function ResetPasswordDialog({
   );
   const { reset: clearResult } = reset;
 
-  // A fresh start each time the dialog opens or closes: never show an earlier user's password, and
-  // never keep one after the dialog is gone (also when the page closes it).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `open` is the trigger, each change clears
+  // The password is forgotten whenever the dialog closes, also when the page closes it (or goes
+  // away), so the next opening starts fresh and never shows an earlier user's password.
   useEffect(() => {
-    clearResult();
+    if (!open) return;
+    return () => clearResult();
   }, [open, clearResult]);
 
   function close() {
