@@ -1,5 +1,6 @@
 import type { Db } from "../../db";
 import { byName } from "../teams/team-row";
+import { nameOrEmailContains } from "../users/user-search";
 import type { ReachUser } from "./reach-types";
 
 const LIMIT = 20;
@@ -8,14 +9,7 @@ const LIMIT = 20;
 export async function searchExplorableUsers(options: { db: Db; search?: string }): Promise<ReachUser[]> {
   const search = options.search?.trim();
   const users = await options.db.user.findMany({
-    where: search
-      ? {
-          OR: [
-            { email: { contains: search, mode: "insensitive" } },
-            { name: { contains: search, mode: "insensitive" } },
-          ],
-        }
-      : undefined,
+    where: search ? nameOrEmailContains(search) : undefined,
     select: { id: true, name: true, email: true, role: true, status: true },
     orderBy: [{ status: "asc" }, { email: "asc" }],
     take: LIMIT,

@@ -1,6 +1,7 @@
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { byName } from "../teams/team-row";
+import { nameOrEmailContains, personMatches } from "../users/user-search";
 import { type ReachUser, type ReachVia, subjectOrder, unionTools } from "./reach-types";
 
 /** Enough for a page a person reads; beyond it the explorer says how many more there are. */
@@ -61,10 +62,6 @@ export async function whoCanReach(options: {
 }): Promise<WhoCanReachResult> {
   const { db } = options;
   const search = options.search?.trim().slice(0, 200) || undefined;
-  const matches = (person: { name: string | null; email: string }) =>
-    search === undefined ||
-    person.email.toLowerCase().includes(search.toLowerCase()) ||
-    (person.name ?? "").toLowerCase().includes(search.toLowerCase());
   const server = await db.server.findUnique({
     where: { id: options.serverId },
     select: {
@@ -122,7 +119,7 @@ export async function whoCanReach(options: {
 
   if (server.scope === "PERSONAL") {
     const reaches = server.status !== "RETIRED" && owner.status === "ACTIVE";
-    const shown = reaches && matches(owner);
+    const shown = reaches && (search === undefined || personMatches(owner, search.toLowerCase()));
     return {
       ...base,
       blockedReason: reaches
@@ -198,20 +195,7 @@ export async function whoCanReach(options: {
       OR: [{ id: { in: userIds } }, { teamMemberships: { some: { teamId: { in: teamIds } } } }],
     }),
   };
-  const searched =
-    search === undefined
-      ? where
-      : {
-          AND: [
-            where,
-            {
-              OR: [
-                { email: { contains: search, mode: "insensitive" as const } },
-                { name: { contains: search, mode: "insensitive" as const } },
-              ],
-            },
-          ],
-        };
+  const searched = search === undefined ? where : { AND: [where, nameOrEmailContains(search)] };
   const [total, matching, users] = await Promise.all([
     db.user.count({ where }),
     search === undefined ? null : db.user.count({ where: searched }),

@@ -1,6 +1,7 @@
 import type { Db, Prisma, Tx } from "../../db";
 import { AppError } from "../../errors";
 import type { PlatformRole } from "../../policy/permissions";
+import { nameOrEmailContains } from "../users/user-search";
 
 export type TeamRow = {
   id: string;
@@ -65,16 +66,7 @@ export function teamNotFound(): AppError {
 
 export async function findTeamDetail(db: Db | Tx, teamId: string, search?: string): Promise<TeamDetail> {
   const needle = search?.trim().slice(0, 200) || undefined;
-  const matching = needle
-    ? {
-        user: {
-          OR: [
-            { email: { contains: needle, mode: "insensitive" as const } },
-            { name: { contains: needle, mode: "insensitive" as const } },
-          ],
-        },
-      }
-    : {};
+  const matching = needle ? { user: nameOrEmailContains(needle) } : {};
   const team = await db.team.findUnique({
     where: { id: teamId },
     select: {

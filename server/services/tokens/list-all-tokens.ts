@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db, Prisma } from "../../db";
 import { assertCan } from "../../policy/permissions";
+import { nameOrEmailContains } from "../users/user-search";
 import { parseTokenScopes } from "./authenticate-api-token";
 import type { TokenActor } from "./revoke-api-token";
 import { type ScopeResolver, TOKEN_ROW_SELECT, type TokenRow, toTokenRow } from "./token-row";
@@ -50,16 +51,7 @@ export async function listAllTokens(options: {
       : {}),
     OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
     ...(userId ? { userId } : {}),
-    ...(search
-      ? {
-          user: {
-            OR: [
-              { email: { contains: search, mode: "insensitive" } },
-              { name: { contains: search, mode: "insensitive" } },
-            ],
-          },
-        }
-      : {}),
+    ...(search ? { user: nameOrEmailContains(search) } : {}),
   };
   const rows = await options.db.apiToken.findMany({
     where,

@@ -1,6 +1,7 @@
 import type { Db, Prisma } from "../../db";
 import type { PlatformRole } from "../../policy/permissions";
 import { toUserRow, USER_ROW_SELECT, type UserRow } from "./user-row";
+import { nameOrEmailContains } from "./user-search";
 
 export type ListUsersOptions = {
   db: Db;
@@ -22,12 +23,7 @@ export async function listUsers(
   const where: Prisma.UserWhereInput = {
     ...(options.role && { role: options.role }),
     ...(options.status && { status: options.status }),
-    ...(search && {
-      OR: [
-        { email: { contains: search, mode: "insensitive" } },
-        { name: { contains: search, mode: "insensitive" } },
-      ],
-    }),
+    ...(search && nameOrEmailContains(search)),
   };
   const rows = await options.db.user.findMany({
     where,

@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { isNotFound } from "@/components/lib/errors";
 import { formatNumber, pluralize } from "@/components/lib/format";
+import { filterPeople } from "@/components/lib/people-filter";
 import { useDebouncedValue } from "@/components/lib/use-debounced-value";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Badge } from "@/components/ui/badge";
@@ -93,16 +94,13 @@ export function WhoCanReachPanel({
   }
 
   const { server, users, total, everyone, grants, blockedReason } = answer.data;
-  const needle = filter.trim().toLowerCase();
-  const shown = !needle
-    ? users
-    : isTruncated
-      ? (searched.data?.users ?? [])
-      : users.filter(
-          (user) =>
-            user.email.toLowerCase().includes(needle) || (user.name ?? "").toLowerCase().includes(needle),
-        );
-  const isSearching = isTruncated && needle !== "" && (searched.isFetching || search !== filter.trim());
+  const { needle, shown, isSearching } = filterPeople({
+    filter,
+    search,
+    loaded: users,
+    isTruncated,
+    searched: { people: searched.data?.users, isFetching: searched.isFetching },
+  });
 
   return (
     <div className="min-w-0 space-y-4" data-testid="who-can-reach" data-server={server.slug}>

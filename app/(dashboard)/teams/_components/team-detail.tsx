@@ -7,6 +7,7 @@ import { type ReactNode, useState } from "react";
 import { toast } from "sonner";
 import { isNotFound } from "@/components/lib/errors";
 import { formatNumber, pluralize } from "@/components/lib/format";
+import { filterPeople } from "@/components/lib/people-filter";
 import type { RouterOutputs } from "@/components/lib/router-types";
 import { useDebouncedValue } from "@/components/lib/use-debounced-value";
 import { useTRPC } from "@/components/providers/trpc-provider";
@@ -158,16 +159,17 @@ export function TeamDetailView({
   const detail = team.data;
   const isSynced = detail.source === "IDP";
   const mayEditMembers = canManage && !isSynced;
-  const needle = filter.trim().toLowerCase();
-  const shownMembers = !needle
-    ? detail.members
-    : isTruncated
-      ? (searched.data?.members ?? [])
-      : detail.members.filter(
-          (member) =>
-            member.email.toLowerCase().includes(needle) || (member.name ?? "").toLowerCase().includes(needle),
-        );
-  const isSearching = isTruncated && needle !== "" && (searched.isFetching || search !== filter.trim());
+  const {
+    needle,
+    shown: shownMembers,
+    isSearching,
+  } = filterPeople({
+    filter,
+    search,
+    loaded: detail.members,
+    isTruncated,
+    searched: { people: searched.data?.members, isFetching: searched.isFetching },
+  });
 
   let members: ReactNode;
   if (detail.members.length === 0) {
