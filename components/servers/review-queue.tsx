@@ -3,9 +3,10 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { ArrowUpRight, CheckCheck, ChevronRight, ThumbsDown, ThumbsUp } from "lucide-react";
 import Link from "next/link";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { toast } from "sonner";
 import { pluralize } from "@/components/lib/format";
+import { cn } from "@/components/lib/utils";
 import { useTRPC } from "@/components/providers/trpc-provider";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -62,8 +63,12 @@ function QueueSkeleton() {
   );
 }
 
-/** Versions waiting for an admin's decision, oldest first, each decided right here. */
-export function ReviewQueue() {
+/**
+ * Versions waiting for an admin's decision, oldest first, each decided right here. A notification
+ * links here with `?server=<id>`: that server's versions are marked and scrolled to, or, when
+ * nothing of it is waiting any more (another reviewer decided), a note says so.
+ */
+export function ReviewQueue({ focusServerId }: { focusServerId?: string }) {
   const trpc = useTRPC();
   const queue = useQuery({
     ...trpc.servers.reviewQueue.queryOptions(),
@@ -82,36 +87,75 @@ export function ReviewQueue() {
       />
     );
   }
+  const isFocusWaiting =
+    focusServerId !== undefined && queue.data.some((item) => item.server.id === focusServerId);
+  const decidedNote = focusServerId !== undefined && !isFocusWaiting && (
+    <p className="rounded-md border bg-muted/40 px-4 py-3 text-sm" role="status" data-testid="focus-decided">
+      Nothing of the server you were notified about is waiting any more: someone has already decided.{" "}
+      <Link href={`/servers/${encodeURIComponent(focusServerId)}`} className="font-medium underline">
+        See the server
+      </Link>
+    </p>
+  );
   if (queue.data.length === 0) {
     return (
-      <Card data-testid="reviews-empty">
-        <EmptyState
-          className="py-16"
-          icon={CheckCheck}
-          title="Nothing waiting for review"
-          description="When someone submits a shared server or a new version of one, it appears here. Personal servers and an admin's own servers need no review."
-        />
-      </Card>
+      <div className="space-y-4">
+        {decidedNote}
+        <Card data-testid="reviews-empty">
+          <EmptyState
+            className="py-16"
+            icon={CheckCheck}
+            title="Nothing waiting for review"
+            description="When someone submits a shared server or a new version of one, it appears here. Personal servers and an admin's own servers need no review."
+          />
+        </Card>
+      </div>
     );
   }
   return (
     <section aria-label="Waiting for review" className="space-y-3">
+      {decidedNote}
       <p className="text-sm text-muted-foreground" role="status">
         {pluralize(queue.data.length, "version")} waiting, oldest first
       </p>
       <ul className="space-y-4" data-testid="review-queue">
-        {queue.data.map((item) => (
-          <li key={item.versionId}>
-            <ReviewCard item={item} fetchedAt={queue.dataUpdatedAt} />
-          </li>
-        ))}
+        {queue.data.map((item, index) => {
+          const isFocus = item.server.id === focusServerId;
+          const isFirstFocus =
+            isFocus && queue.data.findIndex((other) => other.server.id === focusServerId) === index;
+          return (
+            <li key={item.versionId}>
+              <ReviewCard
+                item={item}
+                fetchedAt={queue.dataUpdatedAt}
+                isFocus={isFocus}
+                scrollIntoView={isFirstFocus}
+              />
+            </li>
+          );
+        })}
       </ul>
     </section>
   );
 }
 
-function ReviewCard({ item, fetchedAt }: { item: ReviewQueueItem; fetchedAt: number }) {
+function ReviewCard({
+  item,
+  fetchedAt,
+  isFocus,
+  scrollIntoView,
+}: {
+  item: ReviewQueueItem;
+  fetchedAt: number;
+  isFocus: boolean;
+  scrollIntoView: boolean;
+}) {
   const trpc = useTRPC();
+  const cardRef = useRef<HTMLDivElement>(null);
+  // Once, on arrival from a notification: the page may be long, the notified version anywhere in it.
+  useEffect(() => {
+    if (scrollIntoView) cardRef.current?.scrollIntoView({ block: "center" });
+  }, [scrollIntoView]);
   const formId = useId();
   const refresh = useReviewInvalidation();
   const [isRejecting, setIsRejecting] = useState(false);
@@ -153,7 +197,10 @@ function ReviewCard({ item, fetchedAt }: { item: ReviewQueueItem; fetchedAt: num
 
   return (
     <Card
-      className="overflow-hidden"
+      ref={cardRef}
+      className={cn("overflow-hidden", isFocus && "ring-2 ring-primary")}
+      aria-current={isFocus ? "true" : undefined}
+      data-focus={isFocus ? "true" : undefined}
       data-testid="review-card"
       data-server={item.server.slug}
       data-version={item.version}

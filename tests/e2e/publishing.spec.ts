@@ -214,10 +214,21 @@ test("a shared server is rejected with a reason, resubmitted and approved", asyn
     await expect(pat.page.getByTestId("server-manage")).toHaveAttribute("data-status", "PENDING_APPROVAL");
     await expect(pat.page.getByTestId("status-banner")).toContainText("waiting for an admin's review");
 
-    // Ari finds it in the review queue and rejects it with a reason.
-    await ari.page.goto("/reviews");
+    // Ari's bell announces it; the notice opens the review queue at this server, marked.
+    await ari.page.goto("/servers");
+    const ariMenu = await openBell(ari.page);
+    await ariMenu
+      .getByTestId("notification")
+      .filter({ hasText: `"${name}" 1.0.0 waits for your review` })
+      .click();
+    await expect(ari.page).toHaveURL(/\/reviews\?server=[0-9a-f-]{36}$/);
+    const reviewsForServer = new URL(ari.page.url()).pathname + new URL(ari.page.url()).search;
     const card = ari.page.locator(`[data-testid="review-card"][data-server="${slug}"]`);
     await expect(card).toBeVisible();
+    await expect(card).toHaveAttribute("data-focus", "true");
+    await expect(ari.page.getByTestId("focus-decided")).toHaveCount(0);
+
+    // Ari rejects it with a reason.
     await expect(card).toContainText("New server");
     await expect(card.getByTestId("discovery-counts")).toBeVisible({ timeout: 30_000 });
     await card.getByTestId("show-tools").click();
@@ -257,6 +268,9 @@ test("a shared server is rejected with a reason, resubmitted and approved", asyn
     await expect(card).toBeVisible();
     await card.getByTestId("approve-button").click();
     await expect(card).toHaveCount(0);
+    // The notice's link, opened after the decision, says that nothing of it waits any more.
+    await ari.page.goto(reviewsForServer);
+    await expect(ari.page.getByTestId("focus-decided")).toContainText("someone has already decided");
 
     await pat.page.reload();
     await expect(pat.page.getByTestId("server-manage")).toHaveAttribute("data-status", "APPROVED");

@@ -7,8 +7,11 @@ import { getQueryClient, trpc } from "@/server/trpc/rsc";
 
 export const metadata: Metadata = { title: "Reviews" };
 
-export default async function ReviewsPage() {
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function ReviewsPage(props: Props) {
   await requirePermission("server.manage_all");
+  const { server } = await props.searchParams;
   const queryClient = getQueryClient();
   await queryClient.prefetchQuery(trpc.servers.reviewQueue.queryOptions());
 
@@ -19,7 +22,7 @@ export default async function ReviewsPage() {
           title="Reviews"
           description="Shared servers and new versions waiting for your decision. Check what each one runs and which tools it offers; an approved version is usable by whoever a registry grants it to."
         />
-        <ReviewQueue />
+        <ReviewQueue focusServerId={typeof server === "string" ? server : undefined} />
       </div>
     </HydrationBoundary>
   );
