@@ -30,7 +30,7 @@ import {
 import { connectionResourceUrl, resourceMetadataUrl, serveResourceMetadata } from "./resource-metadata";
 import { BASE_HEADERS, rpcErrorResponse } from "./responses";
 import type { SessionState } from "./session-store";
-import { relayGetStream } from "./streams";
+import { relayGetStream, resumeLoggedStream } from "./streams";
 import { buildTarget, type UpstreamTarget } from "./upstream/target";
 
 const RELAYED_TRANSPORTS: ReadonlySet<string> = new Set(["STREAMABLE_HTTP", "SSE", "STDIO"]);
@@ -329,15 +329,16 @@ async function dispatch(
     const lastEventId = request.header("last-event-id");
     let upstreamLastEventId: string | undefined;
     if (lastEventId !== undefined) {
-      const point = parseLastEventId(state.eventKey, lastEventId);
+      const point = parseLastEventId(state.eventKey, state.upstreamSessionId, lastEventId);
       if (point.kind === "invalid")
         return rpcErrorResponse(
           400,
           null,
           RPC_ERROR.INVALID_REQUEST,
-          "Last-Event-ID does not belong to this session.",
+          "Last-Event-ID does not belong to this session, or its stream can no longer be resumed.",
         );
-      if (point.kind === "upstream") upstreamLastEventId = point.upstreamId;
+      if (point.kind === "gateway") return resumeLoggedStream(exchange, point);
+      upstreamLastEventId = point.upstreamId;
     }
     return relayGetStream(exchange, upstreamLastEventId);
   }

@@ -1,9 +1,11 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { logger } from "../logger";
 import { subjectOf } from "./audit";
 import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
 import { onAgentCancel } from "./cancellations";
 import { type Exchange, recordExchange } from "./context";
-import { downstreamEventId } from "./event-ids";
+import { upstreamEventId } from "./event-ids";
+import { EVENT_LOG_POLL_MS, EVENT_LOG_TTL_MS, EventLogReader, StreamEventLog } from "./event-log";
 import { filterListResult, guessListMethod } from "./filter";
 import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
@@ -33,20 +35,65 @@ type StreamContext = {
   sink: StreamSink;
   /** the agent request a POST stream answers; null on GET streams */
   request: { message: JsonRpcRequest; text: string } | null;
+  /**
+   * Who makes this stream resumable, decided by its first event (event-ids.ts): the upstream, when
+   * that event carries an id (or on GET streams, which the gateway does not keep), else the gateway.
+   */
+  resumption: "undecided" | "upstream" | "gateway";
+  /** the gateway's record of a POST stream on a session (event-log.ts) */
+  log: StreamEventLog | null;
 };
 
-function eventKeyOf(exchange: Exchange): string {
-  return exchange.state?.eventKey ?? "";
+function streamContext(
+  exchange: Exchange,
+  sink: StreamSink,
+  request: StreamContext["request"],
+): StreamContext {
+  const log =
+    request !== null && exchange.sessionId !== null ? new StreamEventLog(exchange, exchange.sessionId) : null;
+  return { exchange, sink, request, resumption: "undecided", log };
 }
 
+function upstreamIdOf(context: StreamContext, upstreamId: string | undefined): string | undefined {
+  const state = context.exchange.state;
+  if (upstreamId === undefined || upstreamId === "" || state === null) return undefined;
+  return upstreamEventId(state.eventKey, state.upstreamSessionId, upstreamId);
+}
+
+/** Writes an event before the stream's answer, with an id where the agent can resume from it. */
 async function writeEvent(
   context: StreamContext,
   upstreamId: string | undefined,
   data: string,
   retry?: number,
 ): Promise<void> {
-  const id = downstreamEventId(eventKeyOf(context.exchange), upstreamId);
-  await context.sink.write(formatSseEvent({ id, data, ...(retry !== undefined && { retry }) }));
+  if (context.resumption === "undecided")
+    context.resumption = upstreamId !== undefined || context.log === null ? "upstream" : "gateway";
+  const id =
+    context.resumption === "gateway" && context.log !== null
+      ? await context.log.append(data)
+      : upstreamIdOf(context, upstreamId);
+  await context.sink.write(
+    formatSseEvent({ ...(id !== undefined && { id }), data, ...(retry !== undefined && { retry }) }),
+  );
+}
+
+/**
+ * Writes the stream's answer, its last event: kept in the gateway's record when there is one (a
+ * resumed stream replays it), with the upstream's id when it sent one, else without an id.
+ */
+async function writeAnswer(
+  context: StreamContext,
+  upstreamId: string | undefined,
+  data: string,
+  retry?: number,
+): Promise<void> {
+  let id: string | undefined;
+  if (context.resumption === "gateway" && context.log !== null) await context.log.end(data);
+  else id = upstreamIdOf(context, upstreamId);
+  await context.sink.write(
+    formatSseEvent({ ...(id !== undefined && { id }), data, ...(retry !== undefined && { retry }) }),
+  );
 }
 
 /**
@@ -56,9 +103,10 @@ async function writeEvent(
 async function relayEvent(context: StreamContext, event: SseEvent): Promise<boolean> {
   const { exchange } = context;
   if (event.data === "") {
-    // A priming event (id, maybe retry, no data): relayed so the agent can resume (2025-11-25).
-    if (event.id !== undefined || event.retry !== undefined)
-      await writeEvent(context, event.id, "", event.retry);
+    // A priming event (id, maybe retry, no data): relayed so the agent can resume (2025-11-25). A
+    // retry alone is passed on as it is, deciding nothing about who makes the stream resumable.
+    if (event.id !== undefined) await writeEvent(context, event.id, "", event.retry);
+    else if (event.retry !== undefined) await context.sink.write(`retry: ${event.retry}\n\n`);
     return false;
   }
   const parsed = parseMessage(event.data, UPSTREAM_MAX_DEPTH);
@@ -86,7 +134,7 @@ async function relayEvent(context: StreamContext, event: SseEvent): Promise<bool
         responseText: text,
         response: message,
       });
-      await writeEvent(context, event.id, text, event.retry);
+      await writeAnswer(context, event.id, text, event.retry);
       return true;
     }
     // An answer to a request relayed earlier (a resumed stream): its method tells how to filter it.
@@ -216,95 +264,103 @@ export function streamAnswer(
     status: 200,
     headers: { ...BASE_HEADERS, ...SSE_HEADERS },
     body: async (sink) => {
-      const context: StreamContext = { exchange, sink, request: { message, text: requestText } };
-      let revoked = false;
-      let cancelled = false;
-      const stop = guardStream(exchange, sink, () => {
-        revoked = true;
-        upstream.destroy();
-      });
-      const forgetCancel =
-        exchange.sessionId === null
-          ? () => undefined
-          : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
-              cancelled = true;
-              upstream.destroy();
-            });
-      const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
-      let answered = false;
-      let sawEventIds = false;
-      let failure: unknown = null;
+      const context = streamContext(exchange, sink, { message, text: requestText });
       try {
-        reading: for await (const chunk of upstream.body) {
-          for (const event of parser.push(chunk)) {
-            if (event.id !== undefined) sawEventIds = true;
-            if (await relayEvent(context, event)) {
-              answered = true;
-              break reading;
+        let revoked = false;
+        let cancelled = false;
+        const stop = guardStream(exchange, sink, () => {
+          revoked = true;
+          upstream.destroy();
+        });
+        const forgetCancel =
+          exchange.sessionId === null
+            ? () => undefined
+            : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
+                cancelled = true;
+                upstream.destroy();
+              });
+        const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
+        let answered = false;
+        let sawEventIds = false;
+        /** the upstream's own reconnection delay, passed on when the stream ends for the agent to resume */
+        let upstreamRetry: number | undefined;
+        let failure: unknown = null;
+        try {
+          reading: for await (const chunk of upstream.body) {
+            for (const event of parser.push(chunk)) {
+              if (event.id !== undefined) sawEventIds = true;
+              if (event.retry !== undefined) upstreamRetry = event.retry;
+              if (await relayEvent(context, event)) {
+                answered = true;
+                break reading;
+              }
             }
           }
+        } catch (error) {
+          failure = error;
+        } finally {
+          stop();
+          forgetCancel();
+          upstream.destroy();
         }
-      } catch (error) {
-        failure = error;
+        if (answered) return;
+        if (cancelled) {
+          // No answer for a cancelled request (the agent ignores one anyway): the stream just ends.
+          await recordCancelled(exchange, message, requestText);
+          return;
+        }
+        if (revoked) {
+          await endWithError(
+            context,
+            message,
+            RPC_ERROR.FORBIDDEN,
+            "The credential or the access behind this stream was revoked.",
+            "DENIED",
+          );
+          return;
+        }
+        if (failure !== null && isAuditFailure(failure)) {
+          await writeAnswer(
+            context,
+            undefined,
+            serialize(errorResponse(message.id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)),
+          );
+          return;
+        }
+        if (failure === null && sawEventIds) {
+          // The upstream ended the stream before answering but offered resumption (ids): the agent
+          // resumes with GET + Last-Event-ID and the answer arrives there (2025-11-25 polling).
+          await rememberPending(exchange, "open", message.id, {
+            method: message.method,
+            subject: subjectOf(message.method, message.params),
+            startedAt: exchange.startedAt,
+            text: requestText,
+          });
+          // Audited now, as relayed with its answer pending: an agent that never resumes would
+          // otherwise leave a call that ran upstream with no record. The answer is its own row.
+          await recordRequest(exchange, message, {
+            outcome: "OK",
+            reason: "answer pending: the upstream ended the stream for the agent to resume",
+            requestBody: requestText,
+            responseBody: null,
+            metadata: { answerPending: true },
+          });
+          await sink.write(`retry: ${upstreamRetry ?? RETRY_MS}\n\n`);
+          return;
+        }
+        const described =
+          failure === null
+            ? {
+                code: RPC_ERROR.UPSTREAM_ERROR,
+                outcome: "UPSTREAM_ERROR" as const,
+                message: "The upstream closed the stream without answering.",
+              }
+            : describeFailure(failure);
+        await endWithError(context, message, described.code, described.message, described.outcome);
       } finally {
-        stop();
-        forgetCancel();
-        upstream.destroy();
+        // A stream that ended without its answer (cancelled, or broken off) tells its followers so.
+        await context.log?.end();
       }
-      if (answered) return;
-      if (cancelled) {
-        // No answer for a cancelled request (the agent ignores one anyway): the stream just ends.
-        await recordCancelled(exchange, message, requestText);
-        return;
-      }
-      if (revoked) {
-        await endWithError(
-          context,
-          message,
-          RPC_ERROR.FORBIDDEN,
-          "The credential or the access behind this stream was revoked.",
-          "DENIED",
-        );
-        return;
-      }
-      if (failure !== null && isAuditFailure(failure)) {
-        await writeEvent(
-          context,
-          undefined,
-          serialize(errorResponse(message.id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)),
-        );
-        return;
-      }
-      if (failure === null && sawEventIds) {
-        // The upstream ended the stream before answering but offered resumption (ids): the agent
-        // resumes with GET + Last-Event-ID and the answer arrives there (2025-11-25 polling).
-        await rememberPending(exchange, "open", message.id, {
-          method: message.method,
-          subject: subjectOf(message.method, message.params),
-          startedAt: exchange.startedAt,
-          text: requestText,
-        });
-        // Audited now, as relayed with its answer pending: an agent that never resumes would
-        // otherwise leave a call that ran upstream with no record. The answer is its own row.
-        await recordRequest(exchange, message, {
-          outcome: "OK",
-          reason: "answer pending: the upstream ended the stream for the agent to resume",
-          requestBody: requestText,
-          responseBody: null,
-          metadata: { answerPending: true },
-        });
-        await sink.write(`retry: ${RETRY_MS}\n\n`);
-        return;
-      }
-      const described =
-        failure === null
-          ? {
-              code: RPC_ERROR.UPSTREAM_ERROR,
-              outcome: "UPSTREAM_ERROR" as const,
-              message: "The upstream closed the stream without answering.",
-            }
-          : describeFailure(failure);
-      await endWithError(context, message, described.code, described.message, described.outcome);
     },
   };
 }
@@ -345,14 +401,14 @@ async function endWithError(
     });
   } catch (error) {
     if (!isAuditFailure(error)) throw error;
-    await writeEvent(
+    await writeAnswer(
       context,
       undefined,
       serialize(errorResponse(message.id, RPC_ERROR.UNAVAILABLE, AUDIT_UNAVAILABLE_MESSAGE)),
     );
     return;
   }
-  await writeEvent(context, undefined, body);
+  await writeAnswer(context, undefined, body);
 }
 
 /**
@@ -424,7 +480,7 @@ async function openGetStream(
     status: 200,
     headers: { ...BASE_HEADERS, ...SSE_HEADERS },
     body: async (sink) => {
-      const context: StreamContext = { exchange, sink, request: null };
+      const context = streamContext(exchange, sink, null);
       const close = () => upstream.destroy();
       sink.signal.addEventListener("abort", close, { once: true });
       const stop = guardStream(exchange, sink, close);
@@ -448,6 +504,86 @@ async function openGetStream(
       }
       // A server-side close: tell the agent when to come back (T13).
       if (!sink.isClosed) await sink.write(`retry: ${RETRY_MS}\n\n`);
+    },
+  };
+}
+
+/**
+ * GET with the Last-Event-ID of an event the gateway kept (event-log.ts): the rest of that POST
+ * stream, replayed from Redis and then followed while the instance relaying the call (any
+ * instance) appends to it, up to its answer (T13). Only that stream of that session: the id's MAC
+ * was checked against the session's key. Replayed messages were audited when first relayed.
+ */
+export async function resumeLoggedStream(
+  exchange: Exchange,
+  point: { streamId: string; sequence: number },
+): Promise<McpHttpResponse> {
+  const sessionId = exchange.sessionId ?? "";
+  const reader = new EventLogReader(exchange, sessionId, point.streamId, point.sequence);
+  let first: Awaited<ReturnType<EventLogReader["read"]>>;
+  try {
+    first = await reader.read();
+  } catch (error) {
+    logger().child({ component: "mcp" }).warn({ err: error }, "could not read a stream's kept events");
+    return rpcErrorResponse(
+      503,
+      null,
+      RPC_ERROR.UNAVAILABLE,
+      "The stream's events cannot be read right now; retry shortly.",
+      {
+        headers: { "retry-after": "1" },
+      },
+    );
+  }
+  if (first === null)
+    return rpcErrorResponse(
+      400,
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      `This stream can no longer be resumed: the gateway keeps a stream's events for ${EVENT_LOG_TTL_MS / 60_000} minutes after its last one.`,
+    );
+  const place = exchange.deps.streams.reserve({ userId: exchange.principal.userId, sessionId });
+  if (typeof place === "string")
+    throw new PolicyDenied(
+      "too_many_streams",
+      429,
+      place === "session"
+        ? "Too many open streams on this session: close one before opening another."
+        : "Too many open streams for this user: close some before opening another.",
+    );
+  return {
+    status: 200,
+    headers: { ...BASE_HEADERS, ...SSE_HEADERS },
+    body: async (sink) => {
+      const stopped = new AbortController();
+      const stopOnClientGone = () => stopped.abort();
+      sink.signal.addEventListener("abort", stopOnClientGone, { once: true });
+      const stop = guardStream(exchange, sink, () => stopped.abort());
+      let ended = false;
+      try {
+        let batch: Awaited<ReturnType<EventLogReader["read"]>> = first;
+        while (batch !== null) {
+          for (const event of batch.events)
+            await sink.write(
+              formatSseEvent({ ...(event.id !== undefined && { id: event.id }), data: event.data }),
+            );
+          ended = batch.ended;
+          if (ended || stopped.signal.aborted) break;
+          await delay(EVENT_LOG_POLL_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
+          if (stopped.signal.aborted) break;
+          batch = await reader.read();
+        }
+      } catch (error) {
+        logger()
+          .child({ component: "mcp" })
+          .warn({ err: error }, "a resumed stream stopped reading its kept events");
+      } finally {
+        stop();
+        sink.signal.removeEventListener("abort", stopOnClientGone);
+        place();
+      }
+      // Closed before its answer (revoked, or its record expired): tell the agent when to come back.
+      if (!ended && !sink.isClosed) await sink.write(`retry: ${RETRY_MS}\n\n`);
     },
   };
 }

@@ -591,6 +591,58 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(row?.metadata).toMatchObject({ jsonRpcId: 70, resumed: true });
     });
 
+    it("T13: an upstream event without an id keeps the agent's resume point; the upstream's retry is passed on", async () => {
+      const sessionId = await openSession(gateway(), world.publicId, world.token);
+      const resumedWith: (string | undefined)[] = [];
+      fixture.intercept = (request, response, body) => {
+        if (request.method === "POST" && (body as { id?: unknown })?.id === 77) {
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.write("id: stream7-1\nretry: 500\ndata: \n\n");
+          const log = {
+            jsonrpc: "2.0",
+            method: "notifications/message",
+            params: { level: "info", data: "working" },
+          };
+          response.end(`data: ${JSON.stringify(log)}\n\n`);
+          return true;
+        }
+        if (request.method === "GET") {
+          const header = request.headers["last-event-id"];
+          resumedWith.push(typeof header === "string" ? header : undefined);
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.end();
+          return true;
+        }
+        return false;
+      };
+      try {
+        const answer = await post(call(77, "slow", { ms: 1 }), { "mcp-session-id": sessionId });
+        const text = await answer.text();
+        const ids = [...text.matchAll(/^id: (.+)$/gm)].map((match) => match[1] as string);
+        // One id, the upstream's: the notification after it carries none, so it cannot move the
+        // agent's resume point away from the event the upstream can replay from.
+        expect(ids).toHaveLength(1);
+        expect(ids[0]).toMatch(/^u/);
+        expect(sseMessages(text).map((message) => message.method)).toEqual(["notifications/message"]);
+        expect(text).not.toMatch(/^retry: 1000$/m);
+        expect(text.trimEnd().endsWith("retry: 500")).toBe(true);
+
+        const resumed = await gateway().fetch(gateway().urlFor(world.publicId), {
+          headers: {
+            authorization: `Bearer ${world.token}`,
+            accept: "text/event-stream",
+            "mcp-session-id": sessionId,
+            "last-event-id": ids[0] as string,
+          },
+        });
+        expect(resumed.status).toBe(200);
+        await resumed.text();
+        expect(resumedWith).toEqual(["stream7-1"]);
+      } finally {
+        fixture.intercept = null;
+      }
+    });
+
     it("T14: two concurrent calls: each stream carries exactly its own messages", async () => {
       const sessionId = await openSession(gateway(), world.publicId, world.token);
       const send = (id: number, token: string) =>

@@ -358,16 +358,25 @@ describe.each(["fast path", "route handler", "two instances"])(
       });
     });
 
-    describe("resuming a call on a streamable HTTP upstream", () => {
-      // Only streamable HTTP upstreams are resumed: stdio processes and legacy SSE streams are channels
-      // whose messages carry no event ids, so every event the gateway relays from them has an id of
-      // its own ("g…", server/mcp/event-ids.ts), which a Last-Event-ID cannot resume from (the agent
-      // gets a fresh GET stream, no replay).
+    // A streamable HTTP upstream with an event store makes its streams resumable itself: the agent's
+    // Last-Event-ID names the upstream's event. stdio processes and legacy SSE streams send no event
+    // ids: the gateway keeps those streams' events (server/mcp/event-log.ts) and replays them, after
+    // the call ended or while it still runs (on two instances, the instance relaying it may not be
+    // the one the agent resumes on).
+    describe.each([
+      ["streamable HTTP", "after the call ended"],
+      ["stdio", "after the call ended"],
+      ["stdio", "while the call still runs"],
+      ["legacy SSE", "while the call still runs"],
+    ] as const)("resuming a call on a %s upstream %s", (kind, when) => {
       it("replays the rest of a long-running call to a new connection after the agent's connection dropped", async () => {
-        const world = await everythingUser("streamable HTTP", ["trigger-long-running-operation"]);
+        const world = await everythingUser(kind, ["trigger-long-running-operation"]);
         const request = {
           method: "tools/call",
-          params: { name: "trigger-long-running-operation", arguments: { duration: 0.9, steps: 3 } },
+          params: {
+            name: "trigger-long-running-operation",
+            arguments: { duration: when === "after the call ended" ? 0.9 : 2.4, steps: 3 },
+          },
         } as const;
         const first = new Client({ name: "sdk-test-agent", version: "7.0.0" });
         const dropped = transportFor(gateway(), world);
@@ -392,17 +401,21 @@ describe.each(["fast path", "route handler", "two instances"])(
         await dropped.close();
         expect(before[0]).toBe(1);
         expect(resumptionToken).toBeDefined();
+        // Upstream event ids (u…) where the upstream offers resumption, the gateway's (g…) where not.
+        expect(resumptionToken?.[0]).toBe(kind === "streamable HTTP" ? "u" : "g");
 
-        // The gateway reads the upstream's answer to the end without the agent and audits it: by then
-        // the upstream has stored every event of the call.
-        const answered = await waitFor(
-          () =>
-            db().auditEvent.count({
-              where: { connectionId: world.connectionId, method: "tools/call", outcome: "OK" },
-            }),
-          (count) => count > 0,
-        );
-        expect(answered).toBe(1);
+        const answerCount = () =>
+          db().auditEvent.count({
+            where: { connectionId: world.connectionId, method: "tools/call", outcome: "OK" },
+          });
+        if (when === "after the call ended") {
+          // The gateway reads the upstream's answer to the end without the agent and audits it: by
+          // then every event of the call is stored (by the upstream, or by the gateway).
+          expect(await waitFor(answerCount, (count) => count > 0)).toBe(1);
+        } else {
+          // Still running: the resumed stream replays what was missed, then follows the call.
+          expect(await answerCount()).toBe(0);
+        }
 
         const resumed = new Client({ name: "sdk-test-agent", version: "7.0.0" });
         const transport = transportFor(gateway(), world, sessionId);

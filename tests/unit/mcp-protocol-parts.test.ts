@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { downstreamEventId, newEventKey, parseLastEventId } from "@/server/mcp/event-ids";
+import { gatewayEventId, newEventKey, parseLastEventId, upstreamEventId } from "@/server/mcp/event-ids";
 import { exceedsDepth, parseMessage, serialize } from "@/server/mcp/jsonrpc";
 import {
   acceptsEventStream,
@@ -114,19 +114,34 @@ describe("SseParser", () => {
 });
 
 describe("event ids", () => {
-  it("round-trips an upstream id on its own session and refuses it on another", () => {
+  it("round-trips an upstream id on its own session and upstream session, and refuses it elsewhere", () => {
     const key = newEventKey();
-    const id = downstreamEventId(key, "stream-1_abc");
-    expect(parseLastEventId(key, id)).toEqual({ kind: "upstream", upstreamId: "stream-1_abc" });
-    expect(parseLastEventId(newEventKey(), id)).toEqual({ kind: "invalid" });
-    expect(parseLastEventId(key, `${id.slice(0, -1)}A`)).toEqual({ kind: "invalid" });
-    expect(parseLastEventId(key, "garbage")).toEqual({ kind: "invalid" });
+    const id = upstreamEventId(key, "up-1", "stream-1_abc");
+    expect(parseLastEventId(key, "up-1", id)).toEqual({ kind: "upstream", upstreamId: "stream-1_abc" });
+    expect(parseLastEventId(newEventKey(), "up-1", id)).toEqual({ kind: "invalid" });
+    // After a transparent re-initialization the new upstream session would replay another stream.
+    expect(parseLastEventId(key, "up-2", id)).toEqual({ kind: "invalid" });
+    expect(parseLastEventId(key, "up-1", `${id.slice(0, -1)}A`)).toEqual({ kind: "invalid" });
+    expect(parseLastEventId(key, "up-1", "garbage")).toEqual({ kind: "invalid" });
+    // The same upstream id from two upstream sessions gives two distinct ids (unique per session).
+    expect(upstreamEventId(key, "up-2", "stream-1_abc")).not.toBe(id);
   });
 
-  it("gives events without an upstream id a gateway id that cannot be resumed", () => {
-    const id = downstreamEventId(newEventKey(), undefined);
-    expect(id).toMatch(/^g[A-Za-z0-9_-]{12}$/);
-    expect(parseLastEventId(newEventKey(), id)).toEqual({ kind: "gateway" });
+  it("names a kept event by its stream and place, for this session only", () => {
+    const key = newEventKey();
+    const id = gatewayEventId(key, "AAAAAAAAAAAA", 7);
+    expect(id).toMatch(/^gAAAAAAAAAAAA\.7\.[A-Za-z0-9_-]{16}$/);
+    expect(parseLastEventId(key, null, id)).toEqual({
+      kind: "gateway",
+      streamId: "AAAAAAAAAAAA",
+      sequence: 7,
+    });
+    expect(parseLastEventId(newEventKey(), null, id)).toEqual({ kind: "invalid" });
+    // Another place on the same stream cannot be forged from it.
+    expect(parseLastEventId(key, null, id.replace(".7.", ".8."))).toEqual({ kind: "invalid" });
+    expect(parseLastEventId(key, null, id.replace(".7.", ".07."))).toEqual({ kind: "invalid" });
+    // The ids of earlier versions (a bare random g…) resume nothing.
+    expect(parseLastEventId(key, null, "gAAAAAAAAAAAA")).toEqual({ kind: "invalid" });
   });
 });
 
