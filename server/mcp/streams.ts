@@ -27,6 +27,13 @@ import { connectorFor } from "./upstream/select";
  * by `retry:` (T13). Open streams re-check their credential and policy and close on revocation (A9).
  */
 
+/**
+ * Upstream answers to a GET stream request that are passed to the agent as they are: 400 (e.g. a
+ * Last-Event-ID it cannot replay from) and 409 (e.g. a second standalone stream). A 404 is a lost
+ * upstream session, recovered before this (connector.withRecovery); anything else is a 502.
+ */
+const PASSED_ON_GET_REFUSALS: ReadonlySet<number> = new Set([400, 409]);
+
 /** What an agent is told to wait before reconnecting after the gateway ends a stream (T13). */
 const RETRY_MS = 1_000;
 
@@ -465,6 +472,17 @@ async function openGetStream(
       {
         headers: { allow: "POST, DELETE, OPTIONS" },
       },
+    );
+  }
+  if (PASSED_ON_GET_REFUSALS.has(upstream.status)) {
+    // The upstream's own refusal of this stream (a second GET stream it does not allow, a
+    // Last-Event-ID it cannot replay from): the agent's request, not the gateway, is at fault.
+    upstream.destroy();
+    return rpcErrorResponse(
+      upstream.status,
+      null,
+      RPC_ERROR.INVALID_REQUEST,
+      `The upstream server refused the stream request (HTTP ${upstream.status}).`,
     );
   }
   if (upstream.status !== 200 || upstream.mediaType !== "text/event-stream") {

@@ -520,6 +520,21 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       });
       expect(stream.status).toBe(200);
       expect(stream.headers.get("content-type")).toBe("text/event-stream");
+      // The SDK-built upstream allows one standalone stream per session: its refusal of a second
+      // one (409) reaches the agent as such, not as a gateway failure (502).
+      const second = await gateway().fetch(gateway().urlFor(world.publicId), {
+        headers: {
+          authorization: `Bearer ${world.token}`,
+          accept: "text/event-stream",
+          "mcp-session-id": sessionId,
+        },
+      });
+      expect(second.status).toBe(409);
+      expect(await second.json()).toMatchObject({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32600, message: expect.stringContaining("refused the stream request (HTTP 409)") },
+      });
       controller.abort();
 
       const other = await connectedUser({ upstreamUrl: noGet.url });
