@@ -989,6 +989,43 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(JSON.stringify(fixture.received)).not.toContain(configured.token);
     });
 
+    it("A8: a shared secret is never sent to a host the user entered (a version stored before that was refused)", async () => {
+      const chosen = await connectedUser({
+        upstreamUrl: fixture.url,
+        configSchema: [
+          field({ name: "host", target: "url-variable", required: true }),
+          field({ name: "X-Upstream-Key", target: "header", secret: true, perUser: false, required: true }),
+          field({ name: "X-Tenant", target: "header", perUser: false }),
+        ],
+        sharedSecrets: { "X-Upstream-Key": "publisher-secret" },
+        values: { host: "127.0.0.1" },
+      });
+      // Saving this URL with these fields is refused now; write it as an older row would hold it.
+      await db().serverVersion.update({
+        where: { id: chosen.server.versionId },
+        data: { url: `http://{host}:${fixture.port}/mcp`, sharedConfig: { "X-Tenant": "tenant-shared" } },
+      });
+      await bumpGlobalAccessEpoch();
+      const sessionId = await openSession(gateway(), chosen.publicId, chosen.token);
+      const response = await post(
+        call(101, "echo", { message: "h" }),
+        { "mcp-session-id": sessionId },
+        chosen.token,
+        chosen.publicId,
+      );
+      expect((await messagesOf(response)).at(-1)).toMatchObject({ id: 101 });
+      const received = fixture.received.findLast((entry) => (entry.body as { id?: number })?.id === 101);
+      // The user's host was dialled, with the shared plain value but without the shared secret.
+      expect(received?.headers).toMatchObject({
+        host: `127.0.0.1:${fixture.port}`,
+        "x-tenant": "tenant-shared",
+      });
+      expect(received?.headers).not.toHaveProperty("x-upstream-key");
+      const forThisServer = fixture.received.filter((entry) => entry.headers["x-tenant"] === "tenant-shared");
+      expect(forThisServer.length).toBeGreaterThan(1);
+      expect(JSON.stringify(forThisServer)).not.toContain("publisher-secret");
+    });
+
     it("A9: revoking the token, deactivating the user, removing the grant → the next request fails", async () => {
       const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
       const revoked = await connectedUser({ upstreamUrl: fixture.url });

@@ -5,7 +5,9 @@ import { AppError } from "@/server/errors";
 import { closeQueues } from "@/server/queue/queues";
 import type { Resolver } from "@/server/security/outbound-url";
 import { createServer } from "@/server/services/servers/create-server";
+import { createVersion } from "@/server/services/servers/create-version";
 import { actorFromUser, type ServerActor } from "@/server/services/servers/server-actor";
+import { updateVersion } from "@/server/services/servers/update-version";
 import type { VersionDefinitionInput } from "@/server/services/servers/version-definition";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
 import { type Caller, callerFor, expectTrpcError } from "./helpers/callers";
@@ -284,6 +286,129 @@ describe("URL variables and transports", () => {
   });
 });
 
+describe("a shared secret and a host each user enters", () => {
+  const resolver = resolverAnswering("93.184.215.14");
+  const apiKey = {
+    name: "X-Api-Key",
+    label: "API key",
+    target: "header",
+    secret: true,
+    perUser: false,
+    required: true,
+  } as const;
+  const userHost = { name: "host", label: "Host", target: "url-variable", required: true } as const;
+  const hostMessage =
+    'The host part of the URL can\'t come from a value each user enters ({host}) while the server sends a shared secret ("X-Api-Key"): a user could send that secret to a host of their choosing. Make the secret per-user, fix the host, or limit {host} to a list of choices.';
+
+  it("refuses a per-user host with a shared secret, in a draft and when publishing, with or without the value", async () => {
+    const draft = await refusal(
+      save(
+        { transport: "STREAMABLE_HTTP", url: "https://{host}/mcp", configSchema: [userHost, apiKey] },
+        resolver,
+      ),
+    );
+    expect(draft.fieldErrors).toEqual({ url: [hostMessage] });
+    expect(draft.message).toBe(hostMessage);
+    const published = await refusal(
+      save(
+        {
+          transport: "SSE",
+          url: "https://{host}:8443/sse",
+          configSchema: [userHost, apiKey],
+          sharedValues: { "X-Api-Key": "company-key" },
+        },
+        resolver,
+        "publish",
+      ),
+    );
+    expect(published.fieldErrors).toEqual({ url: [hostMessage] });
+  });
+
+  it("refuses per-user subdomains with a shared secret in the path, naming them all", async () => {
+    const refused = await refusal(
+      save(
+        {
+          transport: "STREAMABLE_HTTP",
+          url: "https://{tenant}.{zone}.example.com/{token}/mcp",
+          configSchema: [
+            { name: "tenant", label: "Tenant", target: "url-variable" },
+            { name: "zone", label: "Zone", target: "url-variable", default: "eu" },
+            { name: "token", label: "Token", target: "url-variable", secret: true, perUser: false },
+          ],
+        },
+        resolver,
+      ),
+    );
+    expect(refused.fieldErrors).toEqual({
+      url: [
+        'The host part of the URL can\'t come from a value each user enters ({tenant}, {zone}) while the server sends a shared secret ("token"): a user could send that secret to a host of their choosing. Make the secret per-user, fix the host, or limit {tenant}, {zone} to a list of choices.',
+      ],
+    });
+  });
+
+  it.each([
+    ["the secret is per-user", "https://{host}/mcp", [userHost, { ...apiKey, perUser: true }]],
+    [
+      "the host is the publisher's",
+      "https://{host}/mcp",
+      [{ ...userHost, perUser: false, default: "api.example.com" }, apiKey],
+    ],
+    [
+      "the host is one of the publisher's choices",
+      "https://{host}/mcp",
+      [{ ...userHost, choices: ["eu.example.com", "us.example.com"] }, apiKey],
+    ],
+    ["the user's value is only in the path", "https://api.example.com/{host}/mcp", [userHost, apiKey]],
+    ["the shared header is not secret", "https://{host}/mcp", [userHost, { ...apiKey, secret: false }]],
+  ])("accepts it when %s", async (_label, url, configSchema) => {
+    const saved = await save({ transport: "STREAMABLE_HTTP", url, configSchema }, resolver);
+    expect(saved.versions[0]?.url).toBe(url);
+  });
+
+  it("runs for a new version and for an edit of a draft too", async () => {
+    const server = await save(
+      { transport: "STREAMABLE_HTTP", url: "https://api.example.com/mcp", configSchema: [apiKey] },
+      resolver,
+    );
+    const context = { actorUserId: publisher.userId };
+    const redirected = {
+      transport: "STREAMABLE_HTTP",
+      url: "https://{host}/mcp",
+      configSchema: [userHost, apiKey],
+    } as const;
+    const added = await refusal(
+      createVersion({
+        db: db(),
+        actor: publisher,
+        context,
+        serverId: server.id,
+        version: "2.0.0",
+        definition: redirected,
+        intent: "draft",
+        resolver,
+      }),
+    );
+    expect(added.fieldErrors).toEqual({ url: [hostMessage] });
+    const edited = await refusal(
+      updateVersion({
+        db: db(),
+        actor: publisher,
+        context,
+        serverId: server.id,
+        versionId: server.versions[0]?.id as string,
+        definition: redirected,
+        resolver,
+      }),
+    );
+    expect(edited.fieldErrors).toEqual({ url: [hostMessage] });
+    const stored = await db().serverVersion.findMany({
+      where: { serverId: server.id },
+      select: { url: true },
+    });
+    expect(stored).toEqual([{ url: "https://api.example.com/mcp" }]);
+  });
+});
+
 describe("stdio command allow-list", () => {
   it("accepts an allowed template with a scoped package and exact version", async () => {
     const saved = await save({
@@ -337,7 +462,18 @@ describe("stdio command allow-list", () => {
   });
 
   it("refuses environment variables that change how the process runs, at save time", async () => {
-    for (const name of ["LD_PRELOAD", "NODE_OPTIONS", "PATH", "LD_AUDIT", "GATEHOUSE_ENCRYPTION_KEY"]) {
+    for (const name of [
+      "LD_PRELOAD",
+      "NODE_OPTIONS",
+      "PATH",
+      "LD_AUDIT",
+      "GATEHOUSE_ENCRYPTION_KEY",
+      "UV_INDEX_URL",
+      "PIP_INDEX_URL",
+      "PYTHONHOME",
+      "SSL_CERT_FILE",
+      "HTTPS_PROXY",
+    ]) {
       const refused = await refusal(
         save({
           transport: "STDIO",

@@ -189,6 +189,31 @@ describe("import round trip", () => {
       /^This server.json cannot be imported: The document is not valid JSON/,
     );
   });
+
+  it("refuses a remote whose host each user enters while a header carries a secret the document fixes", async () => {
+    const doc = serverJson();
+    doc.remotes = [
+      {
+        type: "streamable-http",
+        url: "https://{tenant}.acme.example/mcp",
+        // The importer makes a header with a value template the publisher's: one value for everyone.
+        headers: [
+          {
+            name: "Authorization",
+            value: "Bearer {token}",
+            variables: { token: { description: "Company token", isSecret: true } },
+          },
+        ],
+        variables: { tenant: { description: "Your tenant", isRequired: true } },
+      } as never,
+    ];
+    await expectTrpcError(
+      caller.servers.import({ document: JSON.stringify(doc), variantIndex: 0, scope: "SHARED" }),
+      "BAD_REQUEST",
+      'The host part of the URL can\'t come from a value each user enters ({tenant}) while the server sends a shared secret ("Authorization"): a user could send that secret to a host of their choosing. Make the secret per-user, fix the host, or limit {tenant} to a list of choices.',
+    );
+    expect(await db().server.count({ where: { registryName: doc.name } })).toBe(0);
+  });
 });
 
 describe("documents that cannot be imported", () => {

@@ -10,6 +10,8 @@ import {
   headerDenialReason,
   missingRequired,
   readConfigSchema,
+  sharedSecretFieldNames,
+  userChosenHostVariables,
 } from "@/server/services/servers/config-fields";
 
 /** A server's declared configuration: which names a catalog entry may set, and which values a form may send. */
@@ -48,15 +50,49 @@ describe("environment variable names a stdio entry may set", () => {
     "PATH",
     "HOME",
     "SHELL",
-    "PYTHONPATH",
     "DYLD_INSERT_LIBRARIES",
     "NODE_TLS_REJECT_UNAUTHORIZED",
+    "NODE_EXTRA_CA_CERTS",
     "NPM_CONFIG_REGISTRY",
     "GATEHOUSE_ENCRYPTION_KEY",
     "GATEHOUSE_ANYTHING",
+    // what `uvx` installs and from where
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_PYTHON",
+    "PIP_INDEX_URL",
+    "PIP_TRUSTED_HOST",
+    // how the Python interpreter starts
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHON_HISTORY",
+    // which CA bundle TLS trusts
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    // which proxy the traffic goes through
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    // the other JavaScript runtimes
+    "BUN_CONFIG_REGISTRY",
+    "DENO_CERT",
   ])("%s is refused", (name) => {
     expect(envDenialReason(name)).toBe(`"${name}" cannot be set by a catalog entry`);
   });
+
+  // Names are compared case-sensitively, so the lower-case forms tools also read must not slip past.
+  it.each(["npm_config_registry", "http_proxy", "https_proxy", "all_proxy", "no_proxy", "uv_index_url"])(
+    "%s (lower case) is refused",
+    (name) => {
+      expect(envDenialReason(name)).not.toBeNull();
+    },
+  );
 
   it.each(["path", "Api_Key", "1ST", "A-B", "A B", "", "LD PRELOAD", "ÄPI_KEY"])(
     "%j is not an env name",
@@ -65,12 +101,17 @@ describe("environment variable names a stdio entry may set", () => {
     },
   );
 
-  it.each(["API_KEY", "WEATHER_API_KEY", "_PRIVATE", "LOG_LEVEL", "OLD_PATH", "XLD_PRELOAD"])(
-    "%s is allowed",
-    (name) => {
-      expect(envDenialReason(name)).toBeNull();
-    },
-  );
+  it.each([
+    "API_KEY",
+    "WEATHER_API_KEY",
+    "_PRIVATE",
+    "LOG_LEVEL",
+    "OLD_PATH",
+    "XLD_PRELOAD",
+    "MY_HTTP_PROXY_URL",
+  ])("%s is allowed", (name) => {
+    expect(envDenialReason(name)).toBeNull();
+  });
 });
 
 describe("header names a remote entry may set", () => {
@@ -105,6 +146,43 @@ describe("header names a remote entry may set", () => {
     expect(fieldNameDenialReason("argument", "--port")).toBeNull();
     expect(fieldNameDenialReason("argument", "root")).toBeNull();
     expect(fieldNameDenialReason("argument", "--x;rm")).toMatch(/flag such as/);
+  });
+});
+
+describe("which URL variables let each user choose the host", () => {
+  const host = field({ name: "host", target: "url-variable" });
+  it.each([
+    ["the whole host", "https://{host}/mcp", [host], ["host"]],
+    ["a subdomain", "https://{host}.example.com/mcp", [host], ["host"]],
+    ["the port", "https://api.example.com:{host}/mcp", [host], ["host"]],
+    ["glued to the host without a slash", "https://api.example.com{host}", [host], ["host"]],
+    ["only the path", "https://api.example.com/{host}/mcp", [host], []],
+    ["only the query", "https://api.example.com/mcp?tenant={host}", [host], []],
+    [
+      "a shared variable",
+      "https://{host}/mcp",
+      [field({ name: "host", target: "url-variable", perUser: false })],
+      [],
+    ],
+    [
+      "a variable limited to choices",
+      "https://{host}.example.com/mcp",
+      [field({ name: "host", target: "url-variable", choices: ["eu", "us"] })],
+      [],
+    ],
+  ])("%s", (_label, url, fields, expected) => {
+    expect(userChosenHostVariables(url, fields)).toEqual(expected);
+  });
+
+  it("names the shared secret fields only", () => {
+    expect(
+      sharedSecretFieldNames([
+        field({ name: "X-Api-Key", target: "header", secret: true, perUser: false }),
+        field({ name: "X-Team", target: "header", perUser: false }),
+        field({ name: "X-User-Key", target: "header", secret: true }),
+        field({ name: "token", target: "url-variable", secret: true, perUser: false }),
+      ]),
+    ).toEqual(["X-Api-Key", "token"]);
   });
 });
 
@@ -294,6 +372,7 @@ describe("stdioLaunchOf", () => {
       field({ name: "positional-secret", target: "argument", secret: true }),
       field({ name: "API_TOKEN", target: "env", secret: true }),
       field({ name: "PATH", target: "env" }),
+      field({ name: "UV_INDEX_URL", target: "env" }),
       field({ name: "--unset", target: "argument" }),
     ];
     const values: Record<string, string> = {
@@ -302,6 +381,7 @@ describe("stdioLaunchOf", () => {
       "positional-secret": "hunter2",
       API_TOKEN: "t-1",
       PATH: "/evil",
+      UV_INDEX_URL: "https://evil.example/simple",
     };
     const launch = stdioLaunchOf(fields, (f) => values[f.name]);
     expect(launch.args).toEqual(["--api-key", "sk-live-1", "--region", "eu", "hunter2"]);

@@ -12,6 +12,8 @@ import {
   openSecrets,
   readConfigSchema,
   secretContext,
+  sharedSecretFieldNames,
+  userChosenHostVariables,
 } from "../../services/servers/config-fields";
 import type { ConnectionRow } from "../policy";
 
@@ -78,6 +80,15 @@ export function buildTarget(connection: ConnectionRow): UpstreamTarget | null {
     ...openSecrets(connection.secrets, secretContext.connection(connection.id)),
   };
   const shared = sharedValuesOf(version, fields);
+  if (
+    version.transport !== "STDIO" &&
+    version.url &&
+    userChosenHostVariables(version.url, fields).length > 0
+  ) {
+    // Saving such a version is refused (version-definition.ts); one stored before that rule still
+    // lets each user pick the host, so the publisher's secrets are not sent there.
+    for (const name of sharedSecretFieldNames(fields)) delete shared[name];
+  }
   const fieldValue = (field: (typeof fields)[number]) => {
     const source = field.perUser ? perUser : shared;
     return (Object.hasOwn(source, field.name) ? source[field.name] : undefined) ?? field.default;

@@ -40,16 +40,39 @@ export const DENIED_ENV_NAMES: ReadonlySet<string> = new Set([
   "NODE_OPTIONS",
   "NODE_PATH",
   "DYLD_INSERT_LIBRARIES",
-  "PYTHONPATH",
-  "PYTHONSTARTUP",
   "HOME",
   "SHELL",
   // These silently weaken TLS or redirect what `npx` installs.
   "NODE_TLS_REJECT_UNAUTHORIZED",
   "NODE_EXTRA_CA_CERTS",
+  // These swap the CA bundle OpenSSL, Python's requests and curl trust.
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  // These route the package download and the server's own traffic through a proxy of the entry's
+  // choosing. Lower-case forms (http_proxy, npm_config_registry…) already fail ENV_NAME_RE.
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "NO_PROXY",
 ]);
-/** Whole families that change how the loader, Node or npm behave (LD_AUDIT, DYLD_*, NPM_CONFIG_REGISTRY…). */
-const DENIED_ENV_PREFIXES = ["LD_", "DYLD_", "NPM_CONFIG_", "GATEHOUSE_"] as const;
+/**
+ * Whole families that change how the loader, the interpreters or the package managers behave
+ * (LD_AUDIT, DYLD_*, NPM_CONFIG_REGISTRY, UV_INDEX_URL, PIP_INDEX_URL, PYTHONHOME, PYTHON_*…):
+ * `npx` and `uvx` are default templates: where they install from and what they trust stay the defaults.
+ */
+const DENIED_ENV_PREFIXES = [
+  "LD_",
+  "DYLD_",
+  "NPM_CONFIG_",
+  "UV_",
+  "PIP_",
+  "PYTHON",
+  "BUN_",
+  "DENO_",
+  "GATEHOUSE_",
+] as const;
 
 /** Headers the gateway owns on the outbound connection; a catalog entry may not set them. */
 export const DENIED_HEADER_NAMES: ReadonlySet<string> = new Set([
@@ -113,6 +136,29 @@ export function fieldNameDenialReason(target: ConfigTarget, name: string): strin
 /** An argument field named like a flag is passed as `--flag value`; any other name is positional. */
 export function isNamedArgument(field: Pick<ConfigField, "name">): boolean {
   return field.name.startsWith("-");
+}
+
+/**
+ * The per-user URL variables in the host part of `url` that take any value a user types (no list of
+ * choices): through them each user decides which host the gateway dials. The authority is read up
+ * to the first "/", "?" or "#", a superset of what URL parsing takes as host and port.
+ */
+export function userChosenHostVariables(url: string, fields: readonly ConfigField[]): string[] {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  return fields
+    .filter(
+      (field) =>
+        field.target === "url-variable" &&
+        field.perUser &&
+        field.choices === null &&
+        authority.includes(`{${field.name}}`),
+    )
+    .map((field) => field.name);
+}
+
+/** Names of the shared secret fields: one value the publisher set, sent on every user's behalf. */
+export function sharedSecretFieldNames(fields: readonly ConfigField[]): string[] {
+  return fields.filter((field) => field.secret && !field.perUser).map((field) => field.name);
 }
 
 const text = (max: number) =>

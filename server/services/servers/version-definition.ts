@@ -18,6 +18,8 @@ import {
   readConfigSchema,
   sealSecrets,
   secretContext,
+  sharedSecretFieldNames,
+  userChosenHostVariables,
 } from "./config-fields";
 import { URL_PLACEHOLDER_RE } from "./upstream-target";
 
@@ -161,6 +163,24 @@ function checkRemoteUrlShape(raw: string | null | undefined, errors: FieldErrors
   return url;
 }
 
+/**
+ * A shared secret goes with every user's requests; if each user may also type the host part of the
+ * URL, any user granted the server could point it at a host of their own and receive the secret.
+ * The connect-time SSRF guard does not help: it only refuses internal hosts. Refused whether or not
+ * the secret has a value yet, since a draft (or an imported server.json) gets one later.
+ */
+function checkSecretStaysWithHost(url: string, fields: readonly ConfigField[], errors: FieldErrors): void {
+  const hostVariables = userChosenHostVariables(url, fields);
+  const secrets = sharedSecretFieldNames(fields);
+  if (hostVariables.length === 0 || secrets.length === 0) return;
+  const variables = hostVariables.map((name) => `{${name}}`).join(", ");
+  addError(
+    errors,
+    "url",
+    `The host part of the URL can't come from a value each user enters (${variables}) while the server sends a shared secret (${secrets.map((name) => `"${name}"`).join(", ")}): a user could send that secret to a host of their choosing. Make the secret per-user, fix the host, or limit ${variables} to a list of choices.`,
+  );
+}
+
 function parseConfigSchema(input: unknown, errors: FieldErrors): ConfigField[] {
   const parsed = CONFIG_SCHEMA.safeParse(input ?? []);
   if (parsed.success) return parsed.data;
@@ -243,6 +263,7 @@ export async function checkVersionDefinition(options: {
         if (!used.includes(name))
           addError(errors, "url", `The URL-variable field "${name}" must appear in the URL as {${name}}.`);
       }
+      checkSecretStaysWithHost(url, configSchema, errors);
     }
     if (upstreamAuth === "STATIC_HEADER" && !configSchema.some((f) => f.target === "header"))
       addError(errors, "upstreamAuth", "Static-header authentication needs at least one header field.");
