@@ -29,7 +29,7 @@ export type AuditScope = {
 };
 
 export type ExchangeRecord = {
-  action: "mcp.request" | "mcp.notification" | "mcp.session.close";
+  action: "mcp.request" | "mcp.notification" | "mcp.session.close" | "mcp.auth.denied";
   outcome: AuditOutcome;
   reason?: string | null;
   method?: string | null;

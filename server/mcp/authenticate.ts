@@ -1,8 +1,13 @@
+import { BoundedMap } from "../bounded-map";
 import type { Db } from "../db";
 import { AppError, isAppError } from "../errors";
 import type { PlatformRole } from "../policy/permissions";
 import { API_TOKEN_PREFIX, bearerToken } from "../services/tokens/api-token-format";
-import { type ApiTokenScopeEntry, verifyApiToken } from "../services/tokens/authenticate-api-token";
+import {
+  ApiTokenRefusedError,
+  type ApiTokenScopeEntry,
+  verifyApiToken,
+} from "../services/tokens/authenticate-api-token";
 
 /**
  * Who is calling (DESIGN "How a tool call flows", step 2). Every request is authenticated again
@@ -38,15 +43,47 @@ export type Authenticator = {
   }) => Promise<McpPrincipal | null>;
 };
 
-/** 401: no credential, or one that is not valid. `presented` decides error="invalid_token". */
+/**
+ * A presented credential that matched a stored one (an API token whose key id was found) and was
+ * refused anyway: what the audit of the refusal records. Never the secret.
+ */
+export type CredentialRefusal = {
+  tokenId: string;
+  /** the credential's owner */
+  userId: string;
+  /** wrong_secret, revoked, expired, user_deactivated or address_not_allowed */
+  reason: string;
+};
+
+/**
+ * 401: no credential, or one that is not valid. `presented` decides error="invalid_token";
+ * `refusal` is set when the credential matched a stored one (the handler audits it).
+ */
 export class AuthenticationError extends AppError {
-  constructor(readonly presented: boolean) {
+  constructor(
+    readonly presented: boolean,
+    readonly refusal: CredentialRefusal | null = null,
+  ) {
     super(
       "UNAUTHORIZED",
       presented
         ? "The access token is invalid, expired or revoked."
         : "Authentication required: send 'Authorization: Bearer <token>' (a personal API token of this connection's owner).",
     );
+  }
+}
+
+/**
+ * 403: a valid credential presented from a network address its allow-list does not admit. Not a
+ * 401: the caller holds the right secret and needs to know another address, not another token, is
+ * the fix (authenticate-api-token.ts).
+ */
+export class CredentialForbiddenError extends AppError {
+  constructor(
+    message: string,
+    readonly refusal: CredentialRefusal,
+  ) {
+    super("FORBIDDEN", message);
   }
 }
 
@@ -67,6 +104,10 @@ export const apiTokenAuthenticator: Authenticator = {
         ipAllowList: token.ipAllowList,
       };
     } catch (error) {
+      if (error instanceof ApiTokenRefusedError) {
+        if (error.code === "FORBIDDEN") throw new CredentialForbiddenError(error.message, error.refusal);
+        throw new AuthenticationError(true, error.refusal);
+      }
       if (isAppError(error) && error.code === "UNAUTHORIZED") throw new AuthenticationError(true);
       throw error;
     }
@@ -98,6 +139,44 @@ export async function authenticateRequest(options: {
     if (principal) return { principal, authenticator };
   }
   throw new AuthenticationError(true);
+}
+
+/**
+ * Which credential refusals get an audit row. Refusals come before the rate limits (those count
+ * authenticated requests only), so a client retrying a revoked token in a loop would otherwise add a
+ * row per request. The first refusal of each (credential, reason) is written, then at most one per
+ * `intervalMs` on this instance, carrying how many were not written since. So the rows of one
+ * credential are bounded by reasons × instances per interval, and only credentials that exist can
+ * add any. Process-wide state, bounded like the other per-process maps.
+ */
+export class RefusalAuditThrottle {
+  private readonly last: BoundedMap<{ at: number; skipped: number }>;
+  constructor(
+    private readonly intervalMs = 60_000,
+    maxEntries = 10_000,
+  ) {
+    this.last = new BoundedMap(maxEntries);
+  }
+
+  /** null: not written this time (counted for the next row); else the refusals skipped before it. */
+  admit(refusal: CredentialRefusal, now: number): number | null {
+    const key = `${refusal.tokenId}:${refusal.reason}`;
+    const entry = this.last.get(key);
+    if (entry !== undefined && now - entry.at < this.intervalMs) {
+      entry.skipped += 1;
+      return null;
+    }
+    this.last.set(key, { at: now, skipped: 0 });
+    return entry?.skipped ?? 0;
+  }
+
+  /** The admitted row could not be written: the next refusal is written instead, with these counted. */
+  release(refusal: CredentialRefusal, skipped: number): void {
+    const key = `${refusal.tokenId}:${refusal.reason}`;
+    const entry = this.last.get(key);
+    this.last.delete(key);
+    this.last.set(key, { at: Number.NEGATIVE_INFINITY, skipped: skipped + 1 + (entry?.skipped ?? 0) });
+  }
 }
 
 function quoted(value: string): string {

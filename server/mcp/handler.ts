@@ -2,7 +2,14 @@ import { isAppError, normalizeError } from "../errors";
 import { logger } from "../logger";
 import { isConnectionPublicId } from "../services/connections/connection-url";
 import { type AuditScope, buildAuditRow, subjectOf } from "./audit";
-import { AuthenticationError, type McpPrincipal, wwwAuthenticate } from "./authenticate";
+import {
+  AuthenticationError,
+  CredentialForbiddenError,
+  type CredentialRefusal,
+  type McpPrincipal,
+  RefusalAuditThrottle,
+  wwwAuthenticate,
+} from "./authenticate";
 import { isBatchText, parseBatch, relayBatch } from "./batch";
 import { readBody } from "./body";
 import type { Exchange, McpDeps } from "./context";
@@ -252,6 +259,7 @@ async function route(deps: McpDeps, request: McpHttpRequest): Promise<McpHttpRes
   } catch (error) {
     return failureResponse(deps, request, error, {
       metadataUrl,
+      publicId,
       principal,
       connection: seen.connection,
       message,
@@ -385,18 +393,45 @@ async function failureResponse(
   error: unknown,
   known: {
     metadataUrl: string;
+    publicId: string;
     principal: McpPrincipal | null;
     connection: ConnectionRow | null;
     message: JsonRpcMessage | null;
   },
 ): Promise<McpHttpResponse> {
   const id = known.message?.kind === "request" ? known.message.id : null;
+  if (
+    (error instanceof AuthenticationError || error instanceof CredentialForbiddenError) &&
+    error.refusal !== null
+  ) {
+    try {
+      await auditRefusal(deps, request, known.publicId, error.refusal, error.httpStatus);
+    } catch (auditError) {
+      if (isAppError(auditError) && auditError.code === "UNAVAILABLE")
+        return rpcErrorResponse(503, id, RPC_ERROR.UNAVAILABLE, auditError.message);
+      throw auditError;
+    }
+  }
   if (error instanceof AuthenticationError)
     return rpcErrorResponse(401, null, RPC_ERROR.UNAUTHORIZED, error.message, {
       headers: {
         "www-authenticate": wwwAuthenticate({
           resourceMetadataUrl: known.metadataUrl,
           ...(error.presented && { error: "invalid_token" as const }),
+        }),
+      },
+    });
+  if (error instanceof CredentialForbiddenError)
+    // A5 and DESIGN step 5: a valid token that may not be used here is a 403 with a Bearer
+    // challenge. insufficient_scope is RFC 6750's only 403 code: the token's own restriction (its
+    // address allow-list) does not cover this request; the description says which.
+    return rpcErrorResponse(403, id, RPC_ERROR.FORBIDDEN, error.message, {
+      data: { reason: error.refusal.reason },
+      headers: {
+        "www-authenticate": wwwAuthenticate({
+          resourceMetadataUrl: known.metadataUrl,
+          error: "insufficient_scope",
+          description: "this token may not be used from this network address",
         }),
       },
     });
@@ -462,6 +497,56 @@ async function failureResponse(
     RPC_ERROR.INTERNAL_ERROR,
     "Something went wrong on our side. The error has been logged.",
   );
+}
+
+const refusalAudits = new RefusalAuditThrottle();
+
+/**
+ * Audits the refusal of a credential that matched a stored one (DESIGN: a denial is audited too),
+ * bounded per credential by RefusalAuditThrottle. The body was not read yet and the Authorization
+ * header is never stored, so the row holds no secret; the connection URL's publicId is recorded as
+ * presented (not looked up: a refusal loop must not cost database reads).
+ */
+async function auditRefusal(
+  deps: McpDeps,
+  request: McpHttpRequest,
+  publicId: string,
+  refusal: CredentialRefusal,
+  httpStatus: number,
+): Promise<void> {
+  const startedAt = Date.now();
+  const skipped = refusalAudits.admit(refusal, startedAt);
+  if (skipped === null) return;
+  const scope: AuditScope = {
+    userId: refusal.userId,
+    tokenId: refusal.tokenId,
+    serverId: null,
+    connectionId: null,
+    sessionId: request.header("mcp-session-id") ?? null,
+    client: null,
+    clientIp: request.clientIp,
+    userAgent: request.header("user-agent") ?? null,
+    requestId: request.requestId,
+  };
+  try {
+    await deps.audit.write(
+      buildAuditRow(
+        scope,
+        {
+          action: "mcp.auth.denied",
+          outcome: "DENIED",
+          reason: refusal.reason,
+          method: request.method,
+          startedAt,
+          metadata: { httpStatus, publicId, ...(skipped > 0 && { refusalsNotRecorded: skipped }) },
+        },
+        deps.keyring(),
+      ),
+    );
+  } catch (error) {
+    refusalAudits.release(refusal, skipped);
+    throw error;
+  }
 }
 
 async function auditDenial(

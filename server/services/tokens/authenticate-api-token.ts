@@ -37,6 +37,34 @@ export type AuthenticatedApiToken = {
 };
 
 const INVALID_TOKEN = "The API token is invalid, expired or revoked.";
+const ADDRESS_NOT_ALLOWED = "This API token may not be used from your network address.";
+
+/** Why a token whose key id matched a stored row was refused. */
+export type ApiTokenRefusalReason =
+  | "wrong_secret"
+  | "revoked"
+  | "expired"
+  | "user_deactivated"
+  | "address_not_allowed";
+
+export type ApiTokenRefusal = { tokenId: string; userId: string; reason: ApiTokenRefusalReason };
+
+/**
+ * The refusal of a token whose key id matched a stored row: the same code and message as any other
+ * failure (the caller still learns nothing about which check failed), plus the row's ids and the
+ * reason, for the audit of the refusal. A key id no row holds gives a plain AppError, so random
+ * tokens from a stranger leave nothing to record. `refusal` is never sent to the client.
+ */
+export class ApiTokenRefusedError extends AppError {
+  constructor(
+    code: "UNAUTHORIZED" | "FORBIDDEN",
+    message: string,
+    readonly refusal: ApiTokenRefusal,
+  ) {
+    super(code, message);
+    this.name = "ApiTokenRefusedError";
+  }
+}
 // Compared against when the key id is unknown, so a miss costs the same hashing as a hit.
 const UNKNOWN_KEY_HASH = hashSecret("gatehouse-unknown-key-id");
 
@@ -220,14 +248,20 @@ export async function verifyApiToken(options: {
     },
   });
   const matches = secretMatches(parsed.secret, row?.secretHash ?? UNKNOWN_KEY_HASH);
-  if (!row || !matches) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  if (!row) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
+  const refuse = (reason: ApiTokenRefusalReason) =>
+    new ApiTokenRefusedError(
+      reason === "address_not_allowed" ? "FORBIDDEN" : "UNAUTHORIZED",
+      reason === "address_not_allowed" ? ADDRESS_NOT_ALLOWED : INVALID_TOKEN,
+      { tokenId: row.id, userId: row.user.id, reason },
+    );
+  // The row's other facts are not told apart for a wrong secret: its sender does not hold the token.
+  if (!matches) throw refuse("wrong_secret");
   // Revoked is revoked whenever it was stamped: the revoking process's clock may run ahead of ours.
-  if (row.revokedAt !== null) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
-  if (row.expiresAt !== null && row.expiresAt <= now) throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
-  if (row.user.status !== "ACTIVE") throw new AppError("UNAUTHORIZED", INVALID_TOKEN);
-  if (!isIpAllowed(row.ipAllowList, options.clientIp)) {
-    throw new AppError("FORBIDDEN", "This API token may not be used from your network address.");
-  }
+  if (row.revokedAt !== null) throw refuse("revoked");
+  if (row.expiresAt !== null && row.expiresAt <= now) throw refuse("expired");
+  if (row.user.status !== "ACTIVE") throw refuse("user_deactivated");
+  if (!isIpAllowed(row.ipAllowList, options.clientIp)) throw refuse("address_not_allowed");
 
   return {
     tokenId: row.id,
