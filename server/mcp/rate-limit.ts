@@ -35,40 +35,94 @@ export function leaseSize(limit: number): number {
 
 const MAX_LEASES = 20_000;
 
+/** How long a lease reservation counts as in flight when its reply never comes (Redis failed). */
+const IN_FLIGHT_MS = 5_000;
+
+type Run = { next: number; last: number };
+
 /**
  * The counts this instance has reserved in the current windows. A reservation (`INCRBY` by the
  * lease size) hands this instance a run of consecutive counts; requests take them one by one with
  * no round trip, and each is compared with the limit as if it had been counted alone. Counts are
- * never handed out twice, so every instance together admits at most the limit per window; what an
- * instance reserved and did not use (at most a lease per instance and window) is refused to the
- * others, a small, bounded under-admission.
+ * never handed out twice, so every instance together admits at most the limit per window.
+ *
+ * Concurrent misses must not waste counts: only one lease per key is in flight at a time (the
+ * others reserve just their own count), and a reservation adds its run to the ones still held
+ * rather than replacing them. What an instance reserved and did not use (about a lease per
+ * instance and window) is refused to the others, a small, bounded under-admission.
  */
 export class RateLimitLeases {
   private window = -1;
-  private readonly leases = new Map<string, { next: number; last: number }>();
+  private readonly leases = new Map<string, Run[]>();
+  /** keys with a lease reservation in flight, and when it was sent */
+  private readonly inFlight = new Map<string, number>();
 
   /** The next count of `key` in `window`, or null when no reserved count is left. */
   take(key: string, window: number): number | null {
     if (window !== this.window) return null;
-    const lease = this.leases.get(key);
-    if (lease === undefined || lease.next > lease.last) return null;
-    return lease.next++;
+    const runs = this.leases.get(key);
+    const run = runs?.[0];
+    if (runs === undefined || run === undefined) return null;
+    const count = run.next++;
+    if (run.next > run.last) {
+      runs.shift();
+      if (runs.length === 0) this.leases.delete(key);
+    }
+    return count;
   }
 
-  /** Stores a reservation that ended at `total`; returns its first count. */
-  reserve(key: string, window: number, total: number, size: number): number {
+  /**
+   * Whether a request that missed may reserve a whole lease for `key` (and marks it in flight); if
+   * one is already in flight it reserves only its own count, so a burst of concurrent misses does
+   * not strand a lease per request.
+   */
+  claimLease(key: string, window: number, now: number): boolean {
+    if (window < this.window) return false;
+    if (window > this.window) this.startWindow(window);
+    const since = this.inFlight.get(key);
+    if (since !== undefined && now - since < IN_FLIGHT_MS) return false;
+    if (this.inFlight.size >= MAX_LEASES) this.inFlight.clear();
+    this.inFlight.set(key, now);
+    return true;
+  }
+
+  /**
+   * Stores a reservation that ended at `total`; returns its first count. The rest joins the runs
+   * still held (ordered, so the lowest counts go first); `isLease` ends the key's lease in flight.
+   */
+  reserve(key: string, window: number, total: number, size: number, isLease = false): number {
+    const first = total - size + 1;
     if (window !== this.window) {
-      if (window < this.window) return total - size + 1;
-      this.window = window;
-      this.leases.clear();
+      if (window < this.window) return first;
+      this.startWindow(window);
     }
-    if (this.leases.size >= MAX_LEASES) this.leases.clear();
-    this.leases.set(key, { next: total - size + 2, last: total });
-    return total - size + 1;
+    if (isLease) this.inFlight.delete(key);
+    if (size < 2) return first;
+    if (this.leases.size >= MAX_LEASES && !this.leases.has(key)) this.leases.clear();
+    const runs = this.leases.get(key) ?? [];
+    const run = { next: first + 1, last: total };
+    const at = runs.findIndex((held) => held.next > run.next);
+    runs.splice(at === -1 ? runs.length : at, 0, run);
+    this.leases.set(key, runs);
+    return first;
+  }
+
+  private startWindow(window: number): void {
+    this.window = window;
+    this.leases.clear();
+    this.inFlight.clear();
   }
 }
 
-type ScopeCheck = { scope: "token" | "user"; limit: number; key: string; size: number };
+type ScopeCheck = {
+  scope: "token" | "user";
+  limit: number;
+  key: string;
+  /** counts to reserve in Redis */
+  size: number;
+  /** whether this reservation is the key's lease in flight (RateLimitLeases.claimLease) */
+  isLease?: boolean;
+};
 
 function firstExceeded(
   checks: readonly ScopeCheck[],
@@ -93,29 +147,38 @@ class CountedHere implements RateLimitCheck {
   }
 }
 
-/** Counts reserved (or, without leases, counted one by one) on the request's Redis pipeline. */
+/**
+ * Counts reserved (or, without leases, counted one by one) on the request's Redis pipeline, for
+ * the scopes whose count was not taken from a lease already held (`local[index]` when it was).
+ */
 class CountedInRedis implements RateLimitCheck {
   readonly count: number;
+  private readonly remote: readonly ScopeCheck[];
   constructor(
     private readonly checks: readonly ScopeCheck[],
+    private readonly local: readonly (number | null)[],
     private readonly window: number,
     private readonly retryAfterSeconds: number,
     private readonly leases: RateLimitLeases | undefined,
   ) {
-    this.count = checks.length * 2;
+    this.remote = checks.filter((_, index) => local[index] == null);
+    this.count = this.remote.length * 2;
   }
 
   queue(pipeline: ChainableCommander): void {
-    for (const check of this.checks)
+    for (const check of this.remote)
       pipeline.incrby(check.key, check.size).pexpire(check.key, RATE_WINDOW_MS + 5_000);
   }
 
   read(replies: unknown[], offset: number): RateLimitExceeded | null {
-    const { checks, leases, window } = this;
+    const { checks, local, leases, window } = this;
+    let reply = 0;
     const counts = checks.map((check, index) => {
-      const total = Number(replies[offset + index * 2]);
+      const held = local[index];
+      if (held != null) return held;
+      const total = Number(replies[offset + reply++ * 2]);
       if (!Number.isFinite(total)) throw new Error("rate limit counter unreadable");
-      return leases ? leases.reserve(check.key, window, total, check.size) : total;
+      return leases ? leases.reserve(check.key, window, total, check.size, check.isLease) : total;
     });
     return firstExceeded(checks, counts, this.retryAfterSeconds);
   }
@@ -142,27 +205,27 @@ export function rateLimitCheck(options: {
       scope: "token",
       limit: limits.perToken,
       key: options.key("mcp-rate", "token", options.tokenId, String(window)),
-      size: leases ? leaseSize(limits.perToken) : (weight ?? 1),
+      size: weight ?? 1,
     });
   if (limits.perUser > 0)
     checks.push({
       scope: "user",
       limit: limits.perUser,
       key: options.key("mcp-rate", "user", options.userId, String(window)),
-      size: leases ? leaseSize(limits.perUser) : (weight ?? 1),
+      size: weight ?? 1,
     });
+  if (leases === undefined) return new CountedInRedis(checks, [], window, retryAfterSeconds, undefined);
 
-  // Every count from a lease already held, taken now (synchronously, so no other request can take
-  // the same ones), or none: a request that needs one round trip reserves anew for all its scopes.
-  if (leases !== undefined) {
-    const local: number[] = [];
-    for (const check of checks) {
-      const count = leases.take(check.key, window);
-      if (count === null) break;
-      local.push(count);
-    }
-    if (local.length === checks.length)
-      return new CountedHere(firstExceeded(checks, local, retryAfterSeconds));
-  }
-  return new CountedInRedis(checks, window, retryAfterSeconds, leases);
+  // Counts from leases already held are taken now (synchronously, so no other request can take the
+  // same ones) and kept even when another scope needs a round trip; only the scopes that missed
+  // reserve, a whole lease unless one is already in flight for that key.
+  const local = checks.map((check) => leases.take(check.key, window));
+  if (local.every((count) => count !== null))
+    return new CountedHere(firstExceeded(checks, local, retryAfterSeconds));
+  checks.forEach((check, index) => {
+    if (local[index] !== null) return;
+    check.isLease = leases.claimLease(check.key, window, options.now);
+    check.size = check.isLease ? leaseSize(check.limit) : 1;
+  });
+  return new CountedInRedis(checks, local, window, retryAfterSeconds, leases);
 }

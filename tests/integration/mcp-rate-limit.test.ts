@@ -117,6 +117,30 @@ describe("MCP rate limits", () => {
     expect(fixture.received.length).toBe(before);
   });
 
+  it("concurrent requests well under the limit are all admitted (no reserved counts are lost)", async () => {
+    const limits = { perToken: 1_000, perUser: 2_000 };
+    const on = instance(limits);
+    const who = await connectedUser({ upstreamUrl: fixture.url });
+    await freshWindow();
+    const opened = await initialize(on, who.publicId, who.token);
+    const sessionId = opened.headers.get("mcp-session-id") as string;
+    await opened.text();
+    const statuses: number[] = [];
+    // 300 requests in waves of 30 concurrent ones: each wave's misses must not strand a lease each.
+    for (let wave = 0; wave < 10; wave++) {
+      const responses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          webPost(on, who, { jsonrpc: "2.0", id: wave * 30 + i, method: "ping" }, sessionId),
+        ),
+      );
+      for (const response of responses) {
+        statuses.push(response.status);
+        await response.text();
+      }
+    }
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  });
+
   it("per user: the user's tokens share one budget", async () => {
     const limits = { perToken: 100, perUser: 3 };
     const [a, b] = [instance(limits), instance(limits)];

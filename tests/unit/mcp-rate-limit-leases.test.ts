@@ -10,8 +10,11 @@ import { leaseSize, RATE_WINDOW_MS, RateLimitLeases, rateLimitCheck } from "@/se
 const key = (...parts: string[]) => parts.join(":");
 const NOW = 10 * RATE_WINDOW_MS + 1_000;
 
-/** One instance's request: its leases, and a shared counter store standing in for Redis. */
-function request(
+/**
+ * One instance's request, split where a real one awaits its round trip: `send` checks the leases
+ * and queues the commands (Redis answers them at once), `settle` reads the replies.
+ */
+function send(
   leases: RateLimitLeases | undefined,
   counters: Map<string, number>,
   limits: { perToken: number; perUser: number },
@@ -31,7 +34,17 @@ function request(
       return this;
     },
   } as never);
-  return { roundTrip: check.count > 0, exceeded: check.read(replies, 0) };
+  return { settle: () => ({ roundTrip: check.count > 0, exceeded: check.read(replies, 0) }) };
+}
+
+/** One instance's request, its reply read before the next one starts. */
+function request(
+  leases: RateLimitLeases | undefined,
+  counters: Map<string, number>,
+  limits: { perToken: number; perUser: number },
+  now = NOW,
+) {
+  return send(leases, counters, limits, now).settle();
 }
 
 describe("rate-limit leases", () => {
@@ -64,6 +77,63 @@ describe("rate-limit leases", () => {
     expect(admitted).toBe(500);
     // At most one unused lease per instance could be lost to the others; here none is.
     expect(counters.get("mcp-rate:user:u:10")).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it("concurrent misses waste no counts: waves of concurrent requests under the limit are all admitted", () => {
+    const leases = new RateLimitLeases();
+    const counters = new Map<string, number>();
+    const limits = { perToken: 1_000, perUser: 2_000 };
+    const results = [];
+    for (let wave = 0; wave < 10; wave++) {
+      const inFlight = Array.from({ length: 30 }, () => send(leases, counters, limits));
+      results.push(...inFlight.map((pending) => pending.settle()));
+    }
+    expect(results.filter((result) => result.exceeded !== null)).toEqual([]);
+    // Reserved in Redis: the 300 requests' counts and at most one lease still held per key.
+    expect(counters.get("mcp-rate:token:t:10")).toBeLessThanOrEqual(300 + leaseSize(1_000));
+    expect(counters.get("mcp-rate:user:u:10")).toBeLessThanOrEqual(300 + leaseSize(2_000));
+  });
+
+  it("concurrent requests on two instances never pass the limit, and fall short by at most a lease each", () => {
+    const counters = new Map<string, number>();
+    const instances = [new RateLimitLeases(), new RateLimitLeases()];
+    const limits = { perToken: 400, perUser: 0 };
+    let admittedCount = 0;
+    const queue: { settle: () => { exceeded: unknown } }[] = [];
+    for (let i = 0; i < 600; i++) {
+      queue.push(send(instances[i % 2] as RateLimitLeases, counters, limits));
+      if (queue.length > 7) {
+        const [done] = queue.splice(i % 5, 1);
+        if (done?.settle().exceeded === null) admittedCount += 1;
+      }
+    }
+    for (const done of queue) if (done.settle().exceeded === null) admittedCount += 1;
+    // Never past the limit; short of it by at most what each instance still holds.
+    expect(admittedCount).toBeLessThanOrEqual(400);
+    expect(admittedCount).toBeGreaterThanOrEqual(400 - 2 * leaseSize(400));
+  });
+
+  it("a count taken from one scope's lease is kept while the other scope reserves", () => {
+    const leases = new RateLimitLeases();
+    const counters = new Map<string, number>();
+    // Leases of 1 and 2: every request reserves for the token, every other one for the user too.
+    const limits = { perToken: 60, perUser: 100 };
+    const results = Array.from({ length: 61 }, () => request(leases, counters, limits));
+    expect(results.slice(0, 60).every((result) => result.exceeded === null)).toBe(true);
+    expect(results[60]?.exceeded?.scope).toBe("token");
+    expect(counters.get("mcp-rate:user:u:10")).toBeLessThanOrEqual(62);
+  });
+
+  it("a lease whose reply never came blocks further leases only for a few seconds", () => {
+    const leases = new RateLimitLeases();
+    const counters = new Map<string, number>();
+    const limits = { perToken: 1_000, perUser: 0 };
+    send(leases, counters, limits); // its round trip failed: never settled
+    request(leases, counters, limits);
+    expect(counters.get("mcp-rate:token:t:10")).toBe(21);
+    request(leases, counters, limits, NOW + 6_000);
+    expect(counters.get("mcp-rate:token:t:10")).toBe(41);
+    expect(request(leases, counters, limits, NOW + 6_000).roundTrip).toBe(false);
   });
 
   it("starts over in a new window, with Retry-After up to the window's end", () => {
