@@ -56,6 +56,7 @@ export const ENV_SCHEMA = z.object({
   GATEHOUSE_SIGNIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).max(1_000_000).default(50),
   /** open GET streams per MCP session in one instance (each holds an upstream connection or listener) */
   GATEHOUSE_MCP_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1_000).default(8),
+  GATEHOUSE_MCP_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** open GET streams per user, all their sessions together, in one instance */
   GATEHOUSE_MCP_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
   /** where this instance's stdio/SSE channel runner listens for other instances (server/mcp/runner) */

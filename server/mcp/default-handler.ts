@@ -37,7 +37,12 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
     authenticators: [apiTokenAuthenticator],
     audit: new AuditWriter(),
     keyring: appKeyring,
-    sessions: redisSessionStore({ redis, key: redisKey, idleTtlMs: sessionIdleTtlMs }),
+    sessions: redisSessionStore({
+      redis,
+      key: redisKey,
+      idleTtlMs: sessionIdleTtlMs,
+      maxPerUser: config.GATEHOUSE_MCP_SESSIONS_PER_USER,
+    }),
     sessionIdleTtlMs,
     limits: DEFAULT_UPSTREAM_LIMITS,
     maxRequestBytes: MAX_REQUEST_BYTES,

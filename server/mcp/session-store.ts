@@ -136,12 +136,22 @@ function upstreamOf(state: SessionState): SessionUpstream {
   return { userId, connectionId, serverId, upstreamSessionId, upstreamProtocolVersion };
 }
 
+/** Live sessions one user may hold across all their connections (GATEHOUSE_MCP_SESSIONS_PER_USER). */
+export const DEFAULT_SESSIONS_PER_USER = 1_000;
+
+/** A user's sessions by creation time, for the per-user cap. */
+export const userSessionsKey = (key: (...parts: string[]) => string, userId: string) =>
+  key("mcp", "user-sessions", userId);
+
 export function redisSessionStore(options: {
   redis: () => Redis;
   key: (...parts: string[]) => string;
   idleTtlMs: number;
+  /** past this many live sessions of one user, a new one ends that user's oldest */
+  maxPerUser?: number;
 }): SessionStore {
   const keyOf = (sessionId: string) => options.key("mcp", "session", sessionKeyHash(sessionId));
+  const maxPerUser = options.maxPerUser ?? DEFAULT_SESSIONS_PER_USER;
   const indexKey = sessionIndexKey(options.key);
   const upstreamKey = sessionUpstreamKey(options.key);
   const ttl = String(options.idleTtlMs);
@@ -198,19 +208,55 @@ export function redisSessionStore(options: {
       },
     };
   };
+  /**
+   * Keeps a user within maxPerUser sessions: of the oldest entries past the cap, those already
+   * expired are dropped from the user's set, the live ones are ended (their upstream sessions are
+   * closed by the sweeper's next run, which takes indexed sessions whose key is gone; their agents get
+   * 404 and initialize again, as the spec has them do).
+   */
+  const enforceUserCap = async (userId: string, count: number) => {
+    if (count <= maxPerUser) return;
+    const userKey = userSessionsKey(options.key, userId);
+    const oldest = await options.redis().zrange(userKey, "0", String(count - maxPerUser - 1));
+    if (oldest.length === 0) return;
+    // Dated back in the sweeper's index, so its next sweep takes them (it takes only sessions whose
+    // key is gone, so a score of 0 on one already expired changes nothing).
+    const results = await options
+      .redis()
+      .multi(oldest.map((hash) => ["del", options.key("mcp", "session", hash)]))
+      .zrem(userKey, ...oldest)
+      .zadd(indexKey, "XX", ...oldest.flatMap((hash) => ["0", hash]))
+      .exec();
+    const ended = oldest.filter((_, index) => results?.[index]?.[1] === 1);
+    if (ended.length === 0) return;
+    logger()
+      .child({ component: "mcp" })
+      .info({ userId, ended: ended.length, maxPerUser }, "ended a user's oldest MCP sessions past the cap");
+    await announceAccessChange({ sessionHashes: ended }, { client: options.redis(), key: options.key }).catch(
+      (error: unknown) =>
+        logger().warn({ err: { message: (error as Error).message } }, "could not announce ended sessions"),
+    );
+  };
   return {
     async create(state) {
       const sessionId = newSessionId();
       const hash = sessionKeyHash(sessionId);
       const now = Date.now();
-      await options
+      const userKey = userSessionsKey(options.key, state.userId);
+      const results = await options
         .redis()
         .multi()
         .set(keyOf(sessionId), JSON.stringify(state), "PX", ttl)
         .zadd(indexKey, now, hash)
         .hset(upstreamKey, hash, JSON.stringify(upstreamOf(state)))
+        .zadd(userKey, now, hash)
+        .zcard(userKey)
+        // The set outlives its newest session by one idle period at most.
+        .pexpire(userKey, options.idleTtlMs * 2)
         .exec();
       noteIndexed(hash, now);
+      const count = results?.[4]?.[1];
+      if (typeof count === "number") await enforceUserCap(state.userId, count);
       return sessionId;
     },
     touchCommands,
@@ -259,7 +305,9 @@ export function redisSessionStore(options: {
       parsed.delete(raw);
       // Gone on the next request wherever it arrives, not only where the mirror had it.
       await announceSessionChange(hash);
-      return parseState(raw);
+      const state = parseState(raw);
+      if (state !== null) await options.redis().zrem(userSessionsKey(options.key, state.userId), hash);
+      return state;
     },
   };
 }

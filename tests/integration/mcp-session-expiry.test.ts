@@ -23,6 +23,8 @@ import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
  * takes each expired session once.
  */
 const IDLE_MS = 800;
+/** a small per-user cap, so a test can go past it (each test's user is its own) */
+const SESSIONS_PER_USER = 3;
 
 let fixture: McpFixture;
 let gateway: GatewayPath;
@@ -37,7 +39,7 @@ beforeAll(async () => {
   const key = (...parts: string[]) => redisKey(namespace, ...parts);
   deps = useHandler({
     redisKey: key,
-    sessions: redisSessionStore({ redis, key, idleTtlMs: IDLE_MS }),
+    sessions: redisSessionStore({ redis, key, idleTtlMs: IDLE_MS, maxPerUser: SESSIONS_PER_USER }),
     sessionIdleTtlMs: IDLE_MS,
     stdio: {
       templates: async () => [EVERYTHING_TEMPLATE],
@@ -73,6 +75,40 @@ async function ping(publicId: string, token: string, sessionId: string): Promise
   await response.text();
   return response.status;
 }
+
+describe("sessions per user", () => {
+  it("a user's new session past the cap ends their oldest, whose upstream session is then closed", async () => {
+    const many = await connectedUser({ upstreamUrl: fixture.url });
+    const other = await connectedUser({ upstreamUrl: fixture.url });
+    const otherSession = await openSession(gateway, other.publicId, other.token);
+    const sessions: string[] = [];
+    const upstreams: string[] = [];
+    for (let index = 0; index <= SESSIONS_PER_USER; index += 1) {
+      const before = fixture.received.length;
+      sessions.push(await openSession(gateway, many.publicId, many.token));
+      upstreams.push(upstreamSessionOf(fixture.received, before));
+    }
+    // The oldest is gone (its agent initializes again, as after any 404); the newest three answer.
+    expect(await ping(many.publicId, many.token, sessions[0] as string)).toBe(404);
+    for (const sessionId of sessions.slice(1))
+      expect(await ping(many.publicId, many.token, sessionId)).toBe(200);
+    // Another user's sessions do not count toward this one's cap.
+    expect(await ping(other.publicId, other.token, otherSession)).toBe(200);
+    // The sweeper closes the ended session's upstream side, and only that one.
+    await sweepIdleSessions(deps);
+    expect(fixture.deletedSessions).toContain(upstreams[0]);
+    for (const upstream of upstreams.slice(1)) expect(fixture.deletedSessions).not.toContain(upstream);
+    // A DELETEd session frees its place: a new one then ends nobody.
+    const deleted = await gateway.fetch(gateway.urlFor(many.publicId), {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${many.token}`, "mcp-session-id": sessions[1] as string },
+    });
+    expect(deleted.status).toBeLessThan(300);
+    sessions.push(await openSession(gateway, many.publicId, many.token));
+    for (const sessionId of sessions.slice(2))
+      expect(await ping(many.publicId, many.token, sessionId)).toBe(200);
+  });
+});
 
 describe("idle session expiry", () => {
   it("DELETEs the HTTP upstream session of an expired session, once, and leaves a used one alone", async () => {
