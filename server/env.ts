@@ -57,6 +57,12 @@ export const ENV_SCHEMA = z.object({
   /** open GET streams per MCP session in one instance (each holds an upstream connection or listener) */
   GATEHOUSE_MCP_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1_000).default(8),
   GATEHOUSE_MCP_SESSIONS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  GATEHOUSE_AUDIT_BODY_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(64 * 1024 * 1024)
+    .default(64 * 1024),
   /** open GET streams per user, all their sessions together, in one instance */
   GATEHOUSE_MCP_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(500),
   /** where this instance's stdio/SSE channel runner listens for other instances (server/mcp/runner) */

@@ -132,16 +132,60 @@ function clip(value: string | null | undefined): string | null {
   return value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
 }
 
-export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring: Keyring): AuditRow {
+/**
+ * How much of each body a row keeps by default (GATEHOUSE_AUDIT_BODY_MAX_BYTES). The row always
+ * records the full sizes; a longer body is kept up to this many bytes and the row's metadata says
+ * so (`bodiesTruncatedToBytes`). Without a cap, an agent sending large refused calls, or an
+ * upstream flooding large notifications, would write the audit store full at the rate limit.
+ */
+export const AUDIT_BODY_MAX_BYTES = 64 * 1024;
+
+/** The first `maxBytes` bytes of a body (a character cut in two ends as U+FFFD). */
+function capped(body: string | null, bytes: number | null, maxBytes: number): string | null {
+  if (body === null || bytes === null || bytes <= maxBytes) return body;
+  return Buffer.from(body, "utf8").subarray(0, maxBytes).toString("utf8");
+}
+
+function withTruncation(
+  metadata: Prisma.InputJsonValue | undefined,
+  maxBytes: number,
+): Prisma.InputJsonValue {
+  const base =
+    typeof metadata === "object" && metadata !== null && !Array.isArray(metadata)
+      ? (metadata as Record<string, Prisma.InputJsonValue>)
+      : metadata === undefined
+        ? {}
+        : { value: metadata };
+  return { ...base, bodiesTruncatedToBytes: maxBytes };
+}
+
+export function buildAuditRow(
+  scope: AuditScope,
+  record: ExchangeRecord,
+  keyring: Keyring,
+  maxBodyBytes: number = AUDIT_BODY_MAX_BYTES,
+): AuditRow {
   const id = uuidv7(record.startedAt);
   const requestBody = record.requestBody ?? null;
   const responseBody = record.responseBody ?? null;
   const requestBytes = requestBody === null ? null : Buffer.byteLength(requestBody);
   const responseBytes = responseBody === null ? null : Buffer.byteLength(responseBody);
+  const isTruncated = (requestBytes ?? 0) > maxBodyBytes || (responseBytes ?? 0) > maxBodyBytes;
+  const keptRequest = capped(requestBody, requestBytes, maxBodyBytes);
+  const keptResponse = capped(responseBody, responseBytes, maxBodyBytes);
   const bodies =
-    requestBody === null && responseBody === null
+    keptRequest === null && keptResponse === null
       ? null
-      : sealBodies(keyring, id, requestBody, requestBytes, responseBody, responseBytes);
+      : isTruncated
+        ? sealBodies(
+            keyring,
+            id,
+            keptRequest,
+            keptRequest === null ? null : Buffer.byteLength(keptRequest),
+            keptResponse,
+            keptResponse === null ? null : Buffer.byteLength(keptResponse),
+          )
+        : sealBodies(keyring, id, requestBody, requestBytes, responseBody, responseBytes);
   return {
     id,
     occurredAt: new Date(record.startedAt),
@@ -162,7 +206,7 @@ export function buildAuditRow(scope: AuditScope, record: ExchangeRecord, keyring
     clientIp: scope.clientIp,
     userAgent: clip(scope.userAgent),
     requestId: scope.requestId,
-    metadata: record.metadata,
+    metadata: isTruncated ? withTruncation(record.metadata, maxBodyBytes) : record.metadata,
     bodies,
     keyId: bodies === null ? null : keyIdOf(keyring.current),
   };

@@ -52,6 +52,8 @@ export type McpDeps = {
   accessMirror?: AccessMirror;
   /** stdio runner settings (server/mcp/stdio/supervisor.ts); defaults when absent */
   stdio?: Partial<StdioSettings>;
+  /** how much of each body an audit row keeps (audit.ts AUDIT_BODY_MAX_BYTES when absent) */
+  auditBodyMaxBytes?: number;
   /** stdio processes and legacy SSE streams unused this long are closed (default 10 min) */
   channelIdleMs?: number;
 };
@@ -92,6 +94,9 @@ export function auditScopeOf(exchange: Exchange): AuditScope {
 
 /** Commits one audit row of this exchange; rejects (UNAVAILABLE) when the audit store fails. */
 export async function recordExchange(exchange: Exchange, record: ExchangeRecord): Promise<void> {
-  await exchange.deps.audit.write(buildAuditRow(auditScopeOf(exchange), record, exchange.deps.keyring()));
+  const { deps } = exchange;
+  await deps.audit.write(
+    buildAuditRow(auditScopeOf(exchange), record, deps.keyring(), deps.auditBodyMaxBytes),
+  );
   metrics().mcpExchanges.inc({ action: record.action, outcome: record.outcome });
 }

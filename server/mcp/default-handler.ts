@@ -37,6 +37,7 @@ export function defaultMcpDeps(overrides: Partial<McpDeps> = {}): McpDeps {
     authenticators: [apiTokenAuthenticator],
     audit: new AuditWriter(),
     keyring: appKeyring,
+    auditBodyMaxBytes: config.GATEHOUSE_AUDIT_BODY_MAX_BYTES,
     sessions: redisSessionStore({
       redis,
       key: redisKey,

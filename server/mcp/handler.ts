@@ -541,6 +541,7 @@ async function auditRefusal(
           metadata: { httpStatus, publicId, ...(skipped > 0 && { refusalsNotRecorded: skipped }) },
         },
         deps.keyring(),
+        deps.auditBodyMaxBytes,
       ),
     );
   } catch (error) {
@@ -585,6 +586,7 @@ async function auditDenial(
         metadata: { httpStatus: denial.status },
       },
       deps.keyring(),
+      deps.auditBodyMaxBytes,
     ),
   );
 }

@@ -7,7 +7,7 @@ import { keyIdOf } from "@/server/crypto/envelope";
 import { appKeyring } from "@/server/crypto/keyring";
 import { db } from "@/server/db";
 import { env } from "@/server/env";
-import { openAuditBodies, uuidv7 } from "@/server/mcp/audit";
+import { AUDIT_BODY_MAX_BYTES, openAuditBodies, uuidv7 } from "@/server/mcp/audit";
 import {
   AUDIT_COLUMN_COUNT,
   type AuditQuery,
@@ -249,6 +249,35 @@ describe.each(["fast path", "route handler"])("audit through the %s", (pathName)
       metadata: { httpStatus: 403 },
     });
     expect(bodiesOf(row)).toEqual({ request: JSON.stringify(INITIALIZE), response: null });
+  });
+
+  it("keeps a large body up to the cap: a refused 1 MB call does not write 1 MB", async () => {
+    const world = await connectedUser({ upstreamUrl: fixture.url, allowedTools: ["echo"] });
+    const sessionId = await openSession(gateway(), world.publicId, world.token);
+    const call = {
+      jsonrpc: "2.0",
+      id: 31,
+      method: "tools/call",
+      params: { name: "not-allowed", arguments: { text: "x".repeat(1024 * 1024) } },
+    };
+    const refused = await gateway().fetch(gateway().urlFor(world.publicId), {
+      method: "POST",
+      headers: postHeaders(world.token, { "mcp-session-id": sessionId }),
+      body: JSON.stringify(call),
+    });
+    expect((await messagesOf(refused))[0]).toMatchObject({
+      id: 31,
+      error: { data: { reason: "tool_not_allowed" } },
+    });
+    const row = await db().auditEvent.findFirstOrThrow({
+      where: { actorUserId: world.user.id, outcome: "DENIED", subject: "not-allowed" },
+    });
+    expect(row.requestBytes).toBe(JSON.stringify(call).length);
+    expect(row.metadata).toMatchObject({ bodiesTruncatedToBytes: AUDIT_BODY_MAX_BYTES });
+    expect(row.bodies?.length).toBeLessThan(AUDIT_BODY_MAX_BYTES + 1024);
+    const { request } = bodiesOf(row);
+    expect(request?.length).toBe(AUDIT_BODY_MAX_BYTES);
+    expect(JSON.stringify(call).startsWith(request ?? "-")).toBe(true);
   });
 
   it("commits the row before the agent gets the answer (JSON and SSE answers)", async () => {

@@ -90,6 +90,46 @@ describe("audit bodies (one envelope per row)", () => {
     expect(record(null, null)).toMatchObject({ bodies: null, keyId: null });
   });
 
+  it("keeps each body up to the cap, records the full sizes, and says it was cut", () => {
+    const request = `{"q":"${"é".repeat(40)}"}`;
+    const response = '{"a":1}';
+    const row = buildAuditRow(
+      scope,
+      {
+        action: "mcp.request",
+        outcome: "DENIED",
+        startedAt: Date.now(),
+        requestBody: request,
+        responseBody: response,
+        metadata: { reason: "x" },
+      },
+      keyring,
+      32,
+    );
+    expect(row.requestBytes).toBe(Buffer.byteLength(request));
+    expect(row.responseBytes).toBe(Buffer.byteLength(response));
+    expect(row.metadata).toEqual({ reason: "x", bodiesTruncatedToBytes: 32 });
+    const opened = openAuditBodies(keyring, { id: row.id, bodies: row.bodies });
+    expect(opened.response).toBe(response);
+    expect(Buffer.byteLength(opened.request ?? "")).toBeLessThanOrEqual(32 + 2);
+    expect(request.startsWith((opened.request ?? "").replace(/\uFFFD$/, ""))).toBe(true);
+    // Within the cap nothing changes, and the metadata is left as it was.
+    const small = buildAuditRow(
+      scope,
+      {
+        action: "mcp.request",
+        outcome: "OK",
+        startedAt: Date.now(),
+        requestBody: response,
+        metadata: { reason: "x" },
+      },
+      keyring,
+      32,
+    );
+    expect(small.metadata).toEqual({ reason: "x" });
+    expect(openAuditBodies(keyring, { id: small.id, bodies: small.bodies }).request).toBe(response);
+  });
+
   it("does not open under another row's id", () => {
     const row = record("{}", "{}");
     expect(() => openAuditBodies(keyring, { id: uuidv7(), bodies: row.bodies })).toThrow();
