@@ -129,7 +129,9 @@ export async function checkOutboundUrl(
         : "an admin can allow this host explicitly";
       return {
         ok: false,
-        reason: `${host === address ? address : `${host} resolves to ${address}`}, ${reason}; ${remedy}`,
+        // A name's address is not named: whoever can make Gatehouse look a name up (a publisher,
+        // an agent) would otherwise learn the internal network's names and addresses from refusals.
+        reason: `${host === address ? `${address}, ${reason}` : `${host} resolves to ${reason}`}; ${remedy}`,
       };
     }
   }

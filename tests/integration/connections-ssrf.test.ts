@@ -70,10 +70,10 @@ describe("connect-time SSRF check", () => {
   });
 
   it.each([
-    ["evil", "evil.tenants.example.test resolves to 127.0.0.1, a loopback address"],
-    ["meta", "meta.tenants.example.test resolves to 169.254.169.254, a link-local address"],
-    ["mixed", "mixed.tenants.example.test resolves to 10.0.0.7, a private network address"],
-    ["mapped", "mapped.tenants.example.test resolves to ::ffff:127.0.0.1, a loopback address"],
+    ["evil", "evil.tenants.example.test resolves to a loopback address"],
+    ["meta", "meta.tenants.example.test resolves to a link-local address"],
+    ["mixed", "mixed.tenants.example.test resolves to a private network address"],
+    ["mapped", "mapped.tenants.example.test resolves to a loopback address"],
     ["missing", "missing.tenants.example.test does not resolve"],
   ])("refuses tenant %s with the guard's reason", async (tenant, reason) => {
     const before = await db().connection.count({ where: { userId } });
@@ -104,7 +104,8 @@ describe("connect-time SSRF check", () => {
         resolver,
       }),
     );
-    expect(message).toContain("169.254.169.254");
+    expect(message).toContain("meta.tenants.example.test resolves to a link-local address");
+    expect(message).not.toContain("169.254.169.254");
     const row = await db().connection.findUniqueOrThrow({ where: { id: created.id } });
     expect(row.config).toEqual({ tenant: "good" });
   });

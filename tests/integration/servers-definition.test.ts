@@ -86,7 +86,7 @@ describe("SSRF guard at save time", () => {
       save({ transport: "STREAMABLE_HTTP", url: `https://${host}/mcp` }, resolver),
     );
     expect(refused.message).toBe(
-      `This URL is refused: ${host} resolves to 127.0.0.1, a loopback address; an admin can allow this host explicitly.`,
+      `This URL is refused: ${host} resolves to a loopback address; an admin can allow this host explicitly.`,
     );
     expect(refused.fieldErrors).toEqual({ url: [refused.message] });
     expect(resolver.asked).toEqual([host]);
@@ -113,7 +113,10 @@ describe("SSRF guard at save time", () => {
     const refused = await refusal(
       save({ transport: "SSE", url: `https://${host}/sse` }, resolverAnswering(...addresses)),
     );
-    expect(refused.message).toContain(`${host} resolves to ${reason}`);
+    // The address itself is not named: refusals would otherwise map internal names to addresses.
+    const [address, kind] = reason.split(", ") as [string, string];
+    expect(refused.message).toContain(`${host} resolves to ${kind}`);
+    expect(refused.message).not.toContain(address);
   });
 
   it.each([
@@ -184,7 +187,8 @@ describe("SSRF guard at save time", () => {
         resolverAnswering("192.168.1.10"),
       ),
     );
-    expect(pathOnly.message).toContain("192.168.1.10, a private network address");
+    expect(pathOnly.message).toContain("resolves to a private network address");
+    expect(pathOnly.message).not.toContain("192.168.1.10");
   });
 
   it("goes through the same guard from tRPC, with real DNS", async () => {
@@ -197,7 +201,7 @@ describe("SSRF guard at save time", () => {
         definition: { transport: "STREAMABLE_HTTP", url: "http://localhost:9/mcp" },
       }),
       "BAD_REQUEST",
-      /^This URL is refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
+      /^This URL is refused: localhost resolves to a loopback address/,
     );
   });
 });
