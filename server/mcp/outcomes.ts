@@ -6,12 +6,14 @@ import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
 import { type Exchange, recordExchange } from "./context";
 import type { McpHttpResponse } from "./http-types";
 import {
+  exceedsDepth,
   type JsonObject,
   type JsonRpcError,
   type JsonRpcRequest,
   type JsonRpcResponse,
   type RequestId,
   toMessage,
+  UPSTREAM_MAX_DEPTH,
 } from "./jsonrpc";
 import { RPC_ERROR } from "./protocol";
 import { rpcErrorResponse } from "./responses";
@@ -79,6 +81,24 @@ export function errorObjectOf(value: unknown): JsonRpcError | null {
   return parsed.ok && parsed.message.kind === "response" && parsed.message.error !== undefined
     ? parsed.message.error
     : null;
+}
+
+/**
+ * The error of an upstream error response without an id (or with `id: null`): JSON-RPC's answer
+ * when the id could not be read, optional in the 2025-11-25 schema. Where it can only be the answer
+ * to one request (a JSON answer, a POST stream), it is that request's answer; else null.
+ */
+export function idlessErrorOf(text: string): JsonRpcError | null {
+  if (exceedsDepth(text, UPSTREAM_MAX_DEPTH)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { id } = value as JsonObject;
+  return id === undefined || id === null ? errorObjectOf(value) : null;
 }
 
 export function isAuditFailure(error: unknown): boolean {

@@ -20,6 +20,7 @@ import {
   describeFailure,
   errorObjectOf,
   type Failure,
+  idlessErrorOf,
   isAuditFailure,
   recordAnswer,
   recordRequest,
@@ -293,13 +294,22 @@ async function relayToUpstream(
         : answerFailure(exchange, message, requestText, error);
     }
     const parsed = parseMessage(text, UPSTREAM_MAX_DEPTH);
-    if (!parsed.ok || parsed.message.kind !== "response" || parsed.message.id !== message.id)
+    if (!parsed.ok || parsed.message.kind !== "response" || parsed.message.id !== message.id) {
+      const idless = idlessErrorOf(text);
+      if (idless !== null)
+        return answerJson(
+          exchange,
+          message,
+          requestText,
+          errorResponse(message.id, idless.code, idless.message, idless.data),
+        );
       return answerFailure(
         exchange,
         message,
         requestText,
         new UpstreamFailure("protocol", "The upstream's answer is not a JSON-RPC response to the request."),
       );
+    }
     return answerJson(exchange, message, requestText, parsed.message);
   }
   return answerHttpError(exchange, message, requestText, upstream);

@@ -9,7 +9,7 @@ import { EVENT_LOG_POLL_MS, EVENT_LOG_TTL_MS, EventLogReader, StreamEventLog } f
 import { filterListResult, guessListMethod } from "./filter";
 import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
-import { describeFailure, isAuditFailure, recordAnswer, recordRequest } from "./outcomes";
+import { describeFailure, idlessErrorOf, isAuditFailure, recordAnswer, recordRequest } from "./outcomes";
 import { rememberPending, takePending } from "./pending";
 import { PolicyDenied } from "./policy";
 import { recheckAccess } from "./policy-cache";
@@ -117,6 +117,13 @@ async function relayEvent(context: StreamContext, event: SseEvent): Promise<bool
     return false;
   }
   const parsed = parseMessage(event.data, UPSTREAM_MAX_DEPTH);
+  const idless = !parsed.ok && context.request !== null ? idlessErrorOf(event.data) : null;
+  if (idless !== null && context.request !== null) {
+    // An error without an id on a POST stream: the answer to the stream's request.
+    const { message: request } = context.request;
+    const answer = errorResponse(request.id, idless.code, idless.message, idless.data);
+    return relayEvent(context, { ...event, data: serialize(answer) });
+  }
   if (!parsed.ok) {
     logger()
       .child({ component: "mcp" })

@@ -658,6 +658,45 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       }
     });
 
+    it("an upstream error without an id answers the request it can only belong to (JSON and SSE)", async () => {
+      const sessionId = await openSession(gateway(), world.publicId, world.token);
+      const idless = {
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32602, message: "the upstream could not read it" },
+      };
+      fixture.intercept = (request, response, body) => {
+        const id = (body as { id?: unknown })?.id;
+        if (request.method !== "POST" || (id !== 61 && id !== 62)) return false;
+        if (id === 61) {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(JSON.stringify(idless));
+        } else {
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.end(`data: ${JSON.stringify({ jsonrpc: "2.0", error: idless.error })}\n\n`);
+        }
+        return true;
+      };
+      try {
+        for (const id of [61, 62]) {
+          const answer = await post(call(id, "echo", { message: "?" }), { "mcp-session-id": sessionId });
+          expect(answer.status).toBe(200);
+          expect(await messagesOf(answer)).toEqual([{ jsonrpc: "2.0", id, error: idless.error }]);
+        }
+      } finally {
+        fixture.intercept = null;
+      }
+      const rows = await db().auditEvent.findMany({
+        where: {
+          connectionId: world.connectionId,
+          sessionId,
+          method: "tools/call",
+          outcome: "UPSTREAM_ERROR",
+        },
+      });
+      expect(rows.map((row) => (row.metadata as { jsonRpcId?: number }).jsonRpcId).sort()).toEqual([61, 62]);
+    });
+
     it("T14: two concurrent calls: each stream carries exactly its own messages", async () => {
       const sessionId = await openSession(gateway(), world.publicId, world.token);
       const send = (id: number, token: string) =>
