@@ -53,21 +53,24 @@ export class StreamEventLog {
   /** true once an append failed: later events would leave a silent gap, so none get ids */
   private isBroken = false;
   private hasEnded = false;
-  private readonly key: string;
-  private readonly context: string;
+  /** named on the first append: most streams never keep anything */
+  private place: { streamId: string; key: string; context: string } | null = null;
 
   constructor(
     private readonly exchange: Exchange,
     private readonly sessionId: string,
-    readonly streamId: string = newStreamId(),
-  ) {
-    this.key = logKey(exchange, sessionId, streamId);
-    this.context = sealContext(sessionId, streamId);
-  }
+  ) {}
 
-  /** Whether anything was logged (the stream is resumable from some event). */
-  get isOpen(): boolean {
-    return this.count > 0;
+  private where(): { streamId: string; key: string; context: string } {
+    if (this.place === null) {
+      const streamId = newStreamId();
+      this.place = {
+        streamId,
+        key: logKey(this.exchange, this.sessionId, streamId),
+        context: sealContext(this.sessionId, streamId),
+      };
+    }
+    return this.place;
   }
 
   /**
@@ -81,7 +84,7 @@ export class StreamEventLog {
     if (!(await this.push([this.entry(EVENT_PREFIX, data)]))) return undefined;
     this.count += 1;
     this.bytes += data.length;
-    return gatewayEventId(this.eventKey(), this.streamId, this.count);
+    return gatewayEventId(this.eventKey(), this.where().streamId, this.count);
   }
 
   /** Keeps the stream's last event (its answer, when it has one) and the end mark. */
@@ -97,7 +100,7 @@ export class StreamEventLog {
   }
 
   private entry(prefix: string, data: string): string {
-    return prefix + seal(this.exchange.deps.keyring(), data, this.context).toString("base64");
+    return prefix + seal(this.exchange.deps.keyring(), data, this.where().context).toString("base64");
   }
 
   private async push(entries: string[]): Promise<boolean> {
@@ -106,8 +109,8 @@ export class StreamEventLog {
       const results = await this.exchange.deps
         .redis()
         .multi()
-        .rpush(this.key, ...entries)
-        .pexpire(this.key, EVENT_LOG_TTL_MS)
+        .rpush(this.where().key, ...entries)
+        .pexpire(this.where().key, EVENT_LOG_TTL_MS)
         .exec();
       const failed = results?.find(([error]) => error !== null)?.[0];
       if (failed) throw failed;
