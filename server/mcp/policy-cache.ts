@@ -11,6 +11,7 @@ import {
   AuthenticationError,
   type Authenticator,
   authenticateRequest,
+  CredentialForbiddenError,
   type McpPrincipal,
 } from "./authenticate";
 import type { McpDeps } from "./context";
@@ -460,6 +461,10 @@ export async function recheckAccess(
         : await deps.sessions.touch(input.sessionId);
     return session !== null && session.userId === authenticated.principal.userId ? "allowed" : "denied";
   } catch (error) {
-    return error instanceof AuthenticationError || error instanceof PolicyDenied ? "denied" : "unverifiable";
+    return error instanceof AuthenticationError ||
+      error instanceof CredentialForbiddenError ||
+      error instanceof PolicyDenied
+      ? "denied"
+      : "unverifiable";
   }
 }

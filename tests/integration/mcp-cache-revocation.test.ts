@@ -247,5 +247,10 @@ describe("policy cache: failure and bookkeeping", () => {
     const after = await db().apiToken.findUniqueOrThrow({ where: { id: who.tokenId } });
     expect(after.usageCount).toBe(before.usageCount);
     expect(after.lastUsedAt).toEqual(before.lastUsedAt);
+    // A token whose address allow-list no longer admits the stream's client closes it at once,
+    // as a revocation does: a denial, not a check that "could not run" (retried before closing).
+    await db().apiToken.update({ where: { id: who.tokenId }, data: { ipAllowList: ["198.51.100.0/24"] } });
+    await bumpUserAccessEpochs(who.user.id);
+    expect(await recheck(a)).toBe("denied");
   });
 });
