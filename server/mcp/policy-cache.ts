@@ -4,6 +4,12 @@ import { BoundedMap } from "../bounded-map";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
 import { accessEpochKeys } from "../services/access/access-epochs";
+import {
+  type AddressThrottle,
+  addressBucket,
+  countFromAddress,
+  isOverLimit,
+} from "../services/auth/address-throttle";
 import { getOutboundPolicy, policyForVersion } from "../services/settings/outbound-policy";
 import { bearerToken } from "../services/tokens/api-token-format";
 import { isIpAllowed, tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
@@ -71,6 +77,21 @@ export type PolicyCache = {
   auth: BoundedMap<AuthEntry>;
   access: BoundedMap<AccessEntry>;
   maxAgeMs: number;
+  /** client addresses (addressBucket) refused without a lookup until the time stored */
+  refusedAddresses: BoundedMap<number>;
+};
+
+/**
+ * Credentials that match no stored one (no such key id) cost a database lookup each, so one client
+ * address may present at most this many in 15 minutes (every instance counting together, in Redis);
+ * past that, credentials not already cached are refused from that address without a lookup (429)
+ * until the window ends. Refused real credentials (revoked, expired…) do not count: an agent
+ * retrying a revoked token must not lock out its neighbours behind the same NAT.
+ */
+export const UNKNOWN_CREDENTIAL_THROTTLE: AddressThrottle = {
+  kind: "mcp-unknown-credential",
+  limit: 200,
+  windowSeconds: 15 * 60,
 };
 
 export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: number } = {}): PolicyCache {
@@ -79,7 +100,45 @@ export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: num
     auth: new BoundedMap(max),
     access: new BoundedMap(max),
     maxAgeMs: options.maxAgeMs ?? POLICY_CACHE_MAX_AGE_MS,
+    refusedAddresses: new BoundedMap(max),
   };
+}
+
+function refusedFrom(cache: PolicyCache, clientIp: string | null, now: number): PolicyDenied | null {
+  const bucket = clientIp === null ? null : addressBucket(clientIp);
+  const until = bucket === null ? undefined : cache.refusedAddresses.get(bucket);
+  if (until === undefined || until <= now) return null;
+  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  return new PolicyDenied(
+    "too_many_unknown_credentials",
+    429,
+    `Too many requests with tokens Gatehouse does not know came from this address. Check the token your agent sends; retry in ${seconds} s.`,
+    seconds,
+  );
+}
+
+/** Counts a credential that matched no stored one against its address (UNKNOWN_CREDENTIAL_THROTTLE). */
+async function countUnknownCredential(
+  deps: McpDeps,
+  cache: PolicyCache,
+  clientIp: string | null,
+  now: number,
+) {
+  const bucket = clientIp === null ? null : addressBucket(clientIp);
+  if (bucket === null) return;
+  try {
+    const { count, retryAt } = await countFromAddress(
+      deps.redis(),
+      deps.redisKey(""),
+      UNKNOWN_CREDENTIAL_THROTTLE,
+      clientIp,
+      new Date(now),
+    );
+    if (isOverLimit(UNKNOWN_CREDENTIAL_THROTTLE, count))
+      cache.refusedAddresses.set(bucket, retryAt.getTime());
+  } catch {
+    // Redis is down: the request is refused anyway (401), and the next one fails closed on Redis.
+  }
 }
 
 // Handlers built without one (tests constructing deps by hand) get their own, one per deps object.
@@ -308,13 +367,23 @@ export async function authenticateCached(
   }
 
   cache.auth.delete(key);
-  const { principal, authenticator } = await authenticateRequest({
-    db: deps.db(),
-    authenticators: deps.authenticators,
-    authorization: input.authorization,
-    clientIp: input.clientIp,
-    resource: input.resource,
-  });
+  const refused = refusedFrom(cache, input.clientIp, now);
+  if (refused !== null) throw refused;
+  let verified: Awaited<ReturnType<typeof authenticateRequest>>;
+  try {
+    verified = await authenticateRequest({
+      db: deps.db(),
+      authenticators: deps.authenticators,
+      authorization: input.authorization,
+      clientIp: input.clientIp,
+      resource: input.resource,
+    });
+  } catch (error) {
+    if (error instanceof AuthenticationError && error.presented && error.refusal === null)
+      await countUnknownCredential(deps, cache, input.clientIp, now);
+    throw error;
+  }
+  const { principal, authenticator } = verified;
   // Epochs read before this verification (same user) may label it; otherwise read them now and
   // store the credential unlabelled, to be verified again under them by its next request.
   const labelled = readBefore !== null && cached?.principal.userId === principal.userId;

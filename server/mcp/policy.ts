@@ -49,6 +49,7 @@ export type DenialReason =
   | "notification_not_relayed"
   | "session_not_found"
   | "rate_limited"
+  | "too_many_unknown_credentials"
   | "too_many_streams";
 
 export class PolicyDenied extends Error {

@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { serveMcpWeb } from "@/server/mcp/adapters/web";
 import { defaultMcpDeps } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
+import { UNKNOWN_CREDENTIAL_THROTTLE } from "@/server/mcp/policy-cache";
 import {
   formatApiToken,
   newKeyId,
@@ -36,11 +37,16 @@ afterAll(async () => {
 type World = Awaited<ReturnType<typeof connectedUser>>;
 
 /** An initialize with `token` on `publicId`, tagged with a user agent unique to the test. */
-function initialize(publicId: string, token: string, userAgent: string): Promise<Response> {
+function initialize(
+  publicId: string,
+  token: string,
+  userAgent: string,
+  clientIp: string = ROUTE_CLIENT_IP,
+): Promise<Response> {
   return serveMcpWeb(
     new Request(`http://gatehouse.test/mcp/${publicId}`, {
       method: "POST",
-      headers: { ...postHeaders(token), "x-gatehouse-client-ip": ROUTE_CLIENT_IP, "user-agent": userAgent },
+      headers: { ...postHeaders(token), "x-gatehouse-client-ip": clientIp, "user-agent": userAgent },
       body: JSON.stringify(INITIALIZE),
     }),
     handler,
@@ -148,6 +154,34 @@ describe("MCP: refused credentials are audited", () => {
       expect(response.status).toBe(401);
     }
     expect(await db().auditEvent.count({ where: { userAgent } })).toBe(0);
+  });
+
+  it("an address sending many unknown tokens is refused without lookups for a while; others are not", async () => {
+    const who = await connectedUser({ upstreamUrl: fixture.url });
+    const userAgent = `spray-${randomUUID()}`;
+    // An address of this test's own (198.18.0.0/15, for benchmarks), so no other test shares its count.
+    const sprayer = `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+    const unknown = () => formatApiToken(newKeyId(), newSecret());
+    const { limit } = UNKNOWN_CREDENTIAL_THROTTLE;
+    for (let sent = 0; sent < limit; sent += 25) {
+      const statuses = await Promise.all(
+        Array.from({ length: Math.min(25, limit - sent) }, () =>
+          initialize(who.publicId, unknown(), userAgent, sprayer).then((response) => response.status),
+        ),
+      );
+      expect(new Set(statuses)).toEqual(new Set([401]));
+    }
+    // One more unknown token passes the limit; from then on the address is refused before any lookup.
+    expect((await initialize(who.publicId, unknown(), userAgent, sprayer)).status).toBe(401);
+    const refused = await initialize(who.publicId, unknown(), userAgent, sprayer);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(60);
+    expect(await refused.json()).toMatchObject({
+      error: { data: { reason: "too_many_unknown_credentials" } },
+    });
+    // A token not yet cached is refused from there too; from another address it works.
+    expect((await initialize(who.publicId, who.token, userAgent, sprayer)).status).toBe(429);
+    expect((await initialize(who.publicId, who.token, userAgent)).status).toBe(200);
   });
 
   it("a refusal loop adds one row, not one per request", async () => {
