@@ -7,6 +7,7 @@ import type { Resolver } from "@/server/security/outbound-url";
 import { createServer } from "@/server/services/servers/create-server";
 import { createVersion } from "@/server/services/servers/create-version";
 import { actorFromUser, type ServerActor } from "@/server/services/servers/server-actor";
+import { submitForApproval } from "@/server/services/servers/submit-for-approval";
 import { updateVersion } from "@/server/services/servers/update-version";
 import type { VersionDefinitionInput } from "@/server/services/servers/version-definition";
 import { allowOutboundHosts } from "@/server/services/settings/outbound-policy";
@@ -410,6 +411,31 @@ describe("a shared secret and a host each user enters", () => {
       select: { url: true },
     });
     expect(stored).toEqual([{ url: "https://api.example.com/mcp" }]);
+  });
+
+  it("refuses to publish a draft stored before the rule", async () => {
+    const server = await save(
+      { transport: "STREAMABLE_HTTP", url: "https://api.example.com/mcp", configSchema: [apiKey] },
+      resolver,
+    );
+    // As an earlier version of Gatehouse would have stored it.
+    await db().serverVersion.update({
+      where: { id: server.versions[0]?.id as string },
+      data: { url: "https://{host}/mcp", configSchema: [userHost, apiKey] },
+    });
+    const refused = await refusal(
+      submitForApproval({
+        db: db(),
+        actor: publisher,
+        context: { actorUserId: publisher.userId },
+        serverId: server.id,
+      }),
+    );
+    expect(refused.fieldErrors).toEqual({ url: [hostMessage] });
+    const version = await db().serverVersion.findUniqueOrThrow({
+      where: { id: server.versions[0]?.id as string },
+    });
+    expect(version.status).toBe("DRAFT");
   });
 });
 

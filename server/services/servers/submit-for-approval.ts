@@ -9,7 +9,11 @@ import { requestDiscovery } from "./request-discovery";
 import { assertNotRetired, canonicalId, lockManagedServer, serverToChange } from "./server-access";
 import { type ServerActor, viaOf } from "./server-actor";
 import { type ManagedServerDetail, sharedSecretNames } from "./server-views";
-import { assertSharedValuesComplete, readSharedConfig } from "./version-definition";
+import {
+  assertSecretStaysWithHost,
+  assertSharedValuesComplete,
+  readSharedConfig,
+} from "./version-definition";
 
 const STATUS_WORDS = {
   PENDING_APPROVAL: "is already waiting for review",
@@ -52,11 +56,9 @@ export async function submitForApproval(options: {
     }
     if (version.status !== "DRAFT" && version.status !== "REJECTED")
       throw new AppError("CONFLICT", `Version ${version.version} ${STATUS_WORDS[version.status]}.`);
-    assertSharedValuesComplete(
-      readConfigSchema(version.configSchema),
-      readSharedConfig(version.sharedConfig),
-      sharedSecretNames(version),
-    );
+    const fields = readConfigSchema(version.configSchema);
+    assertSecretStaysWithHost(version.transport, version.url, fields);
+    assertSharedValuesComplete(fields, readSharedConfig(version.sharedConfig), sharedSecretNames(version));
     const status = await publishVersion(tx, {
       server,
       versionId: version.id,

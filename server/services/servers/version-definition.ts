@@ -395,6 +395,21 @@ function checkSharedValues(
 }
 
 /** Publishing needs every required shared field to have a value (or a default). */
+/**
+ * Refuses publishing a version whose URL lets each user choose the host while it sends a shared
+ * secret (checkSecretStaysWithHost): a draft saved before that rule existed is caught here.
+ */
+export function assertSecretStaysWithHost(
+  transport: string,
+  url: string | null,
+  fields: readonly ConfigField[],
+): void {
+  if (transport === "STDIO" || !url) return;
+  const errors: FieldErrors = {};
+  checkSecretStaysWithHost(url, fields, errors);
+  if (Object.keys(errors).length > 0) refuse(errors);
+}
+
 export function assertSharedValuesComplete(
   fields: readonly ConfigField[],
   sharedConfig: ConfigValues,
