@@ -5,7 +5,13 @@ import { AUDIT_UNAVAILABLE_MESSAGE } from "./audit-writer";
 import { onAgentCancel } from "./cancellations";
 import { type Exchange, recordExchange } from "./context";
 import { upstreamEventId } from "./event-ids";
-import { EVENT_LOG_POLL_MS, EVENT_LOG_TTL_MS, EventLogReader, StreamEventLog } from "./event-log";
+import {
+  EVENT_LOG_POLL_MAX_MS,
+  EVENT_LOG_POLL_MS,
+  EVENT_LOG_TTL_MS,
+  EventLogReader,
+  StreamEventLog,
+} from "./event-log";
 import { filterListResult, guessListMethod } from "./filter";
 import type { McpHttpResponse, StreamSink } from "./http-types";
 import { errorResponse, type JsonRpcRequest, parseMessage, serialize, UPSTREAM_MAX_DEPTH } from "./jsonrpc";
@@ -301,6 +307,7 @@ export function streamAnswer(
         let failure: unknown = null;
         try {
           reading: for await (const chunk of upstream.body) {
+            context.log?.keepAlive(Date.now());
             for (const event of parser.push(chunk)) {
               if (event.id !== undefined) sawEventIds = true;
               if (event.retry !== undefined) upstreamRetry = event.retry;
@@ -587,14 +594,16 @@ export async function resumeLoggedStream(
       let ended = false;
       try {
         let batch: Awaited<ReturnType<EventLogReader["read"]>> = first;
+        let pause = EVENT_LOG_POLL_MS;
         while (batch !== null) {
+          pause = batch.events.length > 0 ? EVENT_LOG_POLL_MS : Math.min(pause * 2, EVENT_LOG_POLL_MAX_MS);
           for (const event of batch.events)
             await sink.write(
               formatSseEvent({ ...(event.id !== undefined && { id: event.id }), data: event.data }),
             );
           ended = batch.ended;
           if (ended || stopped.signal.aborted) break;
-          await delay(EVENT_LOG_POLL_MS, undefined, { signal: stopped.signal }).catch(() => undefined);
+          await delay(pause, undefined, { signal: stopped.signal }).catch(() => undefined);
           if (stopped.signal.aborted) break;
           batch = await reader.read();
         }
