@@ -79,14 +79,17 @@ export type PolicyCache = {
   maxAgeMs: number;
   /** client addresses (addressBucket) refused without a lookup until the time stored */
   refusedAddresses: BoundedMap<number>;
+  /** credentials (bearerKey) this instance has seen accepted: never refused by address */
+  knownGood: BoundedMap<true>;
 };
 
 /**
  * Credentials that match no stored one (no such key id) cost a database lookup each, so one client
  * address may present at most this many in 15 minutes (every instance counting together, in Redis);
- * past that, credentials not already cached are refused from that address without a lookup (429)
- * until the window ends. Refused real credentials (revoked, expired…) do not count: an agent
- * retrying a revoked token must not lock out its neighbours behind the same NAT.
+ * past that, credentials from that address that this instance has not seen accepted before are
+ * refused without a lookup (429) until the window ends. Refused real credentials (revoked,
+ * expired…) do not count, and credentials seen accepted and the gateway's own re-checks of open
+ * streams are never refused this way: neighbours behind the same NAT keep working.
  */
 export const UNKNOWN_CREDENTIAL_THROTTLE: AddressThrottle = {
   kind: "mcp-unknown-credential",
@@ -101,6 +104,7 @@ export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: num
     access: new BoundedMap(max),
     maxAgeMs: options.maxAgeMs ?? POLICY_CACHE_MAX_AGE_MS,
     refusedAddresses: new BoundedMap(max),
+    knownGood: new BoundedMap(max),
   };
 }
 
@@ -367,8 +371,10 @@ export async function authenticateCached(
   }
 
   cache.auth.delete(key);
-  const refused = refusedFrom(cache, input.clientIp, now);
-  if (refused !== null) throw refused;
+  if (input.isAgentRequest !== false && cache.knownGood.get(key) === undefined) {
+    const refused = refusedFrom(cache, input.clientIp, now);
+    if (refused !== null) throw refused;
+  }
   let verified: Awaited<ReturnType<typeof authenticateRequest>>;
   try {
     verified = await authenticateRequest({
@@ -384,6 +390,7 @@ export async function authenticateCached(
     throw error;
   }
   const { principal, authenticator } = verified;
+  cache.knownGood.set(key, true);
   // Epochs read before this verification (same user) may label it; otherwise read them now and
   // store the credential unlabelled, to be verified again under them by its next request.
   const labelled = readBefore !== null && cached?.principal.userId === principal.userId;

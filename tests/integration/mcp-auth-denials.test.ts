@@ -5,6 +5,7 @@ import { serveMcpWeb } from "@/server/mcp/adapters/web";
 import { defaultMcpDeps } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
 import { UNKNOWN_CREDENTIAL_THROTTLE } from "@/server/mcp/policy-cache";
+import { bumpUserAccessEpochs } from "@/server/services/access/access-epochs";
 import {
   formatApiToken,
   newKeyId,
@@ -179,9 +180,13 @@ describe("MCP: refused credentials are audited", () => {
     expect(await refused.json()).toMatchObject({
       error: { data: { reason: "too_many_unknown_credentials" } },
     });
-    // A token not yet cached is refused from there too; from another address it works.
+    // A token this instance has not seen accepted is refused from there too; from another address
+    // it works, and once seen accepted it works from the refused address as well (a neighbour
+    // behind the same NAT keeps working, even after its cache entry is gone).
     expect((await initialize(who.publicId, who.token, userAgent, sprayer)).status).toBe(429);
     expect((await initialize(who.publicId, who.token, userAgent)).status).toBe(200);
+    await bumpUserAccessEpochs(who.user.id);
+    expect((await initialize(who.publicId, who.token, userAgent, sprayer)).status).toBe(200);
   });
 
   it("a refusal loop adds one row, not one per request", async () => {
