@@ -113,6 +113,34 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return {1, ARGV[2]}
 `;
 
+// KEYS[1] the user's sessions, KEYS[2] the sweeper's index (last use), KEYS[3] the ended set;
+// ARGV[1] the cap, ARGV[2] the session key prefix. Drops expired entries, ends the least recently
+// used live sessions past the cap (put in the ended set, whose upstream sides the next sweep
+// closes) and returns them.
+const TRIM_USER_SESSIONS = `
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+local live = {}
+for _, member in ipairs(members) do
+  if redis.call('EXISTS', ARGV[2] .. member) == 0 then
+    redis.call('ZREM', KEYS[1], member)
+  else
+    table.insert(live, { member, tonumber(redis.call('ZSCORE', KEYS[2], member) or '0') })
+  end
+end
+local excess = #live - tonumber(ARGV[1])
+local ended = {}
+if excess <= 0 then return ended end
+table.sort(live, function(a, b) return a[2] < b[2] end)
+for index = 1, excess do
+  local member = live[index][1]
+  redis.call('DEL', ARGV[2] .. member)
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('SADD', KEYS[3], member)
+  table.insert(ended, member)
+end
+return ended
+`;
+
 /** The Redis name of a session: a hash of its id, so stored keys are not usable session ids. */
 export function sessionKeyHash(sessionId: string): string {
   return hash("sha256", sessionId, "base64url");
@@ -125,6 +153,8 @@ export function sessionKeyHash(sessionId: string): string {
  */
 export const sessionIndexKey = (key: (...parts: string[]) => string) => key("mcp", "session-index");
 export const sessionUpstreamKey = (key: (...parts: string[]) => string) => key("mcp", "session-upstream");
+/** Sessions ended before their time (the per-user cap): the sweeper closes their upstream side first. */
+export const sessionEndedKey = (key: (...parts: string[]) => string) => key("mcp", "session-ended");
 
 export type SessionUpstream = Pick<
   SessionState,
@@ -209,29 +239,31 @@ export function redisSessionStore(options: {
     };
   };
   /**
-   * Keeps a user within maxPerUser sessions: of the oldest entries past the cap, those already
-   * expired are dropped from the user's set, the live ones are ended (their upstream sessions are
-   * closed by the sweeper's next run, which takes indexed sessions whose key is gone; their agents get
-   * 404 and initialize again, as the spec has them do).
+   * Keeps a user within maxPerUser sessions: entries of sessions already expired are dropped from
+   * the user's set; if more live ones remain than the cap, the least recently used are ended (by
+   * the sweeper index's last-use score), their upstream sessions closed by the sweeper's next run
+   * (sessionEndedKey); their agents get 404 and initialize again, as the spec has them do.
    */
   const enforceUserCap = async (userId: string, count: number) => {
     if (count <= maxPerUser) return;
-    const userKey = userSessionsKey(options.key, userId);
-    const oldest = await options.redis().zrange(userKey, "0", String(count - maxPerUser - 1));
-    if (oldest.length === 0) return;
-    // Dated back in the sweeper's index, so its next sweep takes them (it takes only sessions whose
-    // key is gone, so a score of 0 on one already expired changes nothing).
-    const results = await options
+    const ended = (await options
       .redis()
-      .multi(oldest.map((hash) => ["del", options.key("mcp", "session", hash)]))
-      .zrem(userKey, ...oldest)
-      .zadd(indexKey, "XX", ...oldest.flatMap((hash) => ["0", hash]))
-      .exec();
-    const ended = oldest.filter((_, index) => results?.[index]?.[1] === 1);
+      .eval(
+        TRIM_USER_SESSIONS,
+        3,
+        userSessionsKey(options.key, userId),
+        indexKey,
+        sessionEndedKey(options.key),
+        String(maxPerUser),
+        options.key("mcp", "session", ""),
+      )) as string[];
     if (ended.length === 0) return;
     logger()
       .child({ component: "mcp" })
-      .info({ userId, ended: ended.length, maxPerUser }, "ended a user's oldest MCP sessions past the cap");
+      .info(
+        { userId, ended: ended.length, maxPerUser },
+        "ended a user's least recently used MCP sessions past the cap",
+      );
     await announceAccessChange({ sessionHashes: ended }, { client: options.redis(), key: options.key }).catch(
       (error: unknown) =>
         logger().warn({ err: { message: (error as Error).message } }, "could not announce ended sessions"),

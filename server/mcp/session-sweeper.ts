@@ -4,7 +4,7 @@ import { logger } from "../logger";
 import { getOutboundPolicy } from "../services/settings/outbound-policy";
 import type { McpDeps } from "./context";
 import { CONNECTION_ACCESS_SELECT } from "./policy";
-import { type SessionUpstream, sessionIndexKey, sessionUpstreamKey } from "./session-store";
+import { type SessionUpstream, sessionEndedKey, sessionIndexKey, sessionUpstreamKey } from "./session-store";
 import { closeLocalChannel } from "./upstream/channel";
 import { resolveDialTarget, upstreamRequest } from "./upstream/http-client";
 import { buildTarget } from "./upstream/target";
@@ -19,14 +19,21 @@ import { buildTarget } from "./upstream/target";
  */
 const SWEEP_BATCH = 100;
 
-// KEYS[1] index, KEYS[2] upstream hash; ARGV[1] cutoff score, ARGV[2] session key prefix, ARGV[3] batch.
-// Entries older than the cutoff whose session key still exists are live sessions with a longer idle
-// TTL (an instance configured differently); they are skipped, so up to ten batches' worth are looked
-// at and at most one batch is taken.
+// KEYS[1] index, KEYS[2] upstream hash, KEYS[3] sessions ended early (the per-user cap); ARGV[1]
+// cutoff score, ARGV[2] session key prefix, ARGV[3] batch. Sessions ended early are taken first,
+// whatever their last use. Entries older than the cutoff whose session key still exists are live
+// sessions with a longer idle TTL (an instance configured differently); they are skipped, so up to
+// ten batches' worth are looked at and at most one batch is taken.
 const TAKE_EXPIRED = `
 local batch = tonumber(ARGV[3])
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, batch * 10)
 local taken = {}
+for _, member in ipairs(redis.call('SPOP', KEYS[3], batch)) do
+  redis.call('ZREM', KEYS[1], member)
+  local upstream = redis.call('HGET', KEYS[2], member)
+  redis.call('HDEL', KEYS[2], member)
+  if upstream then table.insert(taken, upstream) end
+end
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, batch * 10)
 for _, member in ipairs(members) do
   if #taken >= batch then break end
   if redis.call('EXISTS', ARGV[2] .. member) == 0 then
@@ -47,9 +54,10 @@ export async function sweepIdleSessions(deps: McpDeps, now = Date.now()): Promis
     .redis()
     .eval(
       TAKE_EXPIRED,
-      2,
+      3,
       sessionIndexKey(deps.redisKey),
       sessionUpstreamKey(deps.redisKey),
+      sessionEndedKey(deps.redisKey),
       String(now - deps.sessionIdleTtlMs),
       prefix,
       String(SWEEP_BATCH),

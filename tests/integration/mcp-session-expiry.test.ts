@@ -77,36 +77,42 @@ async function ping(publicId: string, token: string, sessionId: string): Promise
 }
 
 describe("sessions per user", () => {
-  it("a user's new session past the cap ends their oldest, whose upstream session is then closed", async () => {
+  it("a user's new session past the cap ends their least recently used one; expired ones do not count", async () => {
     const many = await connectedUser({ upstreamUrl: fixture.url });
     const other = await connectedUser({ upstreamUrl: fixture.url });
     const otherSession = await openSession(gateway, other.publicId, other.token);
-    const sessions: string[] = [];
-    const upstreams: string[] = [];
-    for (let index = 0; index <= SESSIONS_PER_USER; index += 1) {
+    const opened: { sessionId: string; upstream: string }[] = [];
+    const open = async () => {
       const before = fixture.received.length;
-      sessions.push(await openSession(gateway, many.publicId, many.token));
-      upstreams.push(upstreamSessionOf(fixture.received, before));
-    }
-    // The oldest is gone (its agent initializes again, as after any 404); the newest three answer.
-    expect(await ping(many.publicId, many.token, sessions[0] as string)).toBe(404);
-    for (const sessionId of sessions.slice(1))
-      expect(await ping(many.publicId, many.token, sessionId)).toBe(200);
+      const sessionId = await openSession(gateway, many.publicId, many.token);
+      opened.push({ sessionId, upstream: upstreamSessionOf(fixture.received, before) });
+      return sessionId;
+    };
+    const status = (sessionId: string) => ping(many.publicId, many.token, sessionId);
+    const [a, b, c] = [await open(), await open(), await open()];
+    // A is the oldest, but in use: B is then the least recently used.
+    await sleep(IDLE_MS / 4);
+    expect(await status(a)).toBe(200);
+    const d = await open();
+    expect(await status(b)).toBe(404);
+    for (const sessionId of [a, c, d]) expect(await status(sessionId)).toBe(200);
     // Another user's sessions do not count toward this one's cap.
     expect(await ping(other.publicId, other.token, otherSession)).toBe(200);
     // The sweeper closes the ended session's upstream side, and only that one.
     await sweepIdleSessions(deps);
-    expect(fixture.deletedSessions).toContain(upstreams[0]);
-    for (const upstream of upstreams.slice(1)) expect(fixture.deletedSessions).not.toContain(upstream);
-    // A DELETEd session frees its place: a new one then ends nobody.
-    const deleted = await gateway.fetch(gateway.urlFor(many.publicId), {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${many.token}`, "mcp-session-id": sessions[1] as string },
-    });
-    expect(deleted.status).toBeLessThan(300);
-    sessions.push(await openSession(gateway, many.publicId, many.token));
-    for (const sessionId of sessions.slice(2))
-      expect(await ping(many.publicId, many.token, sessionId)).toBe(200);
+    expect(fixture.deletedSessions).toContain(opened[1]?.upstream);
+    for (const index of [0, 2, 3]) expect(fixture.deletedSessions).not.toContain(opened[index]?.upstream);
+
+    // C is left idle until it expires, while A and D stay in use: C no longer counts, so a new
+    // session ends nobody.
+    for (let step = 0; step < 5; step += 1) {
+      await sleep(IDLE_MS / 4);
+      expect(await status(a)).toBe(200);
+      expect(await status(d)).toBe(200);
+    }
+    const e = await open();
+    for (const sessionId of [a, d, e]) expect(await status(sessionId)).toBe(200);
+    expect(await status(c)).toBe(404);
   });
 });
 
