@@ -501,6 +501,12 @@ async function failureResponse(
 
 const refusalAudits = new RefusalAuditThrottle();
 
+/** The Mcp-Session-Id a refused request presented, for its audit row: only a well-formed one. */
+function presentedSessionId(request: McpHttpRequest): string | null {
+  const value = request.header("mcp-session-id");
+  return value !== undefined && isWellFormedSessionId(value) ? value : null;
+}
+
 /**
  * Audits the refusal of a credential that matched a stored one (DESIGN: a denial is audited too),
  * bounded per credential by RefusalAuditThrottle. The body was not read yet and the Authorization
@@ -522,7 +528,7 @@ async function auditRefusal(
     tokenId: refusal.tokenId,
     serverId: null,
     connectionId: null,
-    sessionId: request.header("mcp-session-id") ?? null,
+    sessionId: presentedSessionId(request),
     client: null,
     clientIp: request.clientIp,
     userAgent: request.header("user-agent") ?? null,
@@ -565,7 +571,7 @@ async function auditDenial(
     tokenId: principal.tokenId,
     serverId: own?.serverId ?? null,
     connectionId: own?.id ?? null,
-    sessionId: request.header("mcp-session-id") ?? null,
+    sessionId: presentedSessionId(request),
     client: null,
     clientIp: request.clientIp,
     userAgent: request.header("user-agent") ?? null,
