@@ -348,9 +348,11 @@ export function streamAnswer(
           );
           return;
         }
-        if (failure === null && sawEventIds) {
-          // The upstream ended the stream before answering but offered resumption (ids): the agent
-          // resumes with GET + Last-Event-ID and the answer arrives there (2025-11-25 polling).
+        // The upstream ended the stream before answering but offered resumption (ids): the agent
+        // resumes with GET + Last-Event-ID and the answer arrives there (2025-11-25 polling). Not
+        // when the stream's first event had no id: the agent then holds the gateway's ids, which
+        // resume the gateway's record, not the upstream's stream (it ends below with an error).
+        if (failure === null && sawEventIds && context.resumption !== "gateway") {
           await rememberPending(exchange, "open", message.id, {
             method: message.method,
             subject: subjectOf(message.method, message.params),

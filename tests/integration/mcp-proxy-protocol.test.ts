@@ -697,6 +697,36 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       expect(rows.map((row) => (row.metadata as { jsonRpcId?: number }).jsonRpcId).sort()).toEqual([61, 62]);
     });
 
+    it("T13: a stream that starts without ids and closes early with them ends with an error, not a resume point that leads nowhere", async () => {
+      const sessionId = await openSession(gateway(), world.publicId, world.token);
+      fixture.intercept = (request, response, body) => {
+        if (request.method !== "POST" || (body as { id?: unknown })?.id !== 78) return false;
+        const log = (data: string) => ({
+          jsonrpc: "2.0",
+          method: "notifications/message",
+          params: { level: "info", data },
+        });
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        response.write(`data: ${JSON.stringify(log("first"))}\n\n`);
+        response.end(`id: late-1\ndata: ${JSON.stringify(log("second"))}\n\n`);
+        return true;
+      };
+      try {
+        const answer = await post(call(78, "slow", { ms: 1 }), { "mcp-session-id": sessionId });
+        const messages = sseMessages(await answer.text());
+        expect(messages.map((message) => message.method ?? message.id)).toEqual([
+          "notifications/message",
+          "notifications/message",
+          78,
+        ]);
+        expect(messages[2]).toMatchObject({
+          error: { message: "The upstream closed the stream without answering." },
+        });
+      } finally {
+        fixture.intercept = null;
+      }
+    });
+
     it("T14: two concurrent calls: each stream carries exactly its own messages", async () => {
       const sessionId = await openSession(gateway(), world.publicId, world.token);
       const send = (id: number, token: string) =>
