@@ -65,6 +65,15 @@ function listen(deps: McpDeps): void {
   }
 }
 
+/**
+ * Subscribes this process to cancellations broadcast by other instances, ahead of its first relay:
+ * subscribing on the first registration instead would lose a cancellation sent by another instance
+ * while the subscription is still being set up.
+ */
+export function listenForCancellations(deps: McpDeps): void {
+  listen(deps);
+}
+
 /** Registers what ends the relay of `requestId` if the agent cancels it; returns the unregistration. */
 export function onAgentCancel(
   deps: McpDeps,

@@ -12,6 +12,7 @@ import {
 } from "./authenticate";
 import { isBatchText, parseBatch, relayBatch } from "./batch";
 import { readBody } from "./body";
+import { listenForCancellations } from "./cancellations";
 import type { Exchange, McpDeps } from "./context";
 import { parseLastEventId } from "./event-ids";
 import type { McpHttpRequest, McpHttpResponse } from "./http-types";
@@ -61,6 +62,7 @@ const RELAYED_TRANSPORTS: ReadonlySet<string> = new Set(["STREAMABLE_HTTP", "SSE
 const log = () => logger().child({ component: "mcp" });
 
 export function createMcpHandler(deps: McpDeps): (request: McpHttpRequest) => Promise<McpHttpResponse> {
+  listenForCancellations(deps);
   return (request) => route(deps, request);
 }
 

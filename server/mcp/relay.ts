@@ -245,7 +245,7 @@ export async function relayRequest(exchange: Exchange, message: JsonRpcRequest):
   try {
     return await relayToUpstream(exchange, message, requestText, connector, cancel);
   } finally {
-    // Past this point a stream answer registers its own (streamAnswer); nothing else waits.
+    // A stream answer has registered its own by now (streamAnswer); nothing else waits.
     forgetCancel?.();
   }
 }

@@ -280,6 +280,17 @@ export function streamAnswer(
   requestText: string,
   upstream: UpstreamResponse,
 ): McpHttpResponse {
+  // The agent's cancellation is watched for from now, not from when the body starts: in a batch a
+  // request's stream is written only after the streams before it (batch.ts), and a cancellation
+  // in between would find no one listening. (This replaces relayRequest's registration.)
+  const cancellation = { requested: false };
+  const forgetCancel =
+    exchange.sessionId === null
+      ? () => undefined
+      : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
+          cancellation.requested = true;
+          upstream.destroy();
+        });
   return {
     status: 200,
     headers: { ...BASE_HEADERS, ...SSE_HEADERS },
@@ -287,18 +298,10 @@ export function streamAnswer(
       const context = streamContext(exchange, sink, { message, text: requestText });
       try {
         let revoked = false;
-        let cancelled = false;
         const stop = guardStream(exchange, sink, () => {
           revoked = true;
           upstream.destroy();
         });
-        const forgetCancel =
-          exchange.sessionId === null
-            ? () => undefined
-            : onAgentCancel(exchange.deps, exchange.sessionId, message.id, () => {
-                cancelled = true;
-                upstream.destroy();
-              });
         const parser = new SseParser(exchange.deps.limits.maxMessageBytes);
         let answered = false;
         let sawEventIds = false;
@@ -325,7 +328,7 @@ export function streamAnswer(
           upstream.destroy();
         }
         if (answered) return;
-        if (cancelled) {
+        if (cancellation.requested) {
           // No answer for a cancelled request (the agent ignores one anyway): the stream just ends.
           await recordCancelled(exchange, message, requestText);
           return;

@@ -296,6 +296,45 @@ describe.each(["fast path", "route handler", "two instances"])("the MCP endpoint
       }
     });
 
+    it("T16 in a batch: a later member cancelled while an earlier one still streams ends as CANCELLED", async () => {
+      const own = await openSession(gateway(), world.publicId, world.token, "2025-03-26");
+      const headers = { "mcp-session-id": own, "mcp-protocol-version": "2025-03-26" };
+      const pending = post([call(211, "slow", { ms: 800 }), call(212, "slow", { ms: 4000 })], headers);
+      // Both members are relayed before the batch's stream is written (the first one's answer first).
+      const started = Date.now();
+      while (
+        !fixture.received.some((entry) => (entry.body as { id?: number })?.id === 212) &&
+        Date.now() - started < 5_000
+      )
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      const cancelled = await post(
+        {
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId: 212, reason: "no longer needed" },
+        },
+        headers,
+      );
+      expect(cancelled.status).toBe(202);
+      const answers = await messagesOf(await pending);
+      expect(answers.find((message) => message.id === 211)).toMatchObject({ result: {} });
+      // No result for 212: its stream ends unanswered, or, when the cancellation came before the
+      // upstream's answer began, it gets the cancellation error.
+      const second = answers.find((message) => message.id === 212);
+      if (second !== undefined)
+        expect(second).toMatchObject({ error: { message: "The request was cancelled." } });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      const row = await db().auditEvent.findFirst({
+        where: {
+          connectionId: world.connectionId,
+          sessionId: own,
+          method: "tools/call",
+          outcome: "CANCELLED",
+        },
+      });
+      expect(row?.metadata).toMatchObject({ jsonRpcId: 212 });
+    });
+
     it("T8: on 2025-03-26 a batch is relayed message by message: one stream of answers, each audited", async () => {
       const own = await openSession(gateway(), world.publicId, world.token, "2025-03-26");
       const headers = { "mcp-session-id": own, "mcp-protocol-version": "2025-03-26" };
