@@ -437,16 +437,8 @@ async function endWithError(
   await writeAnswer(context, undefined, body);
 }
 
-/**
- * GET: the upstream's standalone stream (server-initiated messages outside any request, T12),
- * relayed while the agent keeps it open; 405 when the upstream offers none. With Last-Event-ID the
- * upstream replays from that event (T13): the id was checked to belong to this session.
- */
-export async function relayGetStream(
-  exchange: Exchange,
-  upstreamLastEventId: string | undefined,
-): Promise<McpHttpResponse> {
-  exchange.deps.audit.assertAvailable();
+/** One of the session's and the user's open-stream places (open-streams.ts); 429 when none is left. */
+function reserveStreamPlace(exchange: Exchange): () => void {
   const place = exchange.deps.streams.reserve({
     userId: exchange.principal.userId,
     sessionId: exchange.sessionId ?? "",
@@ -459,6 +451,20 @@ export async function relayGetStream(
         ? "Too many open streams on this session: close one before opening another."
         : "Too many open streams for this user: close some before opening another.",
     );
+  return place;
+}
+
+/**
+ * GET: the upstream's standalone stream (server-initiated messages outside any request, T12),
+ * relayed while the agent keeps it open; 405 when the upstream offers none. With Last-Event-ID the
+ * upstream replays from that event (T13): the id was checked to belong to this session.
+ */
+export async function relayGetStream(
+  exchange: Exchange,
+  upstreamLastEventId: string | undefined,
+): Promise<McpHttpResponse> {
+  exchange.deps.audit.assertAvailable();
+  const place = reserveStreamPlace(exchange);
   const answer = await openGetStream(exchange, upstreamLastEventId, place);
   if (typeof answer.body !== "function") place();
   return answer;
@@ -579,15 +585,7 @@ export async function resumeLoggedStream(
       RPC_ERROR.INVALID_REQUEST,
       `This stream can no longer be resumed: the gateway keeps a stream's events for ${EVENT_LOG_TTL_MS / 60_000} minutes after its last one.`,
     );
-  const place = exchange.deps.streams.reserve({ userId: exchange.principal.userId, sessionId });
-  if (typeof place === "string")
-    throw new PolicyDenied(
-      "too_many_streams",
-      429,
-      place === "session"
-        ? "Too many open streams on this session: close one before opening another."
-        : "Too many open streams for this user: close some before opening another.",
-    );
+  const place = reserveStreamPlace(exchange);
   return {
     status: 200,
     headers: { ...BASE_HEADERS, ...SSE_HEADERS },
