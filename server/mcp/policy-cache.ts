@@ -84,8 +84,8 @@ export type PolicyCache = {
 };
 
 /**
- * Credentials that match no stored one (no such key id) cost a database lookup each, so one client
- * address may present at most this many in 15 minutes (every instance counting together, in Redis);
+ * Credentials that match no stored one (no such key id, or a wrong secret for one) cost a database
+ * lookup each, so one client address may present at most this many in 15 minutes (every instance counting together, in Redis);
  * past that, credentials from that address that this instance has not seen accepted before are
  * refused without a lookup (429) until the window ends. Refused real credentials (revoked,
  * expired…) do not count, and credentials seen accepted and the gateway's own re-checks of open
@@ -385,7 +385,12 @@ export async function authenticateCached(
       resource: input.resource,
     });
   } catch (error) {
-    if (error instanceof AuthenticationError && error.presented && error.refusal === null)
+    // A wrong secret for a known key id counts too: its sender does not hold that token either.
+    if (
+      error instanceof AuthenticationError &&
+      error.presented &&
+      (error.refusal === null || error.refusal.reason === "wrong_secret")
+    )
       await countUnknownCredential(deps, cache, input.clientIp, now);
     throw error;
   }

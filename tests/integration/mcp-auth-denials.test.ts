@@ -162,7 +162,10 @@ describe("MCP: refused credentials are audited", () => {
     const userAgent = `spray-${randomUUID()}`;
     // An address of this test's own (198.18.0.0/15, for benchmarks), so no other test shares its count.
     const sprayer = `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
-    const unknown = () => formatApiToken(newKeyId(), newSecret());
+    // Tokens with no such key id, and every other one a real key id with a guessed secret.
+    const realKeyId = parseApiToken(who.token)?.keyId as string;
+    let guesses = 0;
+    const unknown = () => formatApiToken(guesses++ % 2 === 0 ? newKeyId() : realKeyId, newSecret());
     const { limit } = UNKNOWN_CREDENTIAL_THROTTLE;
     for (let sent = 0; sent < limit; sent += 25) {
       const statuses = await Promise.all(
