@@ -23,7 +23,8 @@ const SWEEP_BATCH = 100;
 // cutoff score, ARGV[2] session key prefix, ARGV[3] batch. Sessions ended early are taken first,
 // whatever their last use. Entries older than the cutoff whose session key still exists are live
 // sessions with a longer idle TTL (an instance configured differently); they are skipped, so up to
-// ten batches' worth are looked at and at most one batch is taken.
+// ten batches' worth are looked at and at most one batch is taken. Returns how many of the taken
+// (the first ones) were ended early, then the taken upstream sides.
 const TAKE_EXPIRED = `
 local batch = tonumber(ARGV[3])
 local taken = {}
@@ -33,6 +34,7 @@ for _, member in ipairs(redis.call('SPOP', KEYS[3], batch)) do
   redis.call('HDEL', KEYS[2], member)
   if upstream then table.insert(taken, upstream) end
 end
+local endedEarly = #taken
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, batch * 10)
 for _, member in ipairs(members) do
   if #taken >= batch then break end
@@ -43,7 +45,7 @@ for _, member in ipairs(members) do
     if upstream then table.insert(taken, upstream) end
   end
 end
-return taken
+return { endedEarly, taken }
 `;
 
 export type SweepResult = { closed: number };
@@ -61,9 +63,10 @@ export async function sweepIdleSessions(deps: McpDeps, now = Date.now()): Promis
       String(now - deps.sessionIdleTtlMs),
       prefix,
       String(SWEEP_BATCH),
-    )) as string[];
+    )) as [number, string[]];
+  const [endedEarly, taken] = raw;
   let closed = 0;
-  for (const entry of raw) {
+  for (const [index, entry] of taken.entries()) {
     let upstream: SessionUpstream;
     try {
       upstream = JSON.parse(entry) as SessionUpstream;
@@ -71,7 +74,7 @@ export async function sweepIdleSessions(deps: McpDeps, now = Date.now()): Promis
       continue;
     }
     try {
-      await closeUpstream(deps, upstream);
+      await closeUpstream(deps, upstream, index < endedEarly ? "past the per-user session cap" : "idle");
       closed += 1;
     } catch (error) {
       logger()
@@ -85,7 +88,11 @@ export async function sweepIdleSessions(deps: McpDeps, now = Date.now()): Promis
   return { closed };
 }
 
-async function closeUpstream(deps: McpDeps, upstream: SessionUpstream): Promise<void> {
+async function closeUpstream(
+  deps: McpDeps,
+  upstream: SessionUpstream,
+  reason: "idle" | "past the per-user session cap",
+): Promise<void> {
   let upstreamStatus: number | null = null;
   const id = upstream.upstreamSessionId;
   if (id !== null) {
@@ -112,7 +119,7 @@ async function closeUpstream(deps: McpDeps, upstream: SessionUpstream): Promise<
       targetId: upstream.connectionId,
       serverId: upstream.serverId,
       connectionId: upstream.connectionId,
-      reason: "idle",
+      reason,
       metadata: { upstreamStatus },
     },
   );

@@ -102,6 +102,12 @@ describe("sessions per user", () => {
     await sweepIdleSessions(deps);
     expect(fixture.deletedSessions).toContain(opened[1]?.upstream);
     for (const index of [0, 2, 3]) expect(fixture.deletedSessions).not.toContain(opened[index]?.upstream);
+    const audited = await db().auditEvent.findMany({
+      where: { action: "mcp.session.expire", connectionId: many.connectionId },
+    });
+    expect(audited.map((row) => [row.reason, row.metadata])).toEqual([
+      ["past the per-user session cap", { upstreamStatus: 200 }],
+    ]);
 
     // C is left idle until it expires, while A and D stay in use: C no longer counts, so a new
     // session ends nobody.
