@@ -50,7 +50,7 @@ export type ApiTokenRefusalReason =
 export type ApiTokenRefusal = { tokenId: string; userId: string; reason: ApiTokenRefusalReason };
 
 /**
- * The refusal of a token whose key id matched a stored row: the same code and message as any other
+ * The refusal of a token whose key id matched a stored row: the same code and message as every other
  * failure (the caller still learns nothing about which check failed), plus the row's ids and the
  * reason, for the audit of the refusal. A key id no row holds gives a plain AppError, so random
  * tokens from a stranger leave nothing to record. `refusal` is never sent to the client.
