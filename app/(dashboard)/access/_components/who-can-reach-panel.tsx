@@ -13,6 +13,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { FilteredEmptyRow } from "@/components/ui/filtered-empty-row";
 import { SearchInput } from "@/components/ui/search-input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
@@ -278,15 +279,13 @@ export function WhoCanReachPanel({
                   </TableRow>
                 ))}
                 {shown.length === 0 && (
-                  <TableRow className="hover:bg-transparent">
-                    <TableCell colSpan={4} className="py-8 text-center text-sm text-muted-foreground">
-                      {isSearching
-                        ? "Searching everyone who can reach it…"
-                        : searched.isError && isTruncated
-                          ? `The search failed: ${searched.error.message}`
-                          : `Nobody who can reach it matches "${filter.trim()}".`}
-                    </TableCell>
-                  </TableRow>
+                  <FilteredEmptyRow
+                    colSpan={4}
+                    isSearching={isSearching}
+                    searchingText="Searching everyone who can reach it…"
+                    failure={searched.isError && isTruncated ? searched.error.message : null}
+                    noMatchText={`Nobody who can reach it matches "${filter.trim()}".`}
+                  />
                 )}
               </TableBody>
             </Table>

@@ -18,6 +18,7 @@ import { Card, CardAction, CardDescription, CardHeader, CardTitle } from "@/comp
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { EmptyState } from "@/components/ui/empty-state";
 import { ErrorState } from "@/components/ui/error-state";
+import { FilteredEmptyRow } from "@/components/ui/filtered-empty-row";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { SearchInput } from "@/components/ui/search-input";
@@ -244,15 +245,13 @@ export function TeamDetailView({
               </TableRow>
             ))}
             {shownMembers.length === 0 && (
-              <TableRow className="hover:bg-transparent">
-                <TableCell colSpan={5} className="py-8 text-center text-sm text-muted-foreground">
-                  {isSearching
-                    ? "Searching all members…"
-                    : searched.isError && isTruncated
-                      ? `The search failed: ${searched.error.message}`
-                      : `No member matches "${filter.trim()}".`}
-                </TableCell>
-              </TableRow>
+              <FilteredEmptyRow
+                colSpan={5}
+                isSearching={isSearching}
+                searchingText="Searching all members…"
+                failure={searched.isError && isTruncated ? searched.error.message : null}
+                noMatchText={`No member matches "${filter.trim()}".`}
+              />
             )}
           </TableBody>
         </Table>
