@@ -146,6 +146,12 @@ function capped(body: string | null, bytes: number | null, maxBytes: number): st
   return Buffer.from(body, "utf8").subarray(0, maxBytes).toString("utf8");
 }
 
+/** The UTF-8 size of a kept body: a body within the cap is kept as it is, its size already known. */
+function keptBytes(kept: string | null, body: string | null, bytes: number | null): number | null {
+  if (kept === body) return bytes;
+  return kept === null ? null : Buffer.byteLength(kept);
+}
+
 function withTruncation(
   metadata: Prisma.InputJsonValue | undefined,
   maxBytes: number,
@@ -176,16 +182,14 @@ export function buildAuditRow(
   const bodies =
     keptRequest === null && keptResponse === null
       ? null
-      : isTruncated
-        ? sealBodies(
-            keyring,
-            id,
-            keptRequest,
-            keptRequest === null ? null : Buffer.byteLength(keptRequest),
-            keptResponse,
-            keptResponse === null ? null : Buffer.byteLength(keptResponse),
-          )
-        : sealBodies(keyring, id, requestBody, requestBytes, responseBody, responseBytes);
+      : sealBodies(
+          keyring,
+          id,
+          keptRequest,
+          keptBytes(keptRequest, requestBody, requestBytes),
+          keptResponse,
+          keptBytes(keptResponse, responseBody, responseBytes),
+        );
   return {
     id,
     occurredAt: new Date(record.startedAt),
