@@ -86,7 +86,11 @@ async function writeEvent(
     context.resumption === "gateway" && context.log !== null
       ? await context.log.append(data)
       : upstreamIdOf(context, upstreamId);
-  await context.sink.write(
+  await writeSse(context.sink, id, data, retry);
+}
+
+function writeSse(sink: StreamSink, id: string | undefined, data: string, retry?: number): Promise<void> {
+  return sink.write(
     formatSseEvent({ ...(id !== undefined && { id }), data, ...(retry !== undefined && { retry }) }),
   );
 }
@@ -104,9 +108,7 @@ async function writeAnswer(
   let id: string | undefined;
   if (context.resumption === "gateway" && context.log !== null) await context.log.end(data);
   else id = upstreamIdOf(context, upstreamId);
-  await context.sink.write(
-    formatSseEvent({ ...(id !== undefined && { id }), data, ...(retry !== undefined && { retry }) }),
-  );
+  await writeSse(context.sink, id, data, retry);
 }
 
 /**
@@ -600,10 +602,7 @@ export async function resumeLoggedStream(
         let pause = EVENT_LOG_POLL_MS;
         while (batch !== null) {
           pause = batch.events.length > 0 ? EVENT_LOG_POLL_MS : Math.min(pause * 2, EVENT_LOG_POLL_MAX_MS);
-          for (const event of batch.events)
-            await sink.write(
-              formatSseEvent({ ...(event.id !== undefined && { id: event.id }), data: event.data }),
-            );
+          for (const event of batch.events) await writeSse(sink, event.id, event.data);
           ended = batch.ended;
           if (ended || stopped.signal.aborted) break;
           await delay(pause, undefined, { signal: stopped.signal }).catch(() => undefined);
