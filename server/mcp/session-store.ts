@@ -208,8 +208,8 @@ export function redisSessionStore(options: {
   const indexRefreshMs = sessionRefreshMs(options.idleTtlMs);
   // The instances' mirrors drop a session that changed or ended (access-mirror.ts). A failed
   // announcement is logged: a mirror that could not hear it is not trusted anyway (Redis is down).
-  const announceSessionChange = (hash: string) =>
-    announceAccessChange({ sessionHashes: [hash] }, { client: options.redis(), key: options.key }).catch(
+  const announceSessionChanges = (hashes: string[]) =>
+    announceAccessChange({ sessionHashes: hashes }, { client: options.redis(), key: options.key }).catch(
       (error: unknown) =>
         logger().warn({ err: { message: (error as Error).message } }, "could not announce a session change"),
     );
@@ -264,10 +264,7 @@ export function redisSessionStore(options: {
         { userId, ended: ended.length, maxPerUser },
         "ended a user's least recently used MCP sessions past the cap",
       );
-    await announceAccessChange({ sessionHashes: ended }, { client: options.redis(), key: options.key }).catch(
-      (error: unknown) =>
-        logger().warn({ err: { message: (error as Error).message } }, "could not announce ended sessions"),
-    );
+    await announceSessionChanges(ended);
   };
   return {
     async create(state) {
@@ -318,7 +315,7 @@ export function redisSessionStore(options: {
       if (result[0] === 1) {
         const hash = sessionKeyHash(sessionId);
         await options.redis().hset(upstreamKey, hash, JSON.stringify(upstreamOf(updated)));
-        await announceSessionChange(hash);
+        await announceSessionChanges([hash]);
       }
       return { state: parseState(result[1]), replaced: result[0] === 1 };
     },
@@ -336,7 +333,7 @@ export function redisSessionStore(options: {
       if (typeof raw !== "string") return null;
       parsed.delete(raw);
       // Gone on the next request wherever it arrives, not only where the mirror had it.
-      await announceSessionChange(hash);
+      await announceSessionChanges([hash]);
       const state = parseState(raw);
       if (state !== null) await options.redis().zrem(userSessionsKey(options.key, state.userId), hash);
       return state;
