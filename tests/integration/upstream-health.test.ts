@@ -130,8 +130,9 @@ describe("upstream health checks through the queue", () => {
 
   it("refuses an internal upstream nobody allowed, naming why (SSRF guard)", async () => {
     const owner = await createUser(db());
-    const unlisted = await freePort();
-    const server = await createServer(db(), { ownerId: owner.id, url: `http://127.0.0.1:${unlisted}/mcp` });
+    // Port 9 (discard): other test files allow 127.0.0.1 on the ephemeral ports of their fixtures,
+    // and a port freePort() returns may be one of those, allowed and closed again.
+    const server = await createServer(db(), { ownerId: owner.id, url: "http://127.0.0.1:9/mcp" });
     await enqueueServerCheck(server.id);
     const checked = await waitForHealth(server.id);
     expect(checked.healthStatus).toBe("UNHEALTHY");
