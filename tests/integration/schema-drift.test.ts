@@ -116,7 +116,7 @@ describe("schema.prisma and migrations", () => {
           scopes: [{ serverId: server.id }],
         },
       });
-      await db.auditEvent.create({
+      const auditEvent = await db.auditEvent.create({
         data: {
           action: "test.event",
           actorUserId: user.id,
@@ -136,7 +136,6 @@ describe("schema.prisma and migrations", () => {
           ownedRegistries: { include: { subjects: true, servers: true } },
           connections: true,
           apiTokens: true,
-          auditEvents: true,
         },
       });
       expect(loaded.teamMemberships[0]?.team.externalId).toBe(`group-${user.id}`);
@@ -145,11 +144,19 @@ describe("schema.prisma and migrations", () => {
       expect(loaded.ownedRegistries[0]?.servers[0]?.allowedTools).toEqual(["echo"]);
       expect(Buffer.from(loaded.connections[0]?.secrets ?? []).equals(Buffer.from([1, 2, 3]))).toBe(true);
       expect(loaded.apiTokens[0]?.scopes).toEqual([{ serverId: server.id }]);
-      expect(loaded.auditEvents[0]?.action).toBe("test.event");
+      expect(auditEvent.actorUserId).toBe(user.id);
       expect(loaded.accounts).toHaveLength(1);
       expect(loaded.sessions).toHaveLength(1);
       // uuid(7) ids sort by creation time
       expect(user.id < server.id).toBe(true);
+    });
+
+    it("keeps an audit row's actor when the user row is deleted (no foreign key to null it)", async () => {
+      const user = await createUser(db);
+      const event = await db.auditEvent.create({ data: { action: "test.event", actorUserId: user.id } });
+      await db.user.delete({ where: { id: user.id } });
+      const kept = await db.auditEvent.findUniqueOrThrow({ where: { id: event.id } });
+      expect(kept.actorUserId).toBe(user.id);
     });
 
     it("enforces the unique constraints the schema declares", async () => {
