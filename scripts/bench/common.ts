@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import path from "node:path";
 import type { Redis } from "ioredis";
+import pg from "pg";
 import { APP_NODE_FLAGS } from "@/server/runtime/children";
 import type { Usage } from "./probe";
 
@@ -159,7 +160,52 @@ export async function startMcpProxy(): Promise<Child> {
   return handle(child, port);
 }
 
-export type Target = { name: string; url: string; token?: string; child?: Child };
+export type Target = {
+  name: string;
+  url: string;
+  token?: string;
+  child?: Child;
+  /** CPU (µs) the database server has spent so far serving this target (see databaseCpu) */
+  databaseCpu?: () => Promise<number>;
+};
+
+/** Linux reports process CPU in clock ticks of 10 ms (`getconf CLK_TCK` is 100 on every Linux/x86). */
+const MICROS_PER_TICK = 10_000;
+
+/** utime + stime of a process in µs, or 0 once it has exited (or off Linux). */
+function processCpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The CPU PostgreSQL's backends have spent on database `name` so far (µs): the audit INSERTs and
+ * any other query a Gatehouse target sends. PostgreSQL runs on the same cores as the participants,
+ * so this is machine time a call costs beyond the proxy's own CPU. The WAL writer and other shared
+ * background processes are not counted. Backends that exit between two readings drop out of the
+ * sum, so read it around phases shorter than the pools' 30 s idle timeout.
+ */
+export function databaseCpu(adminUrl: string, name: string): () => Promise<number> {
+  return async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [name],
+      );
+      return rows.reduce((sum, row) => sum + processCpuMicros(row.pid), 0);
+    } finally {
+      await client.end();
+    }
+  };
+}
 
 export const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 // Long-lived GET streams get their own sockets: on the POST pool they would block the calls.
@@ -414,6 +460,8 @@ export type Phase = {
   calls: number;
   errors: number;
   cpuPerCallUs?: number;
+  /** the database server's CPU per call (Gatehouse targets: the audit rows) */
+  databaseCpuPerCallUs?: number;
   initsPerCall?: number;
 };
 
@@ -436,6 +484,7 @@ export function medianPhase(phases: Phase[]): Phase {
   };
   const inits = phases.map((phase) => phase.initsPerCall).filter((value) => value !== undefined);
   const cpuPerCallUs = of((phase) => phase.cpuPerCallUs);
+  const databaseCpuPerCallUs = of((phase) => phase.databaseCpuPerCallUs);
   return {
     rps: of((phase) => phase.rps) ?? 0,
     p50: of((phase) => phase.p50) ?? 0,
@@ -443,6 +492,7 @@ export function medianPhase(phases: Phase[]): Phase {
     calls: phases.reduce((sum, phase) => sum + phase.calls, 0),
     errors: phases.reduce((sum, phase) => sum + phase.errors, 0),
     ...(cpuPerCallUs !== undefined && { cpuPerCallUs }),
+    ...(databaseCpuPerCallUs !== undefined && { databaseCpuPerCallUs }),
     ...(inits.length > 0 && { initsPerCall: Math.max(...inits) }),
   };
 }
@@ -466,6 +516,7 @@ export async function load(
   // No forced GC around a load phase (see probe.ts): only CPU and counters are read here.
   const before = await target.child?.usage({ collect: false });
   const upstreamBefore = await upstream?.usage({ collect: false });
+  const databaseBefore = await target.databaseCpu?.();
   const stopProfile = profileFile ? await target.child?.profile() : undefined;
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -483,6 +534,7 @@ export async function load(
   if (profileFile) await stopProfile?.(profileFile);
   const after = await target.child?.usage({ collect: false });
   const upstreamAfter = await upstream?.usage({ collect: false });
+  const databaseAfter = await target.databaseCpu?.();
   latencies.sort((a, b) => a - b);
   const calls = latencies.length;
   const cpu =
@@ -494,6 +546,8 @@ export async function load(
     calls,
     errors,
     ...(cpu !== undefined && { cpuPerCallUs: cpu / calls }),
+    ...(databaseBefore !== undefined &&
+      databaseAfter !== undefined && { databaseCpuPerCallUs: (databaseAfter - databaseBefore) / calls }),
     ...(upstreamBefore &&
       upstreamAfter && { initsPerCall: (upstreamAfter.initializes - upstreamBefore.initializes) / calls }),
   };

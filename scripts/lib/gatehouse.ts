@@ -39,6 +39,8 @@ export async function prepareGatehouseEnv(publicUrl: string): Promise<GatehouseE
     GATEHOUSE_MCP_RATE_LIMIT_PER_USER: "1000000",
     // The 2,000-stream phase holds them all for one user (8 per session).
     GATEHOUSE_MCP_STREAMS_PER_USER: "1000000",
+    // The 10,000-session phase holds them all for one user, past the default cap of 1,000.
+    GATEHOUSE_MCP_SESSIONS_PER_USER: "100000",
     LOG_LEVEL: "error",
     NODE_ENV: "production",
   };
