@@ -1,11 +1,16 @@
 import type { Prisma } from "../db/generated/client";
 
+/** The user agent of every change the Gatehouse CLI makes (it acts as no user): how the trail tells them apart. */
+export const CLI_USER_AGENT = "gatehouse-cli";
+
 /**
  * Writes one audit event. Takes the transaction client of the change it records, so the event and
  * the change commit together or not at all (STYLE: audit in the same transaction).
  */
 export type AuditContext = {
   actorUserId?: string | null;
+  /** the API token the actor used, when a token (not a browser session) made the request */
+  actorTokenId?: string | null;
   clientIp?: string | null;
   userAgent?: string | null;
   requestId?: string | null;
@@ -40,6 +45,7 @@ export async function recordAudit(tx: AuditWriter, context: AuditContext, event:
       reason: event.reason,
       metadata: event.metadata,
       actorUserId: context.actorUserId ?? null,
+      actorTokenId: context.actorTokenId ?? null,
       clientIp: context.clientIp ?? null,
       userAgent: context.userAgent?.slice(0, 500) ?? null,
       requestId: context.requestId ?? null,

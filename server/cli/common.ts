@@ -1,8 +1,8 @@
-import type { AuditContext } from "../audit/record";
+import { type AuditContext, CLI_USER_AGENT } from "../audit/record";
 import { AppError } from "../errors";
 
 /** What every CLI change is audited with: no actor user, the user agent "gatehouse-cli". */
-export const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: "gatehouse-cli", clientIp: null };
+export const CLI_CONTEXT: AuditContext = { actorUserId: null, userAgent: CLI_USER_AGENT, clientIp: null };
 
 /** commander's collector for a repeatable option (`--arg a --arg b`). */
 export function collect(value: string, previous: string[]): string[] {

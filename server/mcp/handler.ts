@@ -1,13 +1,13 @@
 import { isAppError, normalizeError } from "../errors";
 import { logger } from "../logger";
 import { isConnectionPublicId } from "../services/connections/connection-url";
+import { RefusalAuditThrottle } from "../services/tokens/refusal-audit-throttle";
 import { type AuditScope, buildAuditRow, subjectOf } from "./audit";
 import {
   AuthenticationError,
   CredentialForbiddenError,
   type CredentialRefusal,
   type McpPrincipal,
-  RefusalAuditThrottle,
   wwwAuthenticate,
 } from "./authenticate";
 import { isBatchText, parseBatch, relayBatch } from "./batch";
@@ -523,8 +523,6 @@ async function auditRefusal(
   httpStatus: number,
 ): Promise<void> {
   const startedAt = Date.now();
-  const skipped = refusalAudits.admit(refusal, startedAt);
-  if (skipped === null) return;
   const scope: AuditScope = {
     userId: refusal.userId,
     tokenId: refusal.tokenId,
@@ -536,8 +534,8 @@ async function auditRefusal(
     userAgent: request.header("user-agent") ?? null,
     requestId: request.requestId,
   };
-  try {
-    await deps.audit.write(
+  await refusalAudits.record(refusal, startedAt, (skipped) =>
+    deps.audit.write(
       buildAuditRow(
         scope,
         {
@@ -551,11 +549,8 @@ async function auditRefusal(
         deps.keyring(),
         deps.auditBodyMaxBytes,
       ),
-    );
-  } catch (error) {
-    refusalAudits.release(refusal, skipped);
-    throw error;
-  }
+    ),
+  );
 }
 
 async function auditDenial(

@@ -1,18 +1,13 @@
-import { hash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { ChainableCommander, Redis } from "ioredis";
 import { BoundedMap } from "../bounded-map";
 import { AppError } from "../errors";
 import type { OutboundPolicy } from "../security/outbound-url";
 import { accessEpochKeys } from "../services/access/access-epochs";
-import {
-  type AddressThrottle,
-  addressBucket,
-  countFromAddress,
-  isOverLimit,
-} from "../services/auth/address-throttle";
 import { getOutboundPolicy, policyForVersion } from "../services/settings/outbound-policy";
 import { bearerToken } from "../services/tokens/api-token-format";
 import { isIpAllowed, tokenUsageBuffer } from "../services/tokens/authenticate-api-token";
+import { credentialKey, UnknownCredentialGuard } from "../services/tokens/unknown-credentials";
 import {
   AuthenticationError,
   type Authenticator,
@@ -77,24 +72,8 @@ export type PolicyCache = {
   auth: BoundedMap<AuthEntry>;
   access: BoundedMap<AccessEntry>;
   maxAgeMs: number;
-  /** client addresses (addressBucket) refused without a lookup until the time stored */
-  refusedAddresses: BoundedMap<number>;
-  /** credentials (bearerKey) this instance has seen accepted: never refused by address */
-  knownGood: BoundedMap<true>;
-};
-
-/**
- * Credentials that match no stored one (no such key id, or a wrong secret for one) cost a database
- * lookup each, so one client address may present at most this many in 15 minutes (every instance counting together, in Redis);
- * past that, credentials from that address that this instance has not seen accepted before are
- * refused without a lookup (429) until the window ends. Refused real credentials (revoked,
- * expired…) do not count, and credentials seen accepted and the gateway's own re-checks of open
- * streams are never refused this way: neighbours behind the same NAT keep working.
- */
-export const UNKNOWN_CREDENTIAL_THROTTLE: AddressThrottle = {
-  kind: "mcp-unknown-credential",
-  limit: 200,
-  windowSeconds: 15 * 60,
+  /** this instance's side of UNKNOWN_CREDENTIAL_THROTTLE */
+  unknownCredentials: UnknownCredentialGuard;
 };
 
 export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: number } = {}): PolicyCache {
@@ -103,46 +82,17 @@ export function createPolicyCache(options: { maxEntries?: number; maxAgeMs?: num
     auth: new BoundedMap(max),
     access: new BoundedMap(max),
     maxAgeMs: options.maxAgeMs ?? POLICY_CACHE_MAX_AGE_MS,
-    refusedAddresses: new BoundedMap(max),
-    knownGood: new BoundedMap(max),
+    unknownCredentials: new UnknownCredentialGuard(max),
   };
 }
 
-function refusedFrom(cache: PolicyCache, clientIp: string | null, now: number): PolicyDenied | null {
-  const bucket = clientIp === null ? null : addressBucket(clientIp);
-  const until = bucket === null ? undefined : cache.refusedAddresses.get(bucket);
-  if (until === undefined || until <= now) return null;
-  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+function tooManyUnknownCredentials(seconds: number): PolicyDenied {
   return new PolicyDenied(
     "too_many_unknown_credentials",
     429,
     `Too many requests with tokens Gatehouse does not know came from this address. Check the token your agent sends; retry in ${seconds} s.`,
     seconds,
   );
-}
-
-/** Counts a credential that matched no stored one against its address (UNKNOWN_CREDENTIAL_THROTTLE). */
-async function countUnknownCredential(
-  deps: McpDeps,
-  cache: PolicyCache,
-  clientIp: string | null,
-  now: number,
-) {
-  const bucket = clientIp === null ? null : addressBucket(clientIp);
-  if (bucket === null) return;
-  try {
-    const { count, retryAt } = await countFromAddress(
-      deps.redis(),
-      deps.redisKey(""),
-      UNKNOWN_CREDENTIAL_THROTTLE,
-      clientIp,
-      new Date(now),
-    );
-    if (isOverLimit(UNKNOWN_CREDENTIAL_THROTTLE, count))
-      cache.refusedAddresses.set(bucket, retryAt.getTime());
-  } catch {
-    // Redis is down: the request is refused anyway (401), and the next one fails closed on Redis.
-  }
 }
 
 // Handlers built without one (tests constructing deps by hand) get their own, one per deps object.
@@ -158,10 +108,6 @@ function cacheOf(deps: McpDeps): PolicyCache {
 }
 
 const NO_LIMITS: RateLimits = { perToken: 0, perUser: 0 };
-
-function bearerKey(bearer: string): string {
-  return hash("sha256", bearer, "base64url");
-}
 
 function sameEpochs(a: Epochs | null, b: Epochs | null): boolean {
   return a !== null && b !== null && a.global === b.global && a.user === b.user;
@@ -350,7 +296,7 @@ export async function authenticateCached(
   const bearer = bearerToken(input.authorization);
   if (bearer === null) throw new AuthenticationError(true);
   const cache = cacheOf(deps);
-  const key = bearerKey(bearer);
+  const key = credentialKey(bearer);
   const now = Date.now();
 
   const cached = cache.auth.get(key);
@@ -371,9 +317,9 @@ export async function authenticateCached(
   }
 
   cache.auth.delete(key);
-  if (input.isAgentRequest !== false && cache.knownGood.get(key) === undefined) {
-    const refused = refusedFrom(cache, input.clientIp, now);
-    if (refused !== null) throw refused;
+  if (input.isAgentRequest !== false) {
+    const seconds = cache.unknownCredentials.refusedForSeconds(key, input.clientIp, now);
+    if (seconds !== null) throw tooManyUnknownCredentials(seconds);
   }
   let verified: Awaited<ReturnType<typeof authenticateRequest>>;
   try {
@@ -391,11 +337,11 @@ export async function authenticateCached(
       error.presented &&
       (error.refusal === null || error.refusal.reason === "wrong_secret")
     )
-      await countUnknownCredential(deps, cache, input.clientIp, now);
+      await cache.unknownCredentials.countUnknown(deps.redis(), deps.redisKey(""), input.clientIp, now);
     throw error;
   }
   const { principal, authenticator } = verified;
-  cache.knownGood.set(key, true);
+  cache.unknownCredentials.accepted(key);
   // Epochs read before this verification (same user) may label it; otherwise read them now and
   // store the credential unlabelled, to be verified again under them by its next request.
   const labelled = readBefore !== null && cached?.principal.userId === principal.userId;

@@ -4,7 +4,6 @@ import { db } from "@/server/db";
 import { serveMcpWeb } from "@/server/mcp/adapters/web";
 import { defaultMcpDeps } from "@/server/mcp/default-handler";
 import { createMcpHandler } from "@/server/mcp/handler";
-import { UNKNOWN_CREDENTIAL_THROTTLE } from "@/server/mcp/policy-cache";
 import { bumpUserAccessEpochs } from "@/server/services/access/access-epochs";
 import {
   formatApiToken,
@@ -13,6 +12,7 @@ import {
   parseApiToken,
 } from "@/server/services/tokens/api-token-format";
 import { revokeApiToken } from "@/server/services/tokens/revoke-api-token";
+import { UNKNOWN_CREDENTIAL_THROTTLE } from "@/server/services/tokens/unknown-credentials";
 import { connectedUser, INITIALIZE, postHeaders, ROUTE_CLIENT_IP } from "../fixtures/mcp-gateway";
 import { type McpFixture, startMcpFixture } from "../fixtures/mcp-upstream";
 

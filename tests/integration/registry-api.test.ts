@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { GET as unknownGet, OPTIONS as unknownOptions } from "@/app/v0.1/[[...path]]/route";
@@ -19,9 +20,17 @@ import { RATE_WINDOW_MS } from "@/server/mcp/rate-limit";
 import { disconnectRedis, redis, redisKey } from "@/server/redis";
 import { parseServerJson } from "@/server/services/catalog/parse-server-json";
 import { connectionUrl, newConnectionPublicId } from "@/server/services/connections/connection-url";
-import { formatApiToken, hashSecret, newKeyId, newSecret } from "@/server/services/tokens/api-token-format";
+import { authenticateRegistryCaller } from "@/server/services/registry-api/authenticate-caller";
+import {
+  formatApiToken,
+  hashSecret,
+  newKeyId,
+  newSecret,
+  parseApiToken,
+} from "@/server/services/tokens/api-token-format";
 import { authenticateApiToken } from "@/server/services/tokens/authenticate-api-token";
 import { issueApiToken } from "@/server/services/tokens/issue-api-token";
+import { UNKNOWN_CREDENTIAL_THROTTLE } from "@/server/services/tokens/unknown-credentials";
 import { signedInUser } from "./helpers/sessions";
 
 /**
@@ -430,6 +439,103 @@ describe("authentication", () => {
     await db().user.update({ where: { id: carol.user.id }, data: { status: "DEACTIVATED" } });
     await expectError(await list("", { token: issued.token }), 401);
     await expectError(await list("", { cookie: carol.cookie }), 401);
+  });
+});
+
+describe("refused tokens", () => {
+  function refusalsOf(tokenId: string) {
+    return db().auditEvent.findMany({ where: { actorTokenId: tokenId, action: "registry.auth.denied" } });
+  }
+
+  it("audits a refused stored token once per reason and minute, with its owner and never its secret", async () => {
+    const revoked = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    await db().apiToken.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } });
+    for (let i = 0; i < 5; i++)
+      await expectError(await list("", { token: revoked.token, ip: "198.51.100.20" }), 401);
+    const rows = await refusalsOf(revoked.id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      outcome: "DENIED",
+      reason: "revoked",
+      actorUserId: fx.alice.user.id,
+      clientIp: "198.51.100.20",
+      metadata: { httpStatus: 401 },
+    });
+    expect(JSON.stringify(rows[0])).not.toContain(revoked.token.slice(16));
+
+    const guessed = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    const forged = formatApiToken(parseApiToken(guessed.token)?.keyId as string, newSecret());
+    await expectError(await list("", { token: forged }), 401);
+    expect((await refusalsOf(guessed.id)).map((row) => row.reason)).toEqual(["wrong_secret"]);
+
+    const fenced = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }], {
+      ipAllowList: ["198.51.100.0/24"],
+    });
+    await expectError(await list("", { token: fenced.token, ip: "192.0.2.1" }), 403);
+    expect(await refusalsOf(fenced.id)).toMatchObject([
+      { reason: "address_not_allowed", metadata: { httpStatus: 403 } },
+    ]);
+  });
+
+  it("answers 503 when the refusal cannot be audited, and audits the next one", async () => {
+    const revoked = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    await db().apiToken.update({ where: { id: revoked.id }, data: { revokedAt: new Date() } });
+    const failingAudit = new Proxy(db(), {
+      get: (target, property, receiver) =>
+        property === "auditEvent"
+          ? { create: () => Promise.reject(new Error("audit store down")) }
+          : Reflect.get(target, property, receiver),
+    });
+    const headers = new Headers({
+      authorization: `Bearer ${revoked.token}`,
+      "x-gatehouse-client-ip": "198.51.100.23",
+    });
+    await expect(authenticateRegistryCaller({ db: failingAudit, headers })).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+    });
+    expect(await refusalsOf(revoked.id)).toHaveLength(0);
+    await expectError(await list("", { token: revoked.token, ip: "198.51.100.23" }), 401);
+    expect(await refusalsOf(revoked.id)).toHaveLength(1);
+  });
+
+  it("leaves no row for tokens whose key id matches none", async () => {
+    const userAgent = `registry-random-${uniqueSuffix()}`;
+    const headers = (token: string) =>
+      new Request(`${BASE}/v0.1/servers`, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          "user-agent": userAgent,
+          "x-gatehouse-client-ip": "198.51.100.21",
+        },
+      });
+    for (let i = 0; i < 3; i++)
+      await expectError(await listGet(headers(formatApiToken(newKeyId(), newSecret()))), 401);
+    expect(await db().auditEvent.count({ where: { userAgent } })).toBe(0);
+  });
+
+  it("refuses an address sending many unknown tokens for a while, except tokens seen accepted", async () => {
+    // An address of this test's own (198.18.0.0/15, for benchmarks): no other test shares its count.
+    const sprayer = `198.18.${randomInt(256)}.${randomInt(1, 255)}`;
+    const neighbour = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    await listOk("", { token: neighbour.token, ip: sprayer });
+    const stranger = await tokenFor(fx.alice.user.id, [{ serverId: fx.servers.alpha.id }]);
+    const { limit } = UNKNOWN_CREDENTIAL_THROTTLE;
+    for (let sent = 0; sent < limit; sent += 25) {
+      const statuses = await Promise.all(
+        Array.from({ length: Math.min(25, limit - sent) }, () =>
+          list("", { token: formatApiToken(newKeyId(), newSecret()), ip: sprayer }).then((r) => r.status),
+        ),
+      );
+      expect(new Set(statuses)).toEqual(new Set([401]));
+    }
+    // One more passes the limit; from then on tokens this instance has not seen accepted are refused.
+    await expectError(await list("", { token: formatApiToken(newKeyId(), newSecret()), ip: sprayer }), 401);
+    const refused = await list("", { token: formatApiToken(newKeyId(), newSecret()), ip: sprayer });
+    expect(await expectError(refused, 429)).toMatch(/tokens Gatehouse does not know/);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(60);
+    await expectError(await list("", { token: stranger.token, ip: sprayer }), 429);
+    await listOk("", { token: stranger.token, ip: "198.51.100.22" });
+    await listOk("", { token: neighbour.token, ip: sprayer });
   });
 });
 

@@ -1,9 +1,18 @@
+import { recordAudit } from "../../audit/record";
 import { sessionFromHeaders } from "../../auth/session";
 import type { Db } from "../../db";
 import { AppError } from "../../errors";
 import { can } from "../../policy/permissions";
+import { redis, redisKey } from "../../redis";
 import { bearerToken } from "../tokens/api-token-format";
-import { type ApiTokenScopeEntry, authenticateApiToken } from "../tokens/authenticate-api-token";
+import {
+  type ApiTokenRefusal,
+  ApiTokenRefusedError,
+  type ApiTokenScopeEntry,
+  authenticateApiToken,
+} from "../tokens/authenticate-api-token";
+import { RefusalAuditThrottle } from "../tokens/refusal-audit-throttle";
+import { credentialKey, UnknownCredentialGuard } from "../tokens/unknown-credentials";
 
 /**
  * Who is calling the Registry API: a signed-in browser (session cookie) or an agent or IDE with a
@@ -30,6 +39,45 @@ export class NotAuthenticatedError extends AppError {
   }
 }
 
+/** This instance's side of the per-address budget of unknown tokens, shared with the MCP endpoints. */
+const unknownCredentials = new UnknownCredentialGuard();
+const refusalAudits = new RefusalAuditThrottle();
+
+/**
+ * Audits the refusal of a token that matched a stored one (`registry.auth.denied`, as the MCP
+ * endpoints write `mcp.auth.denied`), bounded per token and reason by RefusalAuditThrottle. The row
+ * names the token and its owner, never the secret. If it cannot be written the request fails with
+ * 503, as an MCP request does.
+ */
+async function auditRefusal(db: Db, headers: Headers, refusal: ApiTokenRefusal, httpStatus: number) {
+  try {
+    await refusalAudits.record(refusal, Date.now(), (skipped) =>
+      recordAudit(
+        db,
+        {
+          actorUserId: refusal.userId,
+          actorTokenId: refusal.tokenId,
+          clientIp: headers.get("x-gatehouse-client-ip"),
+          userAgent: headers.get("user-agent"),
+          requestId: headers.get("x-request-id"),
+        },
+        {
+          action: "registry.auth.denied",
+          outcome: "DENIED",
+          reason: refusal.reason,
+          metadata: { httpStatus, ...(skipped > 0 && { refusalsNotRecorded: skipped }) },
+        },
+      ),
+    );
+  } catch (cause) {
+    throw new AppError(
+      "UNAVAILABLE",
+      "The audit log cannot be written right now, so this request is refused. Try again shortly.",
+      { cause },
+    );
+  }
+}
+
 export async function authenticateRegistryCaller(options: {
   db: Db;
   headers: Headers;
@@ -39,18 +87,31 @@ export async function authenticateRegistryCaller(options: {
   if (authorization !== null) {
     const token = bearerToken(authorization);
     if (token === null) throw new NotAuthenticatedError(true);
+    // x-gatehouse-client-ip is set by our HTTP front from the socket or a trusted proxy only.
+    const clientIp = headers.get("x-gatehouse-client-ip");
+    const key = credentialKey(token);
+    const now = Date.now();
+    const refusedForSeconds = unknownCredentials.refusedForSeconds(key, clientIp, now);
+    if (refusedForSeconds !== null)
+      throw new AppError(
+        "RATE_LIMITED",
+        `Too many requests with tokens Gatehouse does not know came from this address. Check the token you send; retry in ${refusedForSeconds} s.`,
+        { details: { retryAfterSeconds: refusedForSeconds } },
+      );
     let authenticated: Awaited<ReturnType<typeof authenticateApiToken>>;
     try {
-      // x-gatehouse-client-ip is set by our HTTP front from the socket or a trusted proxy only.
-      authenticated = await authenticateApiToken({
-        db: options.db,
-        token,
-        clientIp: headers.get("x-gatehouse-client-ip"),
-      });
+      authenticated = await authenticateApiToken({ db: options.db, token, clientIp });
     } catch (error) {
-      if (error instanceof AppError && error.code === "UNAUTHORIZED") throw new NotAuthenticatedError(true);
-      throw error;
+      if (!(error instanceof AppError)) throw error;
+      const refusal = error instanceof ApiTokenRefusedError ? error.refusal : null;
+      const isUnauthorized = error.code === "UNAUTHORIZED";
+      // A wrong secret for a known key id counts too: its sender does not hold that token either.
+      if (isUnauthorized && (refusal === null || refusal.reason === "wrong_secret"))
+        await unknownCredentials.countUnknown(redis(), redisKey(""), clientIp, now);
+      if (refusal !== null) await auditRefusal(options.db, headers, refusal, isUnauthorized ? 401 : 403);
+      throw isUnauthorized ? new NotAuthenticatedError(true) : error;
     }
+    unknownCredentials.accepted(key);
     if (!can(authenticated.user, "catalog.read"))
       throw new AppError("FORBIDDEN", "You do not have permission to browse the catalog.");
     return {

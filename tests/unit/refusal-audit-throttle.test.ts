@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { RefusalAuditThrottle } from "@/server/mcp/authenticate";
+import { RefusalAuditThrottle } from "@/server/services/tokens/refusal-audit-throttle";
 
 /**
- * Which refusals of a stored credential get an audit row (server/mcp/authenticate.ts): the first,
+ * Which refusals of a stored credential get an audit row (server/services/tokens/refusal-audit-throttle.ts): the first,
  * then at most one per interval per credential and reason, each carrying the refusals skipped.
  */
 const revoked = { tokenId: "t1", userId: "u1", reason: "revoked" };
