@@ -165,6 +165,12 @@ function withTruncation(
   return { ...base, bodiesTruncatedToBytes: maxBytes };
 }
 
+/** The cap a row's bodies were cut to (withTruncation), or null when they were kept whole. */
+export function bodiesTruncatedToBytes(metadata: unknown): number | null {
+  const cut = (metadata as { bodiesTruncatedToBytes?: unknown } | null)?.bodiesTruncatedToBytes;
+  return typeof cut === "number" ? cut : null;
+}
+
 export function buildAuditRow(
   scope: AuditScope,
   record: ExchangeRecord,

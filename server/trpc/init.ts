@@ -122,19 +122,21 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * Signed in and holding `permission`. A refusal is audited: a user calling a procedure the UI never
- * offered them is either a bug or an escalation attempt, and both are worth seeing.
+ * Signed in and holding `permission` (or, given several, at least one of them). A refusal is
+ * audited: a user calling a procedure the UI never offered them is either a bug or an escalation
+ * attempt, and both are worth seeing.
  */
-export function permissionProcedure(permission: Permission) {
+export function permissionProcedure(permission: Permission | readonly [Permission, ...Permission[]]) {
+  const anyOf: readonly Permission[] = typeof permission === "string" ? [permission] : permission;
   return protectedProcedure.use(async ({ ctx, next, path }) => {
-    if (!can(ctx.session.user, permission)) {
+    if (!anyOf.some((held) => can(ctx.session.user, held))) {
       await recordAudit(ctx.db(), auditContextFromHeaders(ctx.headers, ctx.session.user.id), {
         action: "auth.denied",
         outcome: "DENIED",
-        reason: `missing permission ${permission}`,
+        reason: `missing permission ${anyOf.join(" or ")}`,
         metadata: { procedure: path, role: ctx.session.user.role },
       });
-      throw new PermissionDeniedError(permission);
+      throw new PermissionDeniedError(anyOf[0] as Permission);
     }
     return next();
   });

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTrpcRouter } from "./init";
 import { accessRouter } from "./routers/access";
+import { auditRouter } from "./routers/audit";
 import { catalogRouter } from "./routers/catalog";
 import { connectionsRouter } from "./routers/connections";
 import { invitationsRouter } from "./routers/invitations";
@@ -27,6 +28,7 @@ export const appRouter = createTrpcRouter({
   servers: serversRouter,
   notifications: notificationsRouter,
   tokens: tokensRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,7 @@ for (const theme of ["light", "dark"] as const) {
       ["overview", "/"],
       ["settings", "/settings"],
       ["catalog", "/catalog"],
+      ["audit", "/audit"],
     ] as const) {
       await page.goto(path);
       await expect(page.locator("main h1")).toBeVisible();

@@ -58,11 +58,15 @@ const control = createServer((req, res) => {
 const controlPort = await freePort();
 await new Promise<void>((resolve) => control.listen(controlPort, "127.0.0.1", resolve));
 
+// Known to the specs too (state file), so they can seal audit bodies the server then opens.
+const encryptionKey = randomBytes(32).toString("base64");
+
 const state: E2eState = {
   databaseUrl: database.url,
   dataDir,
   ownerEmail: DEMO_OWNER_EMAIL,
   idp: { issuer: idp.issuer, controlUrl: `http://127.0.0.1:${controlPort}`, user: idpUser },
+  encryptionKey,
 };
 writeFileSync(statePath(Number(port)), JSON.stringify(state, null, 2));
 
@@ -80,7 +84,7 @@ const child = spawn(
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: redisKeyPrefix,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
-      GATEHOUSE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      GATEHOUSE_ENCRYPTION_KEY: encryptionKey,
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_DEMO: "true",
       // Consecutive free ports are not guaranteed; the SSE demo uses demoPort + 1.

@@ -13,6 +13,8 @@ export type E2eState = {
   dataDir: string;
   ownerEmail: string;
   idp: { issuer: string; controlUrl: string; user: { email: string; password: string; name: string } };
+  /** the server's GATEHOUSE_ENCRYPTION_KEY (base64), for specs that seal data as the app does */
+  encryptionKey: string;
 };
 
 export function statePath(port: number = E2E_PORT): string {

@@ -7,7 +7,7 @@ import { type Caller, callerFor, expectTrpcError, TEST_CLIENT_IP, TEST_USER_AGEN
 import { signedInUser } from "./helpers/sessions";
 
 /**
- * Every procedure of the users, invitations, teams, profile and settings routers, called by each
+ * Every procedure of the users, invitations, teams, profile, settings and audit routers, called by each
  * role that lacks its permission: refused with FORBIDDEN and an "auth.denied" audit row; called
  * without a session: UNAUTHORIZED. The calls use real ids, so a missing check would change data.
  */
@@ -27,7 +27,14 @@ let team: { id: string };
 let invitationId: string;
 const sessions = new Map<Actor, { userId: string; sessionId: string }>();
 
-type Procedure = { path: string; permission: Permission; call: (caller: Caller) => Promise<unknown> };
+type Procedure = {
+  path: string;
+  /** the permission, or several of which any one admits */
+  permission: Permission | [Permission, ...Permission[]];
+  call: (caller: Caller) => Promise<unknown>;
+};
+const anyOf = (permission: Procedure["permission"]): Permission[] =>
+  typeof permission === "string" ? [permission] : permission;
 const PROCEDURES: Procedure[] = [
   { path: "users.list", permission: "user.read", call: (c) => c.users.list({ search: "x" }) },
   {
@@ -139,10 +146,20 @@ const PROCEDURES: Procedure[] = [
         templates: [{ id: "node", label: "Node", command: "node", args: ["{package}"] }],
       }),
   },
+  {
+    path: "audit.list",
+    permission: ["audit.read_metadata", "audit.read_own_servers"],
+    call: (c) => c.audit.list({}),
+  },
+  {
+    path: "audit.bodies",
+    permission: "audit.read_bodies",
+    call: (c) => c.audit.bodies({ eventId: crypto.randomUUID() }),
+  },
 ];
 
 /** Routers whose every procedure is listed above; the catalog routers have their own tests. */
-const MATRIX_ROUTERS = ["users", "invitations", "teams", "profile", "settings"];
+const MATRIX_ROUTERS = ["users", "invitations", "teams", "profile", "settings", "audit"];
 /** Procedures anyone may call without signing in. */
 const PUBLIC_PROCEDURES: string[] = [];
 
@@ -170,7 +187,10 @@ afterAll(async () => {
 });
 
 const refusals = PROCEDURES.flatMap((procedure) =>
-  ACTORS.filter((actor) => !can({ ...actor, status: "ACTIVE" }, procedure.permission)).map((actor) => ({
+  ACTORS.filter(
+    (actor) =>
+      !anyOf(procedure.permission).some((permission) => can({ ...actor, status: "ACTIVE" }, permission)),
+  ).map((actor) => ({
     ...procedure,
     actor,
     name: `${procedure.path} refuses ${actor.label}${actor.isAuditor ? " (Auditor)" : ""}`,
@@ -191,7 +211,7 @@ describe("permission matrix", () => {
     await expectTrpcError(
       call(await callerFor(session.sessionId)),
       "FORBIDDEN",
-      `You do not have permission to ${PERMISSIONS[permission]}.`,
+      `You do not have permission to ${PERMISSIONS[anyOf(permission)[0] as Permission]}.`,
     );
     const denial = await db().auditEvent.findFirst({
       where: {
@@ -202,7 +222,7 @@ describe("permission matrix", () => {
     });
     expect(denial).toMatchObject({
       outcome: "DENIED",
-      reason: `missing permission ${permission}`,
+      reason: `missing permission ${anyOf(permission).join(" or ")}`,
       clientIp: TEST_CLIENT_IP,
       userAgent: TEST_USER_AGENT,
     });
