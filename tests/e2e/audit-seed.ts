@@ -117,3 +117,17 @@ export async function createToken(db: E2eDb, options: { userId: string; name: st
   );
   return id;
 }
+
+/** A connection of `userId` to the server's approved version (never dialled: its events are seeded). */
+export async function createConnection(
+  db: E2eDb,
+  options: { userId: string; serverId: string; name: string },
+): Promise<string> {
+  const id = randomUUID();
+  await db.query(
+    `INSERT INTO "Connection" (id, "publicId", "userId", "serverId", "serverVersionId", name, "updatedAt")
+     SELECT $1, $2, $3, id, "approvedVersionId", $4, ${UTC_NOW} FROM "Server" WHERE id = $5`,
+    [id, `e2e-${randomBytes(8).toString("hex")}`, options.userId, options.name, options.serverId],
+  );
+  return id;
+}

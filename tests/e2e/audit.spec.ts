@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import {
   accessChange,
+  createConnection,
   createServer,
   createToken,
   createUser,
@@ -35,6 +36,7 @@ const OTHER_SERVER = `Billing tools ${SUFFIX}`;
 const PIA_SERVER = `Pia's invoices ${SUFFIX}`;
 const CI_TOKEN = `CI agent ${SUFFIX}`;
 const PIA_TOKEN = `Pia laptop ${SUFFIX}`;
+const CI_CONNECTION = `Billing for CI ${SUFFIX}`;
 
 /** What beforeAll seeded, by name. */
 const seeded = {
@@ -148,7 +150,11 @@ test.beforeAll(async () => {
     userId: ownerId,
     tokenId: ciToken,
     serverId: seeded.otherServerId,
-    connectionId: randomUUID(),
+    connectionId: await createConnection(db, {
+      userId: ownerId,
+      serverId: seeded.otherServerId,
+      name: CI_CONNECTION,
+    }),
     sessionId: `session-${randomUUID()}`,
     client: "ci-agent/2.3.0",
     clientIp: "198.51.100.7",
@@ -337,6 +343,7 @@ test("an Admin narrows the log by kind, outcome and search, keeps the filters in
       "ci-agent/2.3.0 (+https://ci.example.test)",
       `search-invoices-${SUFFIX}`,
       "95 ms",
+      CI_CONNECTION,
       seeded.search,
       seeded.otherServerId,
     ])
@@ -371,6 +378,27 @@ test("an Admin narrows the log by kind, outcome and search, keeps the filters in
     await expect(rows(page)).toHaveCount(2);
     await expect(row(page, seeded.denied)).toBeVisible();
     await expect(row(page, seeded.search)).toBeVisible();
+
+    // From an MCP call to everything done with its token, then to everything through its connection.
+    await page.goto(`/audit?server=${seeded.otherServerId}&kind=mcp&period=all`);
+    const viaToken = await openDetails(page, seeded.search);
+    await viaToken.getByRole("button", { name: "Only this token's events" }).click();
+    await expect(viaToken).toBeHidden();
+    await expect(page.getByTestId("audit-token-filter")).toHaveText(`Token: ${CI_TOKEN}`);
+    await expect(page).toHaveURL(/[?&]token=[0-9a-f-]{36}(&|$)/);
+    await expect(rows(page)).toHaveCount(2);
+    await expect(row(page, seeded.denied)).toBeVisible();
+    await expect(row(page, seeded.search)).toBeVisible();
+    await page.getByRole("button", { name: `Remove filter Token: ${CI_TOKEN}` }).click();
+    const viaConnection = await openDetails(page, seeded.denied);
+    await viaConnection.getByRole("button", { name: "Only this connection's events" }).click();
+    await expect(page.getByTestId("audit-connection-filter")).toHaveText(`Connection: ${CI_CONNECTION}`);
+    await expect(page).toHaveURL(/[?&]connection=[0-9a-f-]{36}(&|$)/);
+    await expect(rows(page)).toHaveCount(2);
+    // A shared link names the connection from the rows.
+    await page.reload();
+    await expect(page.getByTestId("audit-connection-filter")).toHaveText(`Connection: ${CI_CONNECTION}`);
+    await expect(rows(page)).toHaveCount(2);
 
     expect(problems).toEqual([]);
   } finally {

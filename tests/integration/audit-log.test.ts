@@ -22,7 +22,7 @@ let admin: Awaited<ReturnType<typeof signedInUser>>;
 let auditor: Awaited<ReturnType<typeof signedInUser>>;
 let publisher: Awaited<ReturnType<typeof signedInUser>>;
 let agentUser: Awaited<ReturnType<typeof signedInUser>>;
-let ownServer: { id: string };
+let ownServer: { id: string; versionId: string };
 let otherServer: { id: string };
 let tokenId: string;
 const writer = new AuditWriter();
@@ -36,13 +36,15 @@ async function exchange(options: {
   subject?: string;
   startedAt: number;
   response?: string;
+  tokenId?: string;
+  connectionId?: string;
 }) {
   const row = buildAuditRow(
     {
       userId: agentUser.user.id,
-      tokenId,
+      tokenId: options.tokenId ?? tokenId,
       serverId: options.serverId,
-      connectionId: randomUUID(),
+      connectionId: options.connectionId ?? randomUUID(),
       sessionId: `session-${SUFFIX}`,
       client: "audit-test-agent/1.0",
       clientIp: "198.51.100.30",
@@ -229,6 +231,60 @@ describe("audit.list", () => {
     expect(rest.items.map((item) => item.id)).toEqual(written.slice(0, 2).reverse());
     expect(rest.nextCursor).toBeNull();
     expect((await caller.audit.list({ search: subject, serverId: second.id })).items).toHaveLength(3);
+  });
+
+  it("filters by token and by connection (what one leaked token did), naming the connection", async () => {
+    const leaked = await db().apiToken.create({
+      data: {
+        userId: agentUser.user.id,
+        name: `leaked ${SUFFIX}`,
+        keyId: `l${SUFFIX}`.slice(0, 20),
+        secretHash: "x",
+      },
+    });
+    const connection = await db().connection.create({
+      data: {
+        publicId: `audit-${SUFFIX}`,
+        userId: agentUser.user.id,
+        serverId: ownServer.id,
+        serverVersionId: ownServer.versionId,
+        name: `Work laptop ${SUFFIX}`,
+      },
+    });
+    const subject = `leak-${SUFFIX}`;
+    const start = Date.now() - 5_000;
+    const viaLeaked = [
+      await exchange({ serverId: ownServer.id, startedAt: start, subject, tokenId: leaked.id }),
+      await exchange({
+        serverId: ownServer.id,
+        startedAt: start + 100,
+        subject,
+        tokenId: leaked.id,
+        connectionId: connection.id,
+      }),
+    ];
+    const viaConnection = await exchange({
+      serverId: ownServer.id,
+      startedAt: start + 200,
+      subject,
+      connectionId: connection.id,
+    });
+    const caller = await callerFor(admin.sessionId);
+    const ids = async (input: Parameters<typeof caller.audit.list>[0]) =>
+      (await caller.audit.list(input)).items.map((item) => item.id);
+    expect(await ids({ tokenId: leaked.id })).toEqual([...viaLeaked].reverse());
+    expect(await ids({ connectionId: connection.id })).toEqual([viaConnection, viaLeaked[1]]);
+    expect(await ids({ tokenId: leaked.id, connectionId: connection.id })).toEqual([viaLeaked[1]]);
+    expect(await ids({ tokenId: "not-a-uuid" })).toEqual([]);
+    expect(await ids({ connectionId: randomUUID() })).toEqual([]);
+
+    const [newest] = (await caller.audit.list({ connectionId: connection.id })).items;
+    expect(newest?.connection).toEqual({ id: connection.id, name: `Work laptop ${SUFFIX}` });
+    expect(newest?.token).toEqual({ id: tokenId, name: `agent token ${SUFFIX}` });
+    // A deleted connection still filters, by id, and shows without a name.
+    await db().connection.delete({ where: { id: connection.id } });
+    const [afterDelete] = (await caller.audit.list({ connectionId: connection.id })).items;
+    expect(afterDelete?.connection).toEqual({ id: connection.id, name: null });
   });
 
   it("keeps the actor of an event whose user row was deleted", async () => {

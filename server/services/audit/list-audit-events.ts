@@ -5,7 +5,7 @@ import { type Actor, can, PermissionDeniedError } from "../../policy/permissions
 
 /**
  * The audit log as people read it (the Audit page): newest first, a page at a time, narrowed by
- * kind, outcome, user, server, time and a text search. What a reader sees depends on who they are
+ * kind, outcome, user, token, server, connection, MCP session, time and a text search. What a reader sees depends on who they are
  * (DESIGN "Roles"): Admins and Auditors the metadata of every event; Power users only the events of
  * servers they published (the MCP calls other people made through them, and changes to them).
  * Bodies are never part of a row here: an Auditor opens them one event at a time
@@ -36,7 +36,11 @@ export type AuditFilters = {
   outcome?: AuditOutcomeFilter;
   /** the acting user */
   userId?: string;
+  /** the API token the actor used: everything done with it (say, after it leaked) */
+  tokenId?: string;
   serverId?: string;
+  /** one connection (its id, not its public URL id): every call made through it */
+  connectionId?: string;
   /** one MCP session (its Mcp-Session-Id): everything an agent did in it */
   sessionId?: string;
   period?: AuditPeriod;
@@ -59,7 +63,8 @@ export type AuditEventRow = {
   /** the agent's "name/version" from initialize */
   client: string | null;
   server: { id: string; name: string | null; slug: string | null } | null;
-  connectionId: string | null;
+  /** name null: the connection was deleted since */
+  connection: { id: string; name: string | null } | null;
   sessionId: string | null;
   targetType: string | null;
   targetId: string | null;
@@ -176,7 +181,9 @@ function whereOf(filters: AuditFilters, now: Date): Prisma.AuditEventWhereInput[
   if (filters.kind === "access") where.push({ NOT: { action: { startsWith: "mcp." } } });
   if (filters.outcome) where.push({ outcome: filters.outcome });
   if (filters.userId) where.push({ actorUserId: filters.userId });
+  if (filters.tokenId) where.push({ actorTokenId: filters.tokenId });
   if (filters.serverId) where.push({ serverId: filters.serverId });
+  if (filters.connectionId) where.push({ connectionId: filters.connectionId });
   if (filters.sessionId) where.push({ sessionId: filters.sessionId });
   if (filters.period && filters.period !== "all")
     where.push({ occurredAt: { gte: new Date(now.getTime() - PERIOD_MS[filters.period]) } });
@@ -203,7 +210,7 @@ export async function listAuditEvents(options: {
   const filters = options.filters ?? {};
   const limit = Math.min(Math.max(options.limit ?? AUDIT_PAGE_SIZE, 1), 200);
   // A malformed id in a filter matches nothing (it is not an error the reader can act on).
-  for (const id of [filters.userId, filters.serverId])
+  for (const id of [filters.userId, filters.tokenId, filters.serverId, filters.connectionId])
     if (id !== undefined && !UUID.safeParse(id).success)
       return { items: [], nextCursor: null, visibility, canReadBodies };
 
@@ -232,11 +239,11 @@ export async function listAuditEvents(options: {
   }
   const rows = await readRows(options.db, where, serverIds, limit + 1);
   const page = rows.slice(0, limit);
-  // Audit rows name users, tokens and servers by id only (no foreign keys): look the names up.
+  // Audit rows name users, tokens, servers and connections by id only (no foreign keys): look the names up.
   const ids = (pick: (row: (typeof page)[number]) => string | null) => [
     ...new Set(page.map(pick).filter((id): id is string => id !== null)),
   ];
-  const [users, tokens, servers] = await Promise.all([
+  const [users, tokens, servers, connections] = await Promise.all([
     options.db.user.findMany({
       where: { id: { in: ids((row) => row.actorUserId) } },
       select: { id: true, email: true, name: true },
@@ -249,10 +256,15 @@ export async function listAuditEvents(options: {
       where: { id: { in: ids((row) => row.serverId) } },
       select: { id: true, name: true, slug: true },
     }),
+    options.db.connection.findMany({
+      where: { id: { in: ids((row) => row.connectionId) } },
+      select: { id: true, name: true },
+    }),
   ]);
   const userById = new Map(users.map((user) => [user.id, user]));
   const tokenById = new Map(tokens.map((token) => [token.id, token]));
   const serverById = new Map(servers.map((server) => [server.id, server]));
+  const connectionById = new Map(connections.map((connection) => [connection.id, connection]));
 
   const items = page.map(
     (row): AuditEventRow => ({
@@ -284,7 +296,10 @@ export async function listAuditEvents(options: {
               name: serverById.get(row.serverId)?.name ?? null,
               slug: serverById.get(row.serverId)?.slug ?? null,
             },
-      connectionId: row.connectionId,
+      connection:
+        row.connectionId === null
+          ? null
+          : { id: row.connectionId, name: connectionById.get(row.connectionId)?.name ?? null },
       sessionId: row.sessionId,
       targetType: row.targetType,
       targetId: row.targetId,

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Eye, LockKeyhole, MessagesSquare, ServerCog, UserRound } from "lucide-react";
+import { Cable, Eye, KeyRound, LockKeyhole, MessagesSquare, ServerCog, UserRound } from "lucide-react";
 import Link from "next/link";
 import { type ReactNode, useId, useRef } from "react";
 import { isNotFound } from "@/components/lib/errors";
@@ -20,7 +20,14 @@ import {
 } from "@/components/ui/dialog";
 import { ErrorState } from "@/components/ui/error-state";
 import type { AuditBodies } from "@/server/services/audit/read-audit-bodies";
-import { type AuditEvent, actorOf, isMcpEvent, OutcomeBadge, tokenLabel } from "./audit-labels";
+import {
+  type AuditEvent,
+  actorOf,
+  connectionLabel,
+  isMcpEvent,
+  OutcomeBadge,
+  tokenLabel,
+} from "./audit-labels";
 
 function Empty() {
   return <span className="text-muted-foreground">—</span>;
@@ -237,7 +244,9 @@ export function AuditEventDialog({
   canReadBodies,
   serverHref,
   onShowUser,
+  onShowToken,
   onShowServer,
+  onShowConnection,
   onShowSession,
 }: {
   event: AuditEvent | null;
@@ -248,7 +257,9 @@ export function AuditEventDialog({
   canReadBodies: boolean;
   serverHref: (server: NonNullable<AuditEvent["server"]>) => string | null;
   onShowUser: (id: string, label: string) => void;
+  onShowToken: (id: string, label: string) => void;
   onShowServer: (id: string, label: string) => void;
+  onShowConnection: (id: string, label: string) => void;
   /** everything of one MCP session (an agent's connection, from initialize to DELETE) */
   onShowSession: (sessionId: string) => void;
 }) {
@@ -256,7 +267,7 @@ export function AuditEventDialog({
   if (!event) return null;
   const occurredAt = new Date(event.occurredAt);
   const who = actorOf(event);
-  const { actor, server } = event;
+  const { actor, token, server, connection } = event;
   const href = server ? serverHref(server) : null;
   const metadata =
     event.metadata === null || event.metadata === undefined ? null : JSON.stringify(event.metadata, null, 2);
@@ -357,11 +368,11 @@ export function AuditEventDialog({
               )}
             </DetailRow>
             <DetailRow label="Token">
-              {event.token ? (
+              {token ? (
                 <>
-                  <span className="wrap-anywhere">{tokenLabel(event.token)}</span>
+                  <span className="wrap-anywhere">{tokenLabel(token)}</span>
                   <span className="block font-mono text-xs text-muted-foreground wrap-anywhere">
-                    {event.token.id}
+                    {token.id}
                   </span>
                 </>
               ) : (
@@ -393,7 +404,16 @@ export function AuditEventDialog({
               )}
             </DetailRow>
             <DetailRow label="Connection">
-              <Value isMono>{event.connectionId}</Value>
+              {connection ? (
+                <>
+                  <span className="wrap-anywhere">{connectionLabel(connection)}</span>
+                  <span className="block font-mono text-xs text-muted-foreground wrap-anywhere">
+                    {connection.id}
+                  </span>
+                </>
+              ) : (
+                <Empty />
+              )}
             </DetailRow>
             <DetailRow label="Session">
               <Value isMono>{event.sessionId}</Value>
@@ -421,12 +441,18 @@ export function AuditEventDialog({
 
         <BodiesSection event={event} canReadBodies={canReadBodies} />
 
-        {(actor || server || event.sessionId) && (
-          <DialogFooter className="border-t pt-4">
+        {(actor || token || server || connection || event.sessionId) && (
+          <DialogFooter className="flex-wrap border-t pt-4">
             {actor && (
               <Button variant="outline" size="sm" onClick={() => onShowUser(actor.id, who.label)}>
                 <UserRound aria-hidden="true" />
                 Only this person's events
+              </Button>
+            )}
+            {token && (
+              <Button variant="outline" size="sm" onClick={() => onShowToken(token.id, tokenLabel(token))}>
+                <KeyRound aria-hidden="true" />
+                Only this token's events
               </Button>
             )}
             {server && (
@@ -437,6 +463,16 @@ export function AuditEventDialog({
               >
                 <ServerCog aria-hidden="true" />
                 Only this server's events
+              </Button>
+            )}
+            {connection && (
+              <Button
+                variant="outline"
+                size="sm"
+                onClick={() => onShowConnection(connection.id, connectionLabel(connection))}
+              >
+                <Cable aria-hidden="true" />
+                Only this connection's events
               </Button>
             )}
             {event.sessionId && (

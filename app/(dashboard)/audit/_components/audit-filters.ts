@@ -13,7 +13,10 @@ export type AuditFilters = {
   search: string;
   /** the acting user, or null */
   userId: string | null;
+  /** the API token used, or null */
+  tokenId: string | null;
   serverId: string | null;
+  connectionId: string | null;
   /** one MCP session, or null */
   sessionId: string | null;
 };
@@ -26,7 +29,9 @@ export const DEFAULT_FILTERS: AuditFilters = {
   period: DEFAULT_PERIOD,
   search: "",
   userId: null,
+  tokenId: null,
   serverId: null,
+  connectionId: null,
   sessionId: null,
 };
 
@@ -87,7 +92,9 @@ export function filtersFromParams(params: SearchParams): AuditFilters {
     period: oneOf(PERIOD_LABELS, get("period")) ?? DEFAULT_PERIOD,
     search: (get("q") ?? "").trim().slice(0, 200),
     userId: id("user"),
+    tokenId: id("token"),
     serverId: id("server"),
+    connectionId: id("connection"),
     sessionId: get("session")?.trim().slice(0, 200) || null,
   };
 }
@@ -100,7 +107,9 @@ export function filtersToQuery(filters: AuditFilters): string {
   if (filters.period !== DEFAULT_PERIOD) params.set("period", filters.period);
   if (filters.search) params.set("q", filters.search);
   if (filters.userId) params.set("user", filters.userId);
+  if (filters.tokenId) params.set("token", filters.tokenId);
   if (filters.serverId) params.set("server", filters.serverId);
+  if (filters.connectionId) params.set("connection", filters.connectionId);
   if (filters.sessionId) params.set("session", filters.sessionId);
   const query = params.toString();
   return query ? `?${query}` : "";
@@ -113,7 +122,9 @@ export function listInput(filters: AuditFilters) {
     ...(filters.outcome ? { outcome: filters.outcome } : {}),
     ...(filters.search ? { search: filters.search } : {}),
     ...(filters.userId ? { userId: filters.userId } : {}),
+    ...(filters.tokenId ? { tokenId: filters.tokenId } : {}),
     ...(filters.serverId ? { serverId: filters.serverId } : {}),
+    ...(filters.connectionId ? { connectionId: filters.connectionId } : {}),
     ...(filters.sessionId ? { sessionId: filters.sessionId } : {}),
   };
 }

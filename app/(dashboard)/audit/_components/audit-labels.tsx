@@ -49,6 +49,10 @@ export function tokenLabel(token: NonNullable<AuditEvent["token"]>): string {
   return token.name?.trim() || "a deleted token";
 }
 
+export function connectionLabel(connection: NonNullable<AuditEvent["connection"]>): string {
+  return connection.name?.trim() || "a deleted connection";
+}
+
 export function isMcpEvent(event: AuditEvent): boolean {
   return event.action.startsWith("mcp.");
 }

@@ -34,7 +34,7 @@ import {
 import { type AuditEvent, actorOf, isMcpEvent, mcpSummary, OutcomeBadge, tokenLabel } from "./audit-labels";
 
 type Visibility = "all" | "own_servers";
-/** A user or server filter; the label is known when it was picked here, looked up from the rows otherwise. */
+/** A user, token, server or connection filter; the label is known when it was picked here, looked up from the rows otherwise. */
 type NamedFilter = { id: string; label: string | null };
 
 const COLUMNS = 7;
@@ -153,8 +153,14 @@ export function AuditLog({
   const [userFilter, setUserFilter] = useState<NamedFilter | null>(
     initialFilters.userId ? { id: initialFilters.userId, label: null } : null,
   );
+  const [tokenFilter, setTokenFilter] = useState<NamedFilter | null>(
+    initialFilters.tokenId ? { id: initialFilters.tokenId, label: null } : null,
+  );
   const [serverFilter, setServerFilter] = useState<NamedFilter | null>(
     initialFilters.serverId ? { id: initialFilters.serverId, label: null } : null,
+  );
+  const [connectionFilter, setConnectionFilter] = useState<NamedFilter | null>(
+    initialFilters.connectionId ? { id: initialFilters.connectionId, label: null } : null,
   );
   const [sessionFilter, setSessionFilter] = useState<string | null>(initialFilters.sessionId);
   const search = useDebouncedValue(searchText.trim(), 300);
@@ -164,7 +170,9 @@ export function AuditLog({
     period,
     search,
     userId: userFilter?.id ?? null,
+    tokenId: tokenFilter?.id ?? null,
     serverId: serverFilter?.id ?? null,
+    connectionId: connectionFilter?.id ?? null,
     sessionId: sessionFilter,
   };
   const isNarrowed = hasNarrowingFilters(filters);
@@ -220,7 +228,9 @@ export function AuditLog({
     setOutcome(DEFAULT_FILTERS.outcome);
     setPeriod(DEFAULT_FILTERS.period);
     setUserFilter(null);
+    setTokenFilter(null);
     setServerFilter(null);
+    setConnectionFilter(null);
     setSessionFilter(null);
   };
 
@@ -230,13 +240,20 @@ export function AuditLog({
     const event = items.find((item) => item.actor?.id === userFilter.id);
     if (event) setUserFilter({ id: userFilter.id, label: actorOf(event).label });
   }
+  if (tokenFilter?.label === null) {
+    const token = items.find((item) => item.token?.id === tokenFilter.id)?.token;
+    if (token) setTokenFilter({ id: tokenFilter.id, label: tokenLabel(token) });
+  }
   if (serverFilter?.label === null) {
     const name = items.find((item) => item.server?.id === serverFilter.id)?.server?.name;
     if (name) setServerFilter({ id: serverFilter.id, label: name });
   }
+  if (connectionFilter?.label === null) {
+    const name = items.find((item) => item.connection?.id === connectionFilter.id)?.connection?.name;
+    if (name) setConnectionFilter({ id: connectionFilter.id, label: name });
+  }
   const shortId = (id: string) => `${id.slice(0, 8)}…`;
-  const userLabel = (filter: NamedFilter) => filter.label ?? `user ${shortId(filter.id)}`;
-  const serverLabel = (filter: NamedFilter) => filter.label ?? `server ${shortId(filter.id)}`;
+  const labelOf = (filter: NamedFilter, noun: string) => filter.label ?? `${noun} ${shortId(filter.id)}`;
 
   const isOwnServers = visibility === "own_servers";
   let body: ReactNode;
@@ -466,20 +483,34 @@ export function AuditLog({
               </NativeSelect>
             </div>
           </div>
-          {(userFilter || serverFilter || sessionFilter || isNarrowed) && (
+          {isNarrowed && (
             <div className="flex flex-wrap items-center gap-2">
               {userFilter && (
                 <FilterChip
                   testId="audit-user-filter"
-                  label={`Person: ${userLabel(userFilter)}`}
+                  label={`Person: ${labelOf(userFilter, "user")}`}
                   onRemove={() => setUserFilter(null)}
+                />
+              )}
+              {tokenFilter && (
+                <FilterChip
+                  testId="audit-token-filter"
+                  label={`Token: ${labelOf(tokenFilter, "token")}`}
+                  onRemove={() => setTokenFilter(null)}
                 />
               )}
               {serverFilter && (
                 <FilterChip
                   testId="audit-server-filter"
-                  label={`Server: ${serverLabel(serverFilter)}`}
+                  label={`Server: ${labelOf(serverFilter, "server")}`}
                   onRemove={() => setServerFilter(null)}
+                />
+              )}
+              {connectionFilter && (
+                <FilterChip
+                  testId="audit-connection-filter"
+                  label={`Connection: ${labelOf(connectionFilter, "connection")}`}
+                  onRemove={() => setConnectionFilter(null)}
                 />
               )}
               {sessionFilter && (
@@ -530,8 +561,16 @@ export function AuditLog({
           setUserFilter({ id, label });
           setIsDetailOpen(false);
         }}
+        onShowToken={(id, label) => {
+          setTokenFilter({ id, label });
+          setIsDetailOpen(false);
+        }}
         onShowServer={(id, label) => {
           setServerFilter({ id, label });
+          setIsDetailOpen(false);
+        }}
+        onShowConnection={(id, label) => {
+          setConnectionFilter({ id, label });
           setIsDetailOpen(false);
         }}
         onShowSession={(sessionId) => {
