@@ -33,6 +33,16 @@ function Empty() {
   return <span className="text-muted-foreground">—</span>;
 }
 
+/** Something an event names by id (a token, a connection): its name, and the id under it. */
+function NamedId({ name, id }: { name: string; id: string }) {
+  return (
+    <>
+      <span className="wrap-anywhere">{name}</span>
+      <span className="block font-mono text-xs text-muted-foreground wrap-anywhere">{id}</span>
+    </>
+  );
+}
+
 /** A value that may be missing: the text, or a dash. Ids and machine values in monospace. */
 function Value({
   children,
@@ -368,16 +378,7 @@ export function AuditEventDialog({
               )}
             </DetailRow>
             <DetailRow label="Token">
-              {token ? (
-                <>
-                  <span className="wrap-anywhere">{tokenLabel(token)}</span>
-                  <span className="block font-mono text-xs text-muted-foreground wrap-anywhere">
-                    {token.id}
-                  </span>
-                </>
-              ) : (
-                <Empty />
-              )}
+              {token ? <NamedId name={tokenLabel(token)} id={token.id} /> : <Empty />}
             </DetailRow>
             <DetailRow label="Agent">
               <Value isMono>{event.client}</Value>
@@ -404,16 +405,7 @@ export function AuditEventDialog({
               )}
             </DetailRow>
             <DetailRow label="Connection">
-              {connection ? (
-                <>
-                  <span className="wrap-anywhere">{connectionLabel(connection)}</span>
-                  <span className="block font-mono text-xs text-muted-foreground wrap-anywhere">
-                    {connection.id}
-                  </span>
-                </>
-              ) : (
-                <Empty />
-              )}
+              {connection ? <NamedId name={connectionLabel(connection)} id={connection.id} /> : <Empty />}
             </DetailRow>
             <DetailRow label="Session">
               <Value isMono>{event.sessionId}</Value>
