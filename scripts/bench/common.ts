@@ -12,7 +12,7 @@ import { connect, createServer } from "node:net";
 import path from "node:path";
 import type { Redis } from "ioredis";
 import pg from "pg";
-import { APP_NODE_FLAGS } from "@/server/runtime/children";
+import { APP_ENV_DEFAULTS, APP_NODE_FLAGS } from "@/server/runtime/children";
 import type { Usage } from "./probe";
 
 export type { Usage };
@@ -72,7 +72,8 @@ export async function startChild(mode: string, env: Record<string, string> = {})
       "--expose-gc",
       ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
     ],
-    env: { ...process.env, ...env },
+    // ... and its environment defaults.
+    env: { ...(mode === "fast" || mode === "route" ? APP_ENV_DEFAULTS : {}), ...process.env, ...env },
     // Logs go to a pipe, as in production (a supervisor or a log collector reads them), and are
     // drained here; only errors and fatal lines (pino levels 50 and 60) are shown.
     stdio: ["ignore", "pipe", "inherit", "ipc"],

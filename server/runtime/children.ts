@@ -199,6 +199,16 @@ const EXIT_WITH_PARENT = pathToFileURL(path.join(import.meta.dirname, "exit-with
  */
 export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
 
+/**
+ * Environment defaults of the app process (an operator's own value wins). At most two glibc malloc
+ * arenas instead of up to eight per core: the proxy's native allocations (sockets, buffers, the pg
+ * and undici parsers, V8's and libuv's threads) otherwise spread over arenas that keep what they
+ * freed. `npm run soak`, 10 minutes, back to back: RSS 299 → 314 MB (+5.2%, moving by ±10 MB
+ * between samples) with glibc's default, 280 → 275 MB (−1.7%, within ±3 MB) with two arenas, at the
+ * same throughput (1.056 M and 1.049 M calls) and the same JavaScript heap (+1.3% in both).
+ */
+export const APP_ENV_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
+
 /** Arguments for a Node child: `script` with preloads, always including exit-with-parent.mjs. */
 export function nodeArgs(script: string, args: string[] = [], preloads: string[] = []): string[] {
   return [...[EXIT_WITH_PARENT, ...preloads].flatMap((preload) => ["--import", preload]), script, ...args];

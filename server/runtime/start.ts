@@ -10,7 +10,7 @@ import { bootEnv, parseEnv, processEnvWith } from "../env";
 import { checkPostgres, checkRedisServer } from "../ops/preflight";
 import { printBanner } from "./banner";
 import { ensureBuild } from "./build";
-import { APP_NODE_FLAGS, type Child, nodeArgs, spawnChild } from "./children";
+import { APP_ENV_DEFAULTS, APP_NODE_FLAGS, type Child, nodeArgs, spawnChild } from "./children";
 import { startDemoUpstreams } from "./demo-upstreams";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres";
 import {
@@ -297,7 +297,7 @@ async function run(supervisor: Supervisor): Promise<void> {
       command: process.execPath,
       args: [...(name === "app" ? APP_NODE_FLAGS : []), ...nodeArgs(script, [], [tsx])],
       cwd: ROOT,
-      env: runtimeEnv,
+      env: name === "app" ? { ...APP_ENV_DEFAULTS, ...runtimeEnv } : runtimeEnv,
       phase: PHASES.app,
       logFile: path.join(logsDir, `${name}.log`),
       echo: "warnings",

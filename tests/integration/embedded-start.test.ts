@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_NODE_FLAGS } from "@/server/runtime/children";
+import { APP_ENV_DEFAULTS, APP_NODE_FLAGS } from "@/server/runtime/children";
 import {
   findProcesses,
   freePort,
@@ -136,6 +136,10 @@ describe("npm start with nothing configured", () => {
         found.args.some((arg) => arg.endsWith("server/http/main.ts")),
       );
       expect(app?.args).toEqual(expect.arrayContaining([...APP_NODE_FLAGS]));
+      // ... and its environment defaults (server/runtime/children.ts), unless the operator set them.
+      const appEnvironment = readFileSync(`/proc/${app?.pid}/environ`, "utf8").split("\0");
+      for (const [name, value] of Object.entries(APP_ENV_DEFAULTS))
+        expect(appEnvironment).toContain(`${name}=${process.env[name] ?? value}`);
     },
     6 * MINUTE,
   );
