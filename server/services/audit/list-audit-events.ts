@@ -5,8 +5,8 @@ import { type Actor, can, PermissionDeniedError } from "../../policy/permissions
 
 /**
  * The audit log as people read it (the Audit page): newest first, a page at a time, narrowed by
- * kind, outcome, user, token, server, connection, MCP session, time and a text search. What a reader sees depends on who they are
- * (DESIGN "Roles"): Admins and Auditors the metadata of every event; Power users only the events of
+ * kind, outcome, user, token, server, connection, MCP session, time and a text search. What a
+ * reader sees depends on who they are (DESIGN "Roles"): Admins and Auditors the metadata of every event; Power users only the events of
  * servers they published (the MCP calls other people made through them, and changes to them).
  * Bodies are never part of a row here: an Auditor opens them one event at a time
  * (read-audit-bodies.ts), and that reading is itself audited.
@@ -239,7 +239,8 @@ export async function listAuditEvents(options: {
   }
   const rows = await readRows(options.db, where, serverIds, limit + 1);
   const page = rows.slice(0, limit);
-  // Audit rows name users, tokens, servers and connections by id only (no foreign keys): look the names up.
+  // Audit rows name users, tokens, servers and connections by id only (no foreign keys): look the
+  // names up.
   const ids = (pick: (row: (typeof page)[number]) => string | null) => [
     ...new Set(page.map(pick).filter((id): id is string => id !== null)),
   ];
