@@ -79,6 +79,12 @@ export const ENV_SCHEMA = z.object({
     .string()
     .regex(/^(gateway|\d+:\d+)$/, 'must be "uid:gid" or "gateway"')
     .default("65534:65534"),
+  /**
+   * The network stdio server processes get (server/mcp/stdio/sandbox.ts): "guarded" (a network
+   * namespace whose only way out is the egress proxy, with the SSRF guard), "none" (no network at
+   * all), or "host" (the host's network, unguarded)
+   */
+  GATEHOUSE_STDIO_NETWORK: z.enum(["guarded", "none", "host"]).default("guarded"),
   GATEHOUSE_DEMO: booleanish.optional(),
   GATEHOUSE_DEMO_UPSTREAM_PORT: z.coerce.number().int().min(1).max(65535).default(3901),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

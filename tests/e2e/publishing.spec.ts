@@ -403,6 +403,14 @@ test("admins keep the stdio command allow-list in settings", async ({ page, cons
   await expect(card.locator('[data-testid="command-template"][data-id="npx"]')).toContainText(
     "npx -y {package}@{version}",
   );
+  // The network stdio servers get here: guarded by default, and so wherever namespaces can be made
+  // (the test server runs as root in CI).
+  const network = card.getByTestId("stdio-network");
+  await expect(network).toContainText("GATEHOUSE_STDIO_NETWORK=guarded");
+  if (process.getuid?.() === 0) {
+    await expect(network).toContainText("Guarded");
+    await expect(network).toContainText("their only way out is Gatehouse's egress proxy");
+  }
   await card.scrollIntoViewIfNeeded();
   await card.screenshot({ path: "tests/e2e/screenshots/command-templates.png" });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { logger } from "@/server/logger";
-import { type StdioIdentity, spawnSandboxed } from "@/server/mcp/stdio/sandbox";
+import type { StdioIdentity, StdioNetworkMode } from "@/server/mcp/stdio/sandbox";
 import { DEFAULT_STDIO_SETTINGS } from "@/server/mcp/stdio/supervisor";
+import { runSandboxProbe } from "./helpers/sandbox-probe";
 
 /**
  * What a stdio server process can reach of the gateway (PROTOCOL X2, DESIGN security defaults): it
@@ -36,41 +36,32 @@ type Probe = {
   limits: Record<string, string>;
 };
 
-function runProbe(runAs: StdioIdentity): Promise<Probe> {
-  return new Promise((resolve, reject) => {
-    let line: string | null = null;
-    spawnSandboxed({
-      command: process.execPath,
-      args: ["-e", PROBE],
-      fields: { GATEWAY_PID: String(process.pid) },
-      limits: DEFAULT_STDIO_SETTINGS,
-      maxLineBytes: 1_000_000,
-      log: logger().child({ component: "sandbox-test" }),
-      runAs,
-      onLine: (text) => {
-        line = text;
-      },
-      onExit: ({ code }) =>
-        line === null
-          ? reject(new Error(`the probe exited with ${code} and said nothing`))
-          : resolve(JSON.parse(line)),
-    }).catch(reject);
+async function runProbe(runAs: StdioIdentity, network: StdioNetworkMode): Promise<Probe> {
+  const probe = await runSandboxProbe<Probe>(PROBE, {
+    runAs,
+    fields: { GATEWAY_PID: String(process.pid) },
+    network: { mode: network, policy: async () => ({ allowedHosts: [] }) },
   });
+  return probe.seen;
 }
 
-describe("the stdio sandbox", () => {
+// Both ways a process is started: through the init of its own network namespace (the default,
+// mcp-stdio-network.test.ts), and straight under unshare with the host's network.
+describe.each<StdioNetworkMode>(["guarded", "host"])("the stdio sandbox (network: %s)", (network) => {
   const isRoot = process.getuid?.() === 0;
 
   it("runs the process in a PID namespace of its own: the gateway's /proc entries are not there", async () => {
-    const seen = await runProbe({ uid: 65534, gid: 65534 });
+    const seen = await runProbe({ uid: 65534, gid: 65534 }, network);
     expect(seen.pids).not.toContain(process.pid);
-    expect(Math.max(...seen.pids)).toBeLessThan(10);
+    // a handful of processes with small numbers: the namespace's (the init, the setup commands it ran)
+    expect(seen.pids.length).toBeLessThan(5);
+    expect(Math.max(...seen.pids)).toBeLessThan(30);
     expect(seen.gatewayEnviron).toBe("ENOENT");
     expect(seen.homeWritable).toBe(true);
   });
 
   it("runs it under the resource limits (CPU, memory, open files, file size, tasks of its user)", async () => {
-    const { limits } = await runProbe({ uid: 65534, gid: 65534 });
+    const { limits } = await runProbe({ uid: 65534, gid: 65534 }, network);
     expect(limits).toMatchObject({
       "Max cpu time": String(DEFAULT_STDIO_SETTINGS.cpuSeconds),
       "Max address space": String(DEFAULT_STDIO_SETTINGS.addressSpaceBytes),
@@ -83,13 +74,13 @@ describe("the stdio sandbox", () => {
   it.runIf(isRoot)(
     "as root, runs it as the unprivileged user chosen (nobody by default), or as root when told",
     async () => {
-      expect(await runProbe({ uid: 65534, gid: 65534 })).toMatchObject({ uid: 65534, gid: 65534 });
-      expect(await runProbe({ uid: 4242, gid: 4343 })).toMatchObject({
+      expect(await runProbe({ uid: 65534, gid: 65534 }, network)).toMatchObject({ uid: 65534, gid: 65534 });
+      expect(await runProbe({ uid: 4242, gid: 4343 }, network)).toMatchObject({
         uid: 4242,
         gid: 4343,
         homeWritable: true,
       });
-      expect(await runProbe("gateway")).toMatchObject({ uid: 0 });
+      expect(await runProbe("gateway", network)).toMatchObject({ uid: 0 });
     },
   );
 });

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import type { Prisma } from "@/server/db/generated/client";
+import { EGRESS_ENV } from "@/server/mcp/stdio/sandbox";
 import { runningStdioProcesses } from "@/server/mcp/stdio/supervisor";
 import { reapIdleChannels } from "@/server/mcp/upstream/channel";
 import type { ConfigField } from "@/server/services/servers/config-fields";
@@ -103,7 +104,10 @@ describe("stdio servers through the proxy", () => {
       string,
       string
     >;
-    expect(Object.keys(env).sort()).toEqual(["HOME", "LANG", "PATH", "SHARED_VALUE", "USER_VALUE"]);
+    // Nothing of the gateway's; the egress proxy's address (GATEHOUSE_STDIO_NETWORK "guarded")
+    expect(Object.keys(env).sort()).toEqual(
+      ["HOME", "LANG", "PATH", "SHARED_VALUE", "USER_VALUE", ...Object.keys(EGRESS_ENV)].sort(),
+    );
     expect(env).toMatchObject({ SHARED_VALUE: "from-publisher", USER_VALUE: "from-user", LANG: "C.UTF-8" });
     expect(env.HOME).toMatch(/gatehouse-stdio-/);
     expect(process.env.DATABASE_URL).toBeDefined();
@@ -124,7 +128,12 @@ describe("stdio servers through the proxy", () => {
     });
     expect(spawns).toHaveLength(1);
     expect(spawns[0]).toMatchObject({ actorUserId: world.user.id, serverId: world.server.id, outcome: "OK" });
-    expect(spawns[0]?.metadata).toMatchObject({ command: "node", args: [EVERYTHING_ENTRY, "stdio"], pid });
+    expect(spawns[0]?.metadata).toMatchObject({
+      command: "node",
+      args: [EVERYTHING_ENTRY, "stdio"],
+      pid,
+      network: "guarded",
+    });
     expect(JSON.stringify(spawns[0]?.metadata)).not.toContain("from-user");
 
     // DELETE ends the process group

@@ -139,6 +139,11 @@ const PROCEDURES: Procedure[] = [
     call: (c) => c.settings.getCommandTemplates(),
   },
   {
+    path: "settings.getStdioNetwork",
+    permission: "system.read",
+    call: (c) => c.settings.getStdioNetwork(),
+  },
+  {
     path: "settings.setCommandTemplates",
     permission: "settings.manage",
     call: (c) =>

@@ -17,7 +17,7 @@ export class SandboxedStdioTransport implements Transport {
   constructor(
     private readonly options: Omit<SandboxOptions, "onLine" | "onExit"> & {
       /** runs once the process is up, before any message is sent (the spawn audit); a failure stops it */
-      onStarted?: (pid: number) => Promise<void>;
+      onStarted?: (started: Pick<SandboxedProcess, "pid" | "network">) => Promise<void>;
     },
   ) {}
 
@@ -35,7 +35,7 @@ export class SandboxedStdioTransport implements Transport {
       },
     });
     try {
-      await onStarted?.(this.process.pid);
+      await onStarted?.(this.process);
     } catch (error) {
       await this.process.kill("start-up hook failed");
       throw error;

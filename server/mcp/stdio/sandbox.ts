@@ -1,11 +1,14 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { env as gatewayEnv } from "../../env";
+import type { OutboundPolicy } from "../../security/outbound-url";
 import { UpstreamFailure } from "../upstream/http-client";
+import { type EgressProxy, type EgressRefusal, startEgressProxy } from "./egress-proxy";
 
 /**
  * One stdio MCP server process started the way PROTOCOL X2 asks, whoever starts it (the proxy's
@@ -23,6 +26,14 @@ import { UpstreamFailure } from "../upstream/http-client";
  *   directory through /proc; when the gateway runs as root, it runs as an unprivileged user
  *   (GATEHOUSE_STDIO_RUN_AS, nobody by default), so the gateway's data directory and files are
  *   closed to it too. Without `unshare` (warned per spawn) only the user change applies;
+ * - its network (GATEHOUSE_STDIO_NETWORK): "guarded" (the default) gives it a network namespace of
+ *   its own, where the only way out is the gateway's egress proxy (egress-proxy.ts: the SSRF guard
+ *   and the server version's outbound policy on every connection), announced in HTTP(S)_PROXY;
+ *   "none" the namespace without the proxy; "host" the host's network, as any local process has.
+ *   In a namespace of its own, an init (sandbox-init.mjs) brings loopback up, hides /run (the
+ *   local databases' Unix sockets) and starts the server without capabilities. Where such a
+ *   namespace cannot be made here, the process gets the host's network (warned per spawn, and the
+ *   spawn audit records what it got);
  * - stopping is SIGTERM to the group, SIGKILL after a grace; the group is killed when it exits too;
  * - stdout is split into lines (newline-delimited JSON-RPC) with a cap per line; stderr goes to a
  *   bounded ring buffer and to the log line by line (truncated); the environment is never logged.
@@ -52,6 +63,20 @@ export type SandboxedProcess = {
   /** stops the group (SIGTERM, then SIGKILL after the grace) and waits for the exit; idempotent */
   kill: (reason: string) => Promise<void>;
   stderrTail: () => string;
+  /** the network it got: the one asked for, or "host" where no namespace could be made */
+  network: StdioNetworkMode;
+};
+
+/** What network a stdio process gets (GATEHOUSE_STDIO_NETWORK). */
+export type StdioNetworkMode = "guarded" | "none" | "host";
+
+export type SandboxNetwork = {
+  /** GATEHOUSE_STDIO_NETWORK by default */
+  mode?: StdioNetworkMode;
+  /** the outbound policy its connections are judged by, read at each connection (guarded) */
+  policy: () => Promise<OutboundPolicy>;
+  /** a connection the egress proxy refused (the caller audits) */
+  onRefused?: (refusal: EgressRefusal) => void;
 };
 
 export type SandboxOptions = {
@@ -68,10 +93,41 @@ export type SandboxOptions = {
   onExit: (exit: { code: number | null; signal: NodeJS.Signals | null; stopped: boolean }) => void;
   /** who it runs as when the gateway is root; GATEHOUSE_STDIO_RUN_AS by default */
   runAs?: StdioIdentity;
+  network: SandboxNetwork;
 };
 
-const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((candidate) => existsSync(candidate)) ?? null;
-const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((candidate) => existsSync(candidate)) ?? null;
+function installed(...candidates: string[]): string | null {
+  return candidates.find((candidate) => existsSync(candidate)) ?? null;
+}
+
+const PRLIMIT = installed("/usr/bin/prlimit", "/bin/prlimit");
+const UNSHARE = installed("/usr/bin/unshare", "/bin/unshare");
+/**
+ * The init's file, beside this one. Looked up from the working directory (the project's, for
+ * `npm start`, the worker and the tests), as Next's bundle of a route handler has no directory of
+ * its own; null where it is missing (the spawn then falls back as if no namespace could be made).
+ */
+const INIT_SCRIPT = (() => {
+  const file = path.resolve("server", "mcp", "stdio", "sandbox-init.mjs");
+  return existsSync(file) ? file : null;
+})();
+/** What the init of a network namespace needs (util-linux setpriv and mount, iproute2 ip). */
+const INIT_TOOLS = (() => {
+  const setpriv = installed("/usr/bin/setpriv", "/bin/setpriv");
+  const mount = installed("/usr/bin/mount", "/bin/mount");
+  const ip = installed("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip");
+  return setpriv && mount && ip && INIT_SCRIPT ? { setpriv, mount, ip, script: INIT_SCRIPT } : null;
+})();
+/** Where the init listens inside the namespace, bridged to the egress proxy. */
+export const EGRESS_PORT = 3128;
+/** Hidden under an empty tmpfs in a namespace of its own: where local services keep their sockets. */
+const HIDDEN_DIRS = ["/run", "/var/run"].filter((dir) => {
+  try {
+    return lstatSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+});
 
 /** Who a stdio process runs as when the gateway runs as root; "gateway" keeps root. */
 export type StdioIdentity = { uid: number; gid: number } | "gateway";
@@ -86,12 +142,40 @@ function switchTo(identity: StdioIdentity): { uid: number; gid: number } | null 
   return process.getuid?.() === 0 && identity !== "gateway" ? identity : null;
 }
 
+const OWN_NAMESPACES = ["--pid", "--kill-child", "--mount-proc"];
+
 /** `unshare` options that put the process in namespaces of its own, as the user it runs as. */
 function unshareOptions(user: { uid: number; gid: number } | null): string[] {
-  const own = ["--pid", "--kill-child", "--mount-proc"];
-  if (process.getuid?.() !== 0) return ["--map-current-user", ...own];
-  return user === null ? own : [...own, `--setgid=${user.gid}`, `--setuid=${user.uid}`];
+  if (process.getuid?.() !== 0) return ["--map-current-user", ...OWN_NAMESPACES];
+  return user === null ? OWN_NAMESPACES : [...OWN_NAMESPACES, `--setgid=${user.gid}`, `--setuid=${user.uid}`];
 }
+
+/**
+ * The same with a network namespace, for the init: it stays the gateway's user to set the
+ * namespaces up (root of a user namespace of its own when the gateway is not root) and starts the
+ * server as the user it runs as, without capabilities.
+ */
+function initUnshareOptions(): string[] {
+  return process.getuid?.() === 0
+    ? [...OWN_NAMESPACES, "--net"]
+    : ["--map-root-user", ...OWN_NAMESPACES, "--net"];
+}
+
+/** The environment that points a server's HTTP clients at the egress bridge. */
+export const EGRESS_ENV: Readonly<Record<string, string>> = (() => {
+  const proxy = `http://127.0.0.1:${EGRESS_PORT}`;
+  const local = "localhost,127.0.0.1,::1";
+  return {
+    HTTP_PROXY: proxy,
+    HTTPS_PROXY: proxy,
+    http_proxy: proxy,
+    https_proxy: proxy,
+    NO_PROXY: local,
+    no_proxy: local,
+    // Node 22.21+/24.5+: http, https and fetch use the variables above only when asked to.
+    NODE_USE_ENV_PROXY: "1",
+  };
+})();
 
 // Per set of unshare options: the unshare to run them with, or null where they do not work here
 // (it is not installed, or user namespaces or mounts are refused).
@@ -176,16 +260,121 @@ class RingBuffer {
   }
 }
 
-export async function spawnSandboxed(options: SandboxOptions): Promise<SandboxedProcess> {
-  const { command, args, limits, log } = options;
-  const user = switchTo(options.runAs ?? stdioIdentityOf(gatewayEnv().GATEHOUSE_STDIO_RUN_AS));
+/** How a process is started: what prlimit runs, with which environment, and what it gets. */
+type Launch = {
+  argv: string[];
+  env: Record<string, string>;
+  /** the init's instructions (sandbox-init.mjs), written to its fd 3 */
+  initPlan: Record<string, unknown> | null;
+  network: StdioNetworkMode;
+  /** the user the spawn itself switches to, where neither unshare nor the init does */
+  spawnAs: { uid: number; gid: number } | null;
+};
+
+function isInside(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
+/**
+ * The network stdio processes get here: the configured one (GATEHOUSE_STDIO_NETWORK), or "host"
+ * where no network namespace can be made (what the spawn falls back to, for the settings page).
+ */
+export async function effectiveStdioNetwork(): Promise<{
+  configured: StdioNetworkMode;
+  effective: StdioNetworkMode;
+}> {
+  const configured = gatewayEnv().GATEHOUSE_STDIO_NETWORK;
+  if (configured === "host" || !INIT_TOOLS) return { configured, effective: "host" };
+  return { configured, effective: (await usableUnshare(initUnshareOptions())) ? configured : "host" };
+}
+
+async function planLaunch(
+  options: SandboxOptions,
+  user: { uid: number; gid: number } | null,
+  home: string,
+  env: Record<string, string>,
+  egress: () => Promise<EgressProxy>,
+): Promise<Launch> {
+  const { command, args, log } = options;
+  const requested = options.network.mode ?? gatewayEnv().GATEHOUSE_STDIO_NETWORK;
+  const unshare = requested !== "host" && INIT_TOOLS ? await usableUnshare(initUnshareOptions()) : null;
+  if (unshare && INIT_TOOLS) {
+    const proxy = requested === "guarded" ? await egress() : null;
+    return {
+      argv: [
+        unshare,
+        ...initUnshareOptions(),
+        "--",
+        process.execPath,
+        "--max-old-space-size=32",
+        INIT_TOOLS.script,
+      ],
+      // The init's own environment is empty: the server's values are no options of node's.
+      env: {},
+      initPlan: {
+        command,
+        args,
+        env: proxy ? { ...env, ...EGRESS_ENV } : env,
+        cwd: home,
+        setpriv: INIT_TOOLS.setpriv,
+        ip: INIT_TOOLS.ip,
+        mount: INIT_TOOLS.mount,
+        hideDirs: HIDDEN_DIRS.filter(
+          (dir) => !isInside(home, dir) && !(proxy && isInside(proxy.socketPath, dir)),
+        ),
+        ...(user !== null && { runAs: user }),
+        ...(proxy && { egress: { socket: proxy.socketPath, port: EGRESS_PORT } }),
+      },
+      network: requested,
+      spawnAs: null,
+    };
+  }
+  if (requested !== "host")
+    log.warn(
+      "no network namespace can be made here (it needs unshare with network namespaces, setpriv, mount and ip): the stdio process shares the host's network",
+    );
   const isolation = unshareOptions(user);
-  const unshare = await usableUnshare(isolation);
+  const isolated = await usableUnshare(isolation);
+  if (!isolated)
+    log.warn(
+      "unshare is not installed or not permitted: the stdio process shares the gateway's PID namespace and /proc",
+    );
+  return {
+    argv: isolated ? [isolated, ...isolation, "--", command, ...args] : [command, ...args],
+    env,
+    initPlan: null,
+    network: "host",
+    // Without unshare, the user is changed by the spawn itself.
+    spawnAs: isolated ? null : user,
+  };
+}
+
+export async function spawnSandboxed(options: SandboxOptions): Promise<SandboxedProcess> {
+  const { command, limits, log } = options;
+  const user = switchTo(options.runAs ?? stdioIdentityOf(gatewayEnv().GATEHOUSE_STDIO_RUN_AS));
   const home = await mkdtemp(path.join(tmpdir(), "gatehouse-stdio-"));
   if (user !== null) await chown(home, user.uid, user.gid);
-  const env = buildStdioEnv(limits, home, options.fields);
-  // prlimit sets its limits and becomes unshare, which starts the command in the new namespaces.
-  const launch = unshare ? [unshare, ...isolation, "--", command, ...args] : [command, ...args];
+  let egress: EgressProxy | null = null;
+  const cleanUp = async () => {
+    await egress?.close();
+    await rm(home, { recursive: true, force: true });
+  };
+  let launch: Launch;
+  try {
+    launch = await planLaunch(options, user, home, buildStdioEnv(limits, home, options.fields), async () => {
+      egress = await startEgressProxy({
+        policy: options.network.policy,
+        log,
+        onRefused: options.network.onRefused,
+      });
+      return egress;
+    });
+  } catch (error) {
+    await cleanUp();
+    throw new UpstreamFailure("unreachable", "The server process could not be started.", { cause: error });
+  }
+  // prlimit sets its limits and becomes unshare, which starts the command (or the init) in the new
+  // namespaces.
   const [file = command, ...argv] = PRLIMIT
     ? [
         PRLIMIT,
@@ -195,29 +384,29 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
         `--fsize=${limits.fileSizeBytes}`,
         `--nproc=${limits.userTasks}`,
         "--",
-        ...launch,
+        ...launch.argv,
       ]
-    : launch;
+    : launch.argv;
   if (!PRLIMIT) log.warn("prlimit is not installed: the stdio process runs without resource limits");
-  if (!unshare)
-    log.warn(
-      "unshare is not installed or not permitted: the stdio process shares the gateway's PID namespace and /proc",
-    );
 
   let child: ChildProcess;
   try {
     child = spawn(file, argv, {
-      env: env as NodeJS.ProcessEnv,
-      // Without unshare, the user is changed by the spawn itself.
-      ...(user !== null && !unshare && { uid: user.uid, gid: user.gid }),
+      env: launch.env as NodeJS.ProcessEnv,
+      ...(launch.spawnAs !== null && { uid: launch.spawnAs.uid, gid: launch.spawnAs.gid }),
       cwd: home,
       shell: false,
       detached: true,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: launch.initPlan ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
     });
   } catch (error) {
-    await rm(home, { recursive: true, force: true });
+    await cleanUp();
     throw new UpstreamFailure("unreachable", "The server process could not be started.", { cause: error });
+  }
+  if (launch.initPlan) {
+    const instructions = child.stdio[3] as Writable;
+    instructions.on("error", () => {});
+    instructions.end(JSON.stringify(launch.initPlan));
   }
   const spawned = await new Promise<boolean>((resolve) => {
     child.once("spawn", () => resolve(true));
@@ -225,7 +414,7 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
   });
   const pid = child.pid;
   if (!spawned || pid === undefined) {
-    await rm(home, { recursive: true, force: true });
+    await cleanUp();
     throw new UpstreamFailure("unreachable", `The server's command "${command}" could not be started.`);
   }
 
@@ -302,12 +491,13 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
   child.once("exit", (code, signal) => {
     exited = true;
     killGroup("SIGKILL");
-    void rm(home, { recursive: true, force: true });
+    void cleanUp();
     options.onExit({ code, signal, stopped: killing });
   });
 
   return {
     pid,
+    network: launch.network,
     stderrTail: () => stderr.text(),
     kill,
     send: (line) =>

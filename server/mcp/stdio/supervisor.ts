@@ -1,4 +1,5 @@
 import { recordAudit } from "../../audit/record";
+import type { ServerStatus } from "../../db/generated/client";
 import { logger } from "../../logger";
 import {
   type CommandTemplate,
@@ -16,6 +17,7 @@ import {
   SLOT_RENEW_MS,
 } from "./process-slots";
 import { type SandboxLimits, spawnSandboxed } from "./sandbox";
+import { sandboxNetworkFor } from "./sandbox-network";
 
 /**
  * The stdio runner (PROTOCOL X2): one process per (downstream session, connection), spawned from
@@ -166,7 +168,7 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
   const userId = exchange.principal.userId;
   const version = await exchange.deps.db().serverVersion.findUnique({
     where: { id: connection.serverVersion.id },
-    select: { command: true, args: true },
+    select: { command: true, args: true, reviewedAt: true, status: true },
   });
   if (!version?.command) throw new UpstreamFailure("refused", "This server version has no command to run.");
   const match = matchCommandTemplate(await settings.templates(exchange), version.command, version.args);
@@ -181,7 +183,7 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
       exchange,
       events,
       settings,
-      { command: version.command, args: version.args, match },
+      { ...version, command: version.command, match },
       slot,
       () => {
         started = true;
@@ -200,6 +202,8 @@ async function spawnUnderSlot(
   version: {
     command: string;
     args: string[];
+    reviewedAt: Date | null;
+    status: ServerStatus;
     match: Extract<ReturnType<typeof matchCommandTemplate>, { ok: true }>;
   },
   slot: ProcessSlot,
@@ -230,6 +234,18 @@ async function spawnUnderSlot(
     limits: settings,
     maxLineBytes: exchange.deps.limits.maxMessageBytes,
     log,
+    network: sandboxNetworkFor({
+      db: exchange.deps.db,
+      version,
+      subject: {
+        actorUserId: userId,
+        serverId: connection.serverId,
+        connectionId: connection.id,
+        targetType: "connection",
+        targetId: connection.id,
+      },
+      onAuditFailure: (error) => log.warn({ err: error }, "could not audit a refused egress connection"),
+    }),
     onLine: (line) => events.message(line),
     onExit: ({ code, signal, stopped }) => {
       if (info) runningStdioProcesses().delete(info);
@@ -281,6 +297,7 @@ async function spawnUnderSlot(
           pid,
           template: match.match.template.id,
           sessionId: exchange.sessionId,
+          network: child.network,
         },
       },
     );

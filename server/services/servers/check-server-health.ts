@@ -12,6 +12,7 @@ import { recordAudit } from "../../audit/record";
 import type { Db } from "../../db";
 import type { Prisma, ServerVersion } from "../../db/generated/client";
 import { logger } from "../../logger";
+import { sandboxNetworkFor } from "../../mcp/stdio/sandbox-network";
 import { SandboxedStdioTransport } from "../../mcp/stdio/sandbox-transport";
 import { DEFAULT_STDIO_SETTINGS } from "../../mcp/stdio/supervisor";
 import { DEFAULT_UPSTREAM_LIMITS } from "../../mcp/upstream/http-client";
@@ -440,15 +441,26 @@ async function discoverStdio(options: {
   );
   const args = [...version.args, ...launch.args];
   const deadline = new AbortController();
+  const log = logger().child({
+    component: "discovery-stdio",
+    serverId: version.serverId,
+    versionId: version.id,
+  });
   const transport = new SandboxedStdioTransport({
     command: version.command,
     args,
     fields: launch.env,
     limits: DEFAULT_STDIO_SETTINGS,
     maxLineBytes: DEFAULT_UPSTREAM_LIMITS.maxMessageBytes,
-    log: logger().child({ component: "discovery-stdio", serverId: version.serverId, versionId: version.id }),
+    log,
+    network: sandboxNetworkFor({
+      db: () => db,
+      version,
+      subject: { serverId: version.serverId, targetType: "server_version", targetId: version.id },
+      onAuditFailure: (error) => log.warn({ err: error }, "could not audit a refused egress connection"),
+    }),
     // Audited before the process is used, like a session's; no audit row, no discovery.
-    onStarted: async (pid) => {
+    onStarted: async ({ pid, network }) => {
       await recordAudit(
         db,
         {},
@@ -464,6 +476,7 @@ async function discoverStdio(options: {
             pid,
             template: match.match.template.id,
             purpose: "discovery",
+            network,
           },
         },
       );

@@ -47,9 +47,9 @@ export function AllowedHostsCard() {
       <CardHeader className="pb-4">
         <CardTitle as="h2">Allowed internal hosts</CardTitle>
         <CardDescription>
-          Gatehouse refuses to connect to private, loopback, link-local and other non-public addresses, so a
-          server URL cannot be used to reach your internal network. List the internal hosts it may reach
-          anyway, as <code className="font-mono text-xs">host</code> or{" "}
+          Gatehouse refuses to connect to private, loopback, link-local and other non-public addresses, so
+          neither a server URL nor a stdio server's outbound connections can reach your internal network. List
+          the internal hosts it may reach anyway, as <code className="font-mono text-xs">host</code> or{" "}
           <code className="font-mono text-xs">host:port</code>. A host serves the servers an admin approved
           (or published); turn on "Personal servers too" to let every publisher's personal servers reach it as
           well, which bypasses registry grants for whatever runs there.

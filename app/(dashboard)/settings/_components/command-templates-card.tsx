@@ -23,6 +23,7 @@ import { describedBy, Field } from "@/components/ui/field";
 import { FormError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
+import { StdioNetworkNotice } from "./stdio-network-notice";
 
 type Template = { id: string; label: string; command: string; args: string[] };
 type Draft = { id: string; label: string; command: string; args: string; isIdEdited: boolean };
@@ -126,7 +127,8 @@ export function CommandTemplatesCard({ canManage }: { canManage: boolean }) {
           </CardAction>
         )}
       </CardHeader>
-      <div className="border-t px-5 py-5">
+      <div className="space-y-4 border-t px-5 py-5">
+        <StdioNetworkNotice />
         {templates.isPending ? (
           <Skeleton className="h-20 w-full" />
         ) : templates.isError && !templates.data ? (

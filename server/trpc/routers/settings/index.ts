@@ -2,6 +2,7 @@ import { createTrpcRouter } from "../../init";
 import { getAllowedHosts } from "./get-allowed-hosts";
 import { getCommandTemplates } from "./get-command-templates";
 import { getSignUpPolicy } from "./get-sign-up-policy";
+import { getStdioNetwork } from "./get-stdio-network";
 import { setAllowedHosts } from "./set-allowed-hosts";
 import { setCommandTemplates } from "./set-command-templates";
 import { setSignUpPolicy } from "./set-sign-up-policy";
@@ -13,4 +14,5 @@ export const settingsRouter = createTrpcRouter({
   setAllowedHosts,
   getCommandTemplates,
   setCommandTemplates,
+  getStdioNetwork,
 });

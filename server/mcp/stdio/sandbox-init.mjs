@@ -1,0 +1,92 @@
+// The first process inside a stdio server's namespaces (sandbox.ts), when it has a network
+// namespace of its own. Plain JavaScript run by the gateway's node binary, so it starts in tens of
+// milliseconds and needs no loader. It is PID 1 of the PID namespace: when it exits, the kernel
+// ends everything in the namespace.
+//
+// Its instructions arrive on fd 3 as one JSON document, never in argv (which every user of the host
+// can read in /proc) nor in its own environment (the server's values are not node's options):
+//   { command, args, env, cwd, setpriv, ip, mount, hideDirs: [], runAs?: { uid, gid },
+//     egress?: { socket, port } }
+//
+// 1. brings the namespace's loopback up (a new network namespace has it down);
+// 2. mounts an empty tmpfs over the directories to hide (/run: the Unix sockets of PostgreSQL,
+//    Redis, MySQL… live there, and a Unix socket path reaches across network namespaces);
+// 3. when egress is guarded, listens on 127.0.0.1:<port> inside the namespace and bridges each
+//    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which it alone
+//    can reach: the directory is the gateway user's, and this process keeps that user;
+// 4. starts the server through util-linux `setpriv`: as the unprivileged user when the gateway is
+//    root (no supplementary groups), with no capabilities left (an empty bounding set: as root of a
+//    user namespace, when the gateway is not root, it could otherwise unmount what hides /run or
+//    reconfigure the namespace) and no_new_privs (no set-user-ID program gives any back); its stdio
+//    are the gateway's pipes; it exits with the server's status and passes on signals.
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { constants } from "node:os";
+
+function fail(message) {
+  process.stderr.write(`gatehouse sandbox: ${message}\n`);
+  process.exit(126);
+}
+
+let plan;
+try {
+  plan = JSON.parse(readFileSync(3, "utf8"));
+  closeSync(3);
+} catch (error) {
+  fail(`no instructions on fd 3 (${error.message})`);
+}
+
+try {
+  if (plan.ip) execFileSync(plan.ip, ["link", "set", "lo", "up"], { stdio: ["ignore", "ignore", "pipe"] });
+  for (const dir of plan.hideDirs)
+    execFileSync(plan.mount, ["-t", "tmpfs", "-o", "nosuid,nodev,noexec,size=64k,mode=0755", "tmpfs", dir], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+} catch (error) {
+  fail(`could not set up the namespace: ${String(error.stderr ?? error.message).trim()}`);
+}
+
+function bridge() {
+  if (!plan.egress) return Promise.resolve();
+  const server = createServer((inside) => {
+    const outside = connect(plan.egress.socket);
+    inside.pipe(outside).pipe(inside);
+    const end = () => {
+      inside.destroy();
+      outside.destroy();
+    };
+    inside.on("error", end).on("close", end);
+    outside.on("error", end).on("close", end);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: plan.egress.port }, resolve);
+  });
+}
+
+bridge().then(
+  () => {
+    const user = plan.runAs
+      ? [`--reuid=${plan.runAs.uid}`, `--regid=${plan.runAs.gid}`, "--clear-groups"]
+      : [];
+    const privileges = ["--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"];
+    const child = spawn(plan.setpriv, [...user, ...privileges, "--", plan.command, ...plan.args], {
+      cwd: plan.cwd,
+      env: plan.env,
+      stdio: "inherit",
+    });
+    child.once("error", (error) => fail(`could not start ${plan.command}: ${error.message}`));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"])
+      process.on(signal, () => {
+        try {
+          child.kill(signal);
+        } catch {
+          // already gone
+        }
+      });
+    // PID 1 of a namespace cannot end itself with a signal: a server killed by one exits 128 + n.
+    child.once("exit", (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
+  },
+  (error) => fail(`could not open the egress bridge: ${error.message}`),
+);

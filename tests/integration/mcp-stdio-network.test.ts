@@ -1,0 +1,200 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, createUser } from "@/prisma/seed/factories";
+import { db } from "@/server/db";
+import type { EgressRefusal } from "@/server/mcp/stdio/egress-proxy";
+import { EGRESS_PORT, type SandboxNetwork, type StdioNetworkMode } from "@/server/mcp/stdio/sandbox";
+import { sandboxNetworkFor } from "@/server/mcp/stdio/sandbox-network";
+import type { OutboundPolicy } from "@/server/security/outbound-url";
+import { waitUntil } from "./helpers/polling";
+import { runSandboxProbe } from "./helpers/sandbox-probe";
+
+/**
+ * A stdio server's network (GATEHOUSE_STDIO_NETWORK, sandbox.ts, egress-proxy.ts): in "guarded"
+ * mode it has a network namespace of its own, so the gateway host's local services (PostgreSQL and
+ * Redis here, on 127.0.0.1 and a Unix socket) and the internet are out of reach directly; the only
+ * way out is the egress proxy in HTTP(S)_PROXY, which applies the SSRF guard with the version's
+ * outbound policy and reports refusals for the audit. The probe is a plain node script run as
+ * nobody, trying each way out and printing what happened.
+ */
+
+const PROBE = `
+const net = require("node:net");
+const http = require("node:http");
+const fs = require("node:fs");
+const targets = JSON.parse(process.env.PROBE_TARGETS);
+const direct = (host, port) => new Promise((resolve) => {
+  const socket = net.connect({ host, port });
+  socket.setTimeout(3000);
+  socket.on("connect", () => { socket.destroy(); resolve("connected"); });
+  socket.on("error", (error) => resolve(error.code));
+  socket.on("timeout", () => { socket.destroy(); resolve("timeout"); });
+});
+const proxy = process.env.HTTPS_PROXY ? new URL(process.env.HTTPS_PROXY) : null;
+const tunnel = (target) => new Promise((resolve) => {
+  if (!proxy) return resolve({ status: "no proxy" });
+  const request = http.request({ host: proxy.hostname, port: proxy.port, method: "CONNECT", path: target });
+  request.on("connect", (response, socket, head) => {
+    if (response.statusCode !== 200) {
+      let text = head.toString();
+      socket.on("data", (chunk) => { text += chunk; });
+      socket.on("end", () => resolve({ status: response.statusCode, text }));
+      return;
+    }
+    socket.write("GET /tunnelled HTTP/1.1\\r\\nhost: x\\r\\nconnection: close\\r\\n\\r\\n");
+    let text = head.toString();
+    socket.on("data", (chunk) => { text += chunk; });
+    socket.on("end", () => resolve({ status: 200, text: text.split("\\r\\n\\r\\n")[1] }));
+  });
+  request.on("error", (error) => resolve({ status: error.code }));
+  request.end();
+});
+const forward = (url) => new Promise((resolve) => {
+  if (!proxy) return resolve({ status: "no proxy" });
+  http.get({ host: proxy.hostname, port: proxy.port, path: url }, (response) => {
+    let text = "";
+    response.on("data", (chunk) => { text += chunk; });
+    response.on("end", () => resolve({ status: response.statusCode, text }));
+  }).on("error", (error) => resolve({ status: error.code }));
+});
+(async () => {
+  const seen = {
+    uid: process.getuid(),
+    proxyEnv: process.env.HTTPS_PROXY ?? null,
+    directAllowed: await direct("127.0.0.1", targets.allowedPort),
+    directRedis: await direct("127.0.0.1", 6379),
+    directPublic: await direct("192.0.2.10", 443),
+    pgSocket: (() => { try { fs.statSync("/run/postgresql"); return "visible"; } catch (error) { return error.code; } })(),
+    tunnelAllowed: await tunnel("127.0.0.1:" + targets.allowedPort),
+    tunnelRedis: await tunnel("127.0.0.1:6379"),
+    tunnelMetadata: await tunnel("169.254.169.254:80"),
+    forwardAllowed: await forward("http://127.0.0.1:" + targets.allowedPort + "/forwarded"),
+    forwardInternal: await forward("http://localhost:6379/"),
+    bridgeWithoutProxy: await direct("127.0.0.1", ${EGRESS_PORT}),
+  };
+  console.log(JSON.stringify(seen));
+})();
+`;
+
+type Reply = { status: number | string; text?: string };
+type Seen = {
+  uid: number;
+  proxyEnv: string | null;
+  directAllowed: string;
+  directRedis: string;
+  directPublic: string;
+  pgSocket: string;
+  tunnelAllowed: Reply;
+  tunnelRedis: Reply;
+  tunnelMetadata: Reply;
+  forwardAllowed: Reply;
+  forwardInternal: Reply;
+  bridgeWithoutProxy: string;
+};
+
+let allowed: Server;
+let allowedPort: number;
+
+beforeAll(async () => {
+  allowed = createHttpServer((req, res) => res.end(`hello from ${req.url}`));
+  await new Promise<void>((resolve) => allowed.listen(0, "127.0.0.1", resolve));
+  allowedPort = (allowed.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => allowed.close(resolve));
+});
+
+async function probe(mode: StdioNetworkMode, network: Partial<SandboxNetwork> = {}): Promise<Seen> {
+  const policy: OutboundPolicy = { allowedHosts: [`127.0.0.1:${allowedPort}`] };
+  const probed = await runSandboxProbe<Seen>(PROBE, {
+    runAs: { uid: 65534, gid: 65534 },
+    fields: { PROBE_TARGETS: JSON.stringify({ allowedPort }) },
+    network: { mode, policy: async () => policy, ...network },
+  });
+  expect(probed.network).toBe(mode);
+  return probed.seen;
+}
+
+describe("a stdio server's network", () => {
+  it("guarded (the default): nothing is reachable directly, the egress proxy lets out only what the policy allows", async () => {
+    const refusals: EgressRefusal[] = [];
+    const seen = await probe("guarded", { onRefused: (refusal) => refusals.push(refusal) });
+
+    expect(seen.proxyEnv).toBe(`http://127.0.0.1:${EGRESS_PORT}`);
+    // The host's loopback services and the world: not from inside the namespace.
+    expect(seen.directAllowed).toBe("ECONNREFUSED");
+    expect(seen.directRedis).toBe("ECONNREFUSED");
+    expect(seen.directPublic).toBe("ENETUNREACH");
+    // PostgreSQL's Unix socket directory is hidden (a socket path reaches across network namespaces).
+    expect(seen.pgSocket).toBe("ENOENT");
+
+    // Through the proxy: the allowed host, tunnelled and forwarded.
+    expect(seen.tunnelAllowed).toEqual({ status: 200, text: "hello from /tunnelled" });
+    expect(seen.forwardAllowed).toEqual({ status: 200, text: "hello from /forwarded" });
+    // Anything else internal is refused with the guard's reason.
+    expect(seen.tunnelRedis.status).toBe(403);
+    expect(seen.tunnelRedis.text).toContain("a loopback address");
+    expect(seen.tunnelMetadata.status).toBe(403);
+    expect(seen.tunnelMetadata.text).toContain("link-local");
+    expect(seen.forwardInternal.status).toBe(403);
+    expect(seen.forwardInternal.text).toContain("localhost resolves to a loopback address");
+
+    expect(refusals.map((refusal) => refusal.target).sort()).toEqual(
+      ["127.0.0.1:6379", "169.254.169.254:80", "localhost:6379"].sort(),
+    );
+    for (const refusal of refusals) expect(refusal.reason).not.toBe("");
+  });
+
+  it("none: a namespace without the proxy, nothing gets out", async () => {
+    const seen = await probe("none");
+    expect(seen.proxyEnv).toBeNull();
+    expect(seen.directAllowed).toBe("ECONNREFUSED");
+    expect(seen.directPublic).toBe("ENETUNREACH");
+    expect(seen.bridgeWithoutProxy).toBe("ECONNREFUSED");
+    expect(seen.pgSocket).toBe("ENOENT");
+  });
+
+  it("host: the host's network, as before, when an operator chooses it", async () => {
+    const seen = await probe("host");
+    expect(seen.proxyEnv).toBeNull();
+    expect(seen.directAllowed).toBe("connected");
+  });
+
+  it("runs the server as the unprivileged user in its namespace too", async () => {
+    const seen = await probe("guarded");
+    if (process.getuid?.() === 0) expect(seen.uid).toBe(65534);
+    else expect(seen.uid).toBe(process.getuid?.());
+  });
+
+  it("audits a refused connection as mcp.stdio.egress.denied, once a minute per target", async () => {
+    const owner = await createUser(db());
+    const server = await createServer(db(), { ownerId: owner.id, transport: "STDIO" });
+    const failures: unknown[] = [];
+    const network = sandboxNetworkFor({
+      db,
+      version: { reviewedAt: new Date(), status: "APPROVED" },
+      subject: { serverId: server.id, targetType: "server_version", targetId: server.versionId },
+      onAuditFailure: (error) => failures.push(error),
+    });
+    // The installation's own policy (other test files allow hosts of their own in it; none of these).
+    await probe("guarded", { policy: network.policy, onRefused: network.onRefused });
+    await probe("guarded", { policy: network.policy, onRefused: network.onRefused });
+    const expected = ["127.0.0.1:6379", "169.254.169.254:80", "localhost:6379"];
+    const targetsOf = async () =>
+      (
+        await db().auditEvent.findMany({
+          where: { action: "mcp.stdio.egress.denied", targetId: server.versionId },
+        })
+      ).map((row) => ({ ...row, target: (row.metadata as { target: string }).target }));
+    const rowsOf = async () => (await targetsOf()).filter((row) => expected.includes(row.target));
+    await waitUntil(async () => (await rowsOf()).length >= expected.length);
+    // One row per target, though two processes met each refusal.
+    const rows = await rowsOf();
+    expect(rows.map((row) => row.target).sort()).toEqual(expected);
+    for (const row of rows)
+      expect(row).toMatchObject({ outcome: "DENIED", serverId: server.id, targetType: "server_version" });
+    expect(failures).toEqual([]);
+  });
+});
