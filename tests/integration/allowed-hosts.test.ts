@@ -5,6 +5,7 @@ import {
   addAllowedHosts,
   getOutboundPolicy,
   normalizeHostEntry,
+  policyForStdioVersion,
   policyForVersion,
   setAllowedHosts,
 } from "@/server/services/settings/outbound-policy";
@@ -54,6 +55,16 @@ describe("allowed internal hosts", () => {
         "an admin allowed this host for the servers they approve, and no admin approved this one",
     });
     expect(policyForVersion(policy, { reviewedAt: new Date(), status: "APPROVED" })).toBe(policy);
+    // A remote URL waiting for review may be dialled for the reviewer's discovery; a stdio package's
+    // own code may not use the admin's hosts before a review (the sandbox's egress proxy).
+    expect(policyForVersion(policy, { reviewedAt: null, status: "PENDING_APPROVAL" })).toBe(policy);
+    expect(policyForStdioVersion(policy, { reviewedAt: null })).toEqual({
+      allowedHosts: ["127.0.0.1:3901"],
+      withheldHosts: ["mcp.internal"],
+      withheldRemedy:
+        "an admin allowed this host for the servers they approve, and no admin has approved this one yet",
+    });
+    expect(policyForStdioVersion(policy, { reviewedAt: new Date() })).toBe(policy);
     // Left out, the choice stays; a host no longer allowed loses it.
     expect(
       (await setAllowedHosts({ db, hosts: ["127.0.0.1:3901", "new.internal"], context })).forEveryone,

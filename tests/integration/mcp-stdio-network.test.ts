@@ -1,5 +1,8 @@
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, createUser } from "@/prisma/seed/factories";
 import { db } from "@/server/db";
@@ -66,6 +69,12 @@ const forward = (url) => new Promise((resolve) => {
     directRedis: await direct("127.0.0.1", 6379),
     directPublic: await direct("192.0.2.10", 443),
     pgSocket: (() => { try { fs.statSync("/run/postgresql"); return "visible"; } catch (error) { return error.code; } })(),
+    tmp: fs.readdirSync("/tmp"),
+    shm: fs.readdirSync("/dev/shm"),
+    tmpWritable: (() => { try { fs.writeFileSync("/tmp/x", "1"); return true; } catch { return false; } })(),
+    egressDir: (() => { try { fs.readdirSync("/run/gatehouse/egress"); return "listed"; } catch (error) { return error.code; } })(),
+    home: process.env.HOME,
+    homeWritable: (() => { try { fs.writeFileSync(process.env.HOME + "/x", "1"); return true; } catch { return false; } })(),
     tunnelAllowed: await tunnel("127.0.0.1:" + targets.allowedPort),
     tunnelRedis: await tunnel("127.0.0.1:6379"),
     tunnelMetadata: await tunnel("169.254.169.254:80"),
@@ -85,6 +94,12 @@ type Seen = {
   directRedis: string;
   directPublic: string;
   pgSocket: string;
+  tmp: string[];
+  shm: string[];
+  tmpWritable: boolean;
+  egressDir: string;
+  home: string;
+  homeWritable: boolean;
   tunnelAllowed: Reply;
   tunnelRedis: Reply;
   tunnelMetadata: Reply;
@@ -95,14 +110,21 @@ type Seen = {
 
 let allowed: Server;
 let allowedPort: number;
+/** On the host's /tmp and /dev/shm while the probes run: not to be seen from inside. */
+const MARKER = path.join(tmpdir(), `gatehouse-network-test-${process.pid}`);
+const SHM_MARKER = `/dev/shm/gatehouse-network-test-${process.pid}`;
 
 beforeAll(async () => {
+  writeFileSync(MARKER, "host");
+  writeFileSync(SHM_MARKER, "host");
   allowed = createHttpServer((req, res) => res.end(`hello from ${req.url}`));
   await new Promise<void>((resolve) => allowed.listen(0, "127.0.0.1", resolve));
   allowedPort = (allowed.address() as AddressInfo).port;
 });
 
 afterAll(async () => {
+  rmSync(MARKER, { force: true });
+  rmSync(SHM_MARKER, { force: true });
   await new Promise((resolve) => allowed.close(resolve));
 });
 
@@ -129,6 +151,14 @@ describe("a stdio server's network", () => {
     expect(seen.directPublic).toBe("ENETUNREACH");
     // PostgreSQL's Unix socket directory is hidden (a socket path reaches across network namespaces).
     expect(seen.pgSocket).toBe("ENOENT");
+    // Its own /tmp and /dev/shm: nothing of the host's (other stdio processes' HOMEs, the egress
+    // sockets), only the directory its HOME keeps its path in; the proxy's socket is not its to open.
+    expect(existsSync(MARKER)).toBe(true);
+    expect(seen.tmp).toEqual([seen.home.split("/")[2]]);
+    expect(seen.shm).toEqual([]);
+    expect(seen.tmpWritable).toBe(true);
+    expect(seen.homeWritable).toBe(true);
+    if (process.getuid?.() === 0) expect(seen.egressDir).toBe("EACCES");
 
     // Through the proxy: the allowed host, tunnelled and forwarded.
     expect(seen.tunnelAllowed).toEqual({ status: 200, text: "hello from /tunnelled" });
@@ -174,7 +204,7 @@ describe("a stdio server's network", () => {
     const failures: unknown[] = [];
     const network = sandboxNetworkFor({
       db,
-      version: { reviewedAt: new Date(), status: "APPROVED" },
+      version: { reviewedAt: new Date() },
       subject: { serverId: server.id, targetType: "server_version", targetId: server.versionId },
       onAuditFailure: (error) => failures.push(error),
     });
@@ -196,5 +226,26 @@ describe("a stdio server's network", () => {
     for (const row of rows)
       expect(row).toMatchObject({ outcome: "DENIED", serverId: server.id, targetType: "server_version" });
     expect(failures).toEqual([]);
+  });
+});
+
+describe("the sandbox's init", () => {
+  it("does not open Node's inspector when the server signals it (SIGUSR1), even as root", async () => {
+    const script = `
+      const net = require("node:net");
+      let signalled;
+      try { process.kill(1, "SIGUSR1"); signalled = "sent"; } catch (error) { signalled = error.code; }
+      setTimeout(() => {
+        const socket = net.connect({ host: "127.0.0.1", port: 9229 });
+        socket.on("connect", () => { socket.destroy(); console.log(JSON.stringify({ signalled, inspector: "open" })); });
+        socket.on("error", (error) => console.log(JSON.stringify({ signalled, inspector: error.code })));
+      }, 1000);
+    `;
+    const { seen } = await runSandboxProbe<{ signalled: string; inspector: string }>(script, {
+      runAs: "gateway",
+      network: { mode: "guarded", policy: async () => ({ allowedHosts: [] }) },
+    });
+    if (process.getuid?.() === 0) expect(seen.signalled).toBe("sent");
+    expect(seen.inspector).toBe("ECONNREFUSED");
   });
 });

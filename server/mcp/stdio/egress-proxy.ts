@@ -1,57 +1,75 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  type ClientRequest,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { guardedLookup } from "../../security/guarded-fetch";
-import { checkOutboundUrl, type OutboundPolicy } from "../../security/outbound-url";
+import type { OutboundPolicy } from "../../security/outbound-url";
+import { type DialTarget, resolveDialTarget, UpstreamFailure } from "../upstream/http-client";
 
 /**
  * The only way out of a stdio server's network namespace (sandbox.ts, GATEHOUSE_STDIO_NETWORK
  * "guarded"): an HTTP proxy on a Unix socket, reached from inside the namespace through the
  * sandbox's init (sandbox-init.mjs), which bridges 127.0.0.1:3128 there to this socket. Every
- * connection passes the same SSRF guard as the gateway's own (PROTOCOL X1): the target is checked
- * with the server version's outbound policy, read at each connection so an admin's change applies
- * at once, and the address actually dialled is checked again at connect time (DNS rebinding).
+ * connection passes the same SSRF guard as the gateway's own upstream connections (PROTOCOL X1,
+ * resolveDialTarget): the target is checked with the server version's outbound policy and the
+ * connection is pinned to the address that was checked, so DNS cannot answer differently between
+ * the check and the dial.
  *
  * - `CONNECT host:port` opens a tunnel (HTTPS and anything else over TCP);
  * - an absolute-form `GET http://host/path` is forwarded (plain HTTP), hop-by-hop and proxy
- *   headers removed; `https://` in absolute form is refused, clients tunnel those;
- * - a refusal is a 403 whose body says why, the connection is logged and reported for the audit;
- * - tunnels are capped per process and closed after a silence, connects time out.
+ *   headers removed, never following redirects; `https://` in absolute form is refused (tunnel it);
+ * - a refusal is a 403 whose body says why, reported for the audit;
+ * - bounded, as the process is not trusted: connections in (maxConnections), upstream sockets
+ *   (maxUpstreams), targets being checked at once per proxy and over all proxies (each check may
+ *   wait on DNS), the policy read at most every POLICY_TTL_MS; a connect timeout, then an idle one.
  *
  * One proxy per process, so a connection is attributed to the process (server, connection) it came
- * from. The socket lives in a directory only the gateway's user can enter: the process itself
- * cannot reach it except through the bridge, which the init holds.
+ * from. The socket's directory is the gateway user's (mode 0700); the init reaches it through a
+ * bind mount in a namespace where nothing else of the host's temporary directory is visible.
  */
 
 export type EgressRefusal = { target: string; reason: string };
 
 export type EgressProxyOptions = {
-  /** the policy a connection is judged by, read for each connection */
+  /** where to listen, in a directory only the gateway's user can enter */
+  socketPath: string;
+  /** the policy a connection is judged by (read again after POLICY_TTL_MS) */
   policy: () => Promise<OutboundPolicy>;
   log: Logger;
   /** a refused connection, once per refusal (the caller audits, throttled) */
   onRefused?: (refusal: EgressRefusal) => void;
-  maxTunnels?: number;
+  maxConnections?: number;
+  maxUpstreams?: number;
+  maxPendingChecks?: number;
   connectTimeoutMs?: number;
   /** a tunnel or forwarded request with no bytes either way for this long is closed */
   idleTimeoutMs?: number;
 };
 
 export type EgressProxy = {
-  socketPath: string;
-  /** stops listening and ends every open tunnel; idempotent */
+  /** stops listening and ends every open connection; idempotent */
   close: () => Promise<void>;
 };
 
 export const EGRESS_DEFAULTS = {
-  maxTunnels: 64,
+  maxConnections: 64,
+  maxUpstreams: 64,
+  maxPendingChecks: 8,
   connectTimeoutMs: 10_000,
   idleTimeoutMs: 5 * 60_000,
 } as const;
+
+/** An admin's change to the allowed hosts reaches running processes within this. */
+export const POLICY_TTL_MS = 5_000;
+
+/** Checks in flight over every proxy of this gateway process: each may hold a DNS lookup. */
+const MAX_PENDING_CHECKS_ALL = 32;
+let pendingChecksAll = 0;
 
 /** Headers that belong to one hop (RFC 9110 7.6.1) or to the proxy, never forwarded. */
 const HOP_HEADERS = new Set([
@@ -77,152 +95,202 @@ function tunnelTarget(authority: string | undefined): URL | null {
   }
 }
 
-function portOf(url: URL): number {
-  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+function withoutHopHeaders(headers: IncomingMessage["headers"]): Record<string, string | string[]> {
+  const kept: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_HEADERS.has(name)) kept[name] = value;
+  return kept;
 }
+
+type Verdict = { ok: true; target: DialTarget } | { ok: false; status: number; reason: string };
 
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const settings = { ...EGRESS_DEFAULTS, ...options };
   const { log } = options;
-  const dir = await mkdtemp(path.join(tmpdir(), "gatehouse-egress-"));
-  const socketPath = path.join(dir, "proxy.sock");
-  const open = new Set<Duplex>();
+  const connections = new Set<Duplex>();
+  const upstreams = new Set<Duplex>();
+  let pendingChecks = 0;
+  let policy: { value: Promise<OutboundPolicy>; at: number } | null = null;
 
-  const track = (socket: Duplex) => {
-    open.add(socket);
-    socket.once("close", () => open.delete(socket));
-  };
-
-  /** The target's check, or a refusal already reported; never throws. */
-  const judge = async (
-    url: URL,
-    shown: string,
-  ): Promise<{ ok: true; policy: OutboundPolicy } | { ok: false; reason: string }> => {
-    let policy: OutboundPolicy;
-    try {
-      policy = await options.policy();
-    } catch (error) {
-      log.warn({ err: error }, "egress: the outbound policy could not be read; refusing");
-      return { ok: false, reason: "Gatehouse could not read its outbound policy; try again later" };
+  const currentPolicy = (): Promise<OutboundPolicy> => {
+    const now = Date.now();
+    if (policy === null || now - policy.at > POLICY_TTL_MS) {
+      const value = options.policy();
+      policy = { value, at: now };
+      // A failed read is not kept: the next connection reads again.
+      value.catch(() => {
+        if (policy?.value === value) policy = null;
+      });
     }
-    const check = await checkOutboundUrl(url.toString(), policy);
-    if (check.ok) return { ok: true, policy };
-    log.info({ target: shown, reason: check.reason }, "egress refused");
-    options.onRefused?.({ target: shown, reason: check.reason });
-    return { ok: false, reason: check.reason };
+    return policy.value;
   };
 
-  const dial = (url: URL, policy: OutboundPolicy): Socket => {
-    const upstream = connect({
-      host: url.hostname.replace(/^\[|\]$/g, ""),
-      port: portOf(url),
-      lookup: guardedLookup(policy),
-      timeout: settings.connectTimeoutMs,
-    });
-    track(upstream);
-    // Until connected, the timeout is the connect timeout; afterwards the idle one.
-    upstream.once("connect", () => upstream.setTimeout(settings.idleTimeoutMs));
-    upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
-    return upstream;
+  /** The target's check: the address to dial, or why not (reported when the guard refused). */
+  const judge = async (url: URL, shown: string): Promise<Verdict> => {
+    if (pendingChecks >= settings.maxPendingChecks || pendingChecksAll >= MAX_PENDING_CHECKS_ALL)
+      return { ok: false, status: 503, reason: "too many connections are being opened at once; try again" };
+    if (upstreams.size >= settings.maxUpstreams)
+      return {
+        ok: false,
+        status: 503,
+        reason: `at most ${settings.maxUpstreams} connections may be open at once`,
+      };
+    pendingChecks += 1;
+    pendingChecksAll += 1;
+    try {
+      const target = await resolveDialTarget(url.toString(), await currentPolicy());
+      return { ok: true, target };
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure)) {
+        log.warn({ err: error }, "egress: the target could not be checked; refusing");
+        return {
+          ok: false,
+          status: 503,
+          reason: "Gatehouse could not check this connection; try again later",
+        };
+      }
+      const reason = error.message;
+      if (error.kind === "refused") options.onRefused?.({ target: shown, reason });
+      return { ok: false, status: error.kind === "refused" ? 403 : 502, reason };
+    } finally {
+      pendingChecks -= 1;
+      pendingChecksAll -= 1;
+    }
   };
 
-  const refuseSocket = (socket: Duplex, status: string, reason: string) => {
+  const trackUpstream = (socket: Duplex) => {
+    upstreams.add(socket);
+    socket.once("close", () => upstreams.delete(socket));
+  };
+
+  const refuseSocket = (socket: Duplex, status: number, reason: string) => {
+    const text = { 400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway", 503: "Service Unavailable" }[
+      status
+    ];
     socket.end(
-      `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\n${reason}\n`,
+      `HTTP/1.1 ${status} ${text ?? "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\nGatehouse: ${reason}\n`,
     );
   };
 
-  const server = createServer();
-  server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) => {
-    client.on("error", () => client.destroy());
+  const tunnel = async (req: IncomingMessage, client: Duplex, head: Buffer) => {
     const shown = req.url ?? "";
     const url = tunnelTarget(req.url);
-    if (url === null) return refuseSocket(client, "400 Bad Request", "CONNECT needs host:port");
-    void judge(url, shown).then((verdict) => {
-      if (!verdict.ok) return refuseSocket(client, "403 Forbidden", `Gatehouse refused: ${verdict.reason}`);
-      if (client.destroyed) return;
-      const upstream = dial(url, verdict.policy);
-      let isEstablished = false;
-      upstream.once("connect", () => {
-        isEstablished = true;
-        log.info({ target: shown }, "egress tunnel opened");
-        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        if (head.byteLength > 0) upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.once("error", (error) => {
-        if (isEstablished) return client.destroy();
-        const isRefused = error.name === "OutboundRefusedError";
-        if (isRefused) options.onRefused?.({ target: shown, reason: error.message });
-        refuseSocket(client, isRefused ? "403 Forbidden" : "502 Bad Gateway", `Gatehouse: ${error.message}`);
-      });
-      upstream.once("close", () => {
-        if (isEstablished) client.destroy();
-      });
-      client.once("close", () => upstream.destroy());
+    if (url === null) return refuseSocket(client, 400, "CONNECT needs host:port");
+    const verdict = await judge(url, shown);
+    if (!verdict.ok) return refuseSocket(client, verdict.status, verdict.reason);
+    if (client.destroyed) return;
+    const { target } = verdict;
+    const upstream = connect({
+      host: target.address,
+      port: Number(url.port || 80),
+      allowHalfOpen: true,
+      timeout: settings.connectTimeoutMs,
     });
-  });
+    trackUpstream(upstream);
+    let isEstablished = false;
+    upstream.on("timeout", () => upstream.destroy(new Error("the connection timed out")));
+    upstream.once("connect", () => {
+      isEstablished = true;
+      upstream.setTimeout(settings.idleTimeoutMs);
+      log.debug({ target: shown }, "egress tunnel opened");
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.byteLength > 0) upstream.write(head);
+      // Each direction ends on its own (half-close), so nothing buffered is thrown away.
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on("error", (error) => {
+      if (isEstablished) client.destroy();
+      else refuseSocket(client, 502, `could not connect to ${shown}: ${error.message}`);
+    });
+    client.once("close", () => upstream.destroy());
+  };
 
-  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+  const forward = async (req: IncomingMessage, res: ServerResponse) => {
+    let isGone = false;
+    res.once("close", () => {
+      isGone = true;
+    });
     const refuse = (status: number, reason: string) => {
-      if (res.headersSent) return res.destroy();
+      if (res.headersSent || isGone) return res.destroy();
       res.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-      res.end(`${reason}\n`);
+      res.end(`Gatehouse: ${reason}\n`);
     };
     let url: URL;
     try {
       url = new URL(req.url ?? "");
     } catch {
-      return refuse(400, "This is a proxy: send absolute http:// URLs, or CONNECT host:port");
+      return refuse(400, "this is a proxy: send absolute http:// URLs, or CONNECT host:port");
     }
     if (url.protocol !== "http:")
       return refuse(400, `${url.protocol} URLs are tunnelled: use CONNECT ${url.host || "host:port"}`);
-    void judge(url, url.host).then((verdict) => {
-      if (!verdict.ok) return refuse(403, `Gatehouse refused: ${verdict.reason}`);
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(req.headers))
-        if (value !== undefined && !HOP_HEADERS.has(name)) headers[name] = value;
-      headers.host = url.host;
-      const upstream = httpRequest({
-        host: url.hostname.replace(/^\[|\]$/g, ""),
-        port: portOf(url),
-        method: req.method,
-        path: `${url.pathname}${url.search}`,
-        headers,
-        lookup: guardedLookup(verdict.policy),
-        agent: false,
-        timeout: settings.connectTimeoutMs,
-      });
-      upstream.on("timeout", () => upstream.destroy(new Error("timed out")));
-      upstream.on("error", (error) => {
-        const isRefused = error.name === "OutboundRefusedError";
-        if (isRefused) options.onRefused?.({ target: url.host, reason: error.message });
-        refuse(isRefused ? 403 : 502, `Gatehouse: ${error.message}`);
-      });
-      upstream.on("response", (answer) => {
-        answer.socket.setTimeout(settings.idleTimeoutMs);
-        const answerHeaders: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers))
-          if (value !== undefined && !HOP_HEADERS.has(name)) answerHeaders[name] = value;
-        res.writeHead(answer.statusCode ?? 502, answerHeaders);
-        answer.pipe(res);
-        answer.on("error", () => res.destroy());
-      });
-      req.pipe(upstream);
-      res.once("close", () => upstream.destroy());
+    const verdict = await judge(url, url.host);
+    if (!verdict.ok) return refuse(verdict.status, verdict.reason);
+    if (isGone) return;
+    const headers = withoutHopHeaders(req.headers);
+    headers.host = url.host;
+    const upstream: ClientRequest = httpRequest({
+      host: verdict.target.address,
+      port: Number(url.port || 80),
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers,
+      agent: false,
+      timeout: settings.connectTimeoutMs,
     });
+    upstream.on("socket", (socket) => {
+      trackUpstream(socket);
+      socket.once("connect", () => upstream.setTimeout(settings.idleTimeoutMs));
+    });
+    upstream.on("timeout", () => upstream.destroy(new Error("the upstream timed out")));
+    upstream.on("error", (error) => refuse(502, `${url.host}: ${error.message}`));
+    upstream.on("response", (answer) => {
+      const status = answer.statusCode ?? 0;
+      // Node's client takes any three digits; its server writes 100-999 only.
+      if (status < 100 || status > 999) {
+        answer.destroy();
+        return refuse(502, `${url.host} answered with an invalid status`);
+      }
+      try {
+        res.writeHead(status, withoutHopHeaders(answer.headers));
+      } catch {
+        answer.destroy();
+        return refuse(502, `${url.host} answered with headers that cannot be passed on`);
+      }
+      answer.on("error", () => res.destroy());
+      answer.pipe(res);
+    });
+    res.once("close", () => upstream.destroy());
+    req.pipe(upstream);
+  };
+
+  // Whatever goes wrong in one connection ends that connection, never the gateway.
+  const guarded =
+    (what: string, socket: () => Duplex) =>
+    (error: unknown): void => {
+      log.warn({ err: error }, `egress: ${what} failed`);
+      socket().destroy();
+    };
+
+  const server = createServer();
+  server.on("connect", (req: IncomingMessage, client: Duplex, head: Buffer) => {
+    client.on("error", () => client.destroy());
+    tunnel(req, client, head).catch(guarded("a tunnel", () => client));
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    forward(req, res).catch(guarded("a forwarded request", () => res.socket ?? req.socket));
   });
   server.on("connection", (socket: Socket) => {
-    track(socket);
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
     socket.setTimeout(settings.idleTimeoutMs, () => socket.destroy());
   });
   server.on("clientError", (_error, socket: Duplex) => socket.destroy());
-  server.maxConnections = settings.maxTunnels;
+  server.maxConnections = settings.maxConnections;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(socketPath, () => {
+    server.listen(options.socketPath, () => {
       server.off("error", reject);
       resolve();
     });
@@ -230,12 +298,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
 
   let closed: Promise<void> | null = null;
   return {
-    socketPath,
     close: () => {
       closed ??= (async () => {
-        for (const socket of open) socket.destroy();
+        for (const socket of [...connections, ...upstreams]) socket.destroy();
+        // Closing the server removes its socket file.
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await rm(dir, { recursive: true, force: true });
       })();
       return closed;
     },

@@ -5,24 +5,32 @@
 //
 // Its instructions arrive on fd 3 as one JSON document, never in argv (which every user of the host
 // can read in /proc) nor in its own environment (the server's values are not node's options):
-//   { command, args, env, cwd, setpriv, ip, mount, hideDirs: [], runAs?: { uid, gid },
+//   { command, args, env, home, base, tmpDirs: [], shm, setpriv, ip, mount, runAs?: { uid, gid },
 //     egress?: { socket, port } }
+// `base` is the process's own directory on the host (home/, tmp/, egress/ inside it).
 //
 // 1. brings the namespace's loopback up (a new network namespace has it down);
-// 2. mounts an empty tmpfs over the directories to hide (/run: the Unix sockets of PostgreSQL,
-//    Redis, MySQL… live there, and a Unix socket path reaches across network namespaces);
+// 2. gives the server a private view of the shared places: an empty tmpfs over /run (where
+//    PostgreSQL, MySQL and Redis keep their Unix sockets: a socket path reaches across network
+//    namespaces), its own directory bound at /run/gatehouse, the host's temporary directories
+//    (where every other stdio process's HOME and the egress sockets live) replaced by its own tmp/,
+//    an empty /dev/shm, and its HOME bound back at the same path;
 // 3. when egress is guarded, listens on 127.0.0.1:<port> inside the namespace and bridges each
-//    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which it alone
-//    can reach: the directory is the gateway user's, and this process keeps that user;
+//    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which the
+//    server cannot open itself: the directory is the gateway user's;
 // 4. starts the server through util-linux `setpriv`: as the unprivileged user when the gateway is
 //    root (no supplementary groups), with no capabilities left (an empty bounding set: as root of a
 //    user namespace, when the gateway is not root, it could otherwise unmount what hides /run or
 //    reconfigure the namespace) and no_new_privs (no set-user-ID program gives any back); its stdio
 //    are the gateway's pipes; it exits with the server's status and passes on signals.
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { constants } from "node:os";
+
+// Node opens its inspector on SIGUSR1, in this namespace's loopback: a server allowed to signal
+// this process (the same user when the gateway is not root) would run code in it.
+process.on("SIGUSR1", () => {});
 
 function fail(message) {
   process.stderr.write(`gatehouse sandbox: ${message}\n`);
@@ -37,27 +45,47 @@ try {
   fail(`no instructions on fd 3 (${error.message})`);
 }
 
+function run(file, args) {
+  execFileSync(file, args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+function tmpfs(dir, options) {
+  run(plan.mount, ["-t", "tmpfs", "-o", `nosuid,nodev,${options}`, "tmpfs", dir]);
+}
+
+function bind(from, to) {
+  run(plan.mount, ["--bind", from, to]);
+}
+
+const OWN = "/run/gatehouse";
+
 try {
-  if (plan.ip) execFileSync(plan.ip, ["link", "set", "lo", "up"], { stdio: ["ignore", "ignore", "pipe"] });
-  for (const dir of plan.hideDirs)
-    execFileSync(plan.mount, ["-t", "tmpfs", "-o", "nosuid,nodev,noexec,size=64k,mode=0755", "tmpfs", dir], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+  run(plan.ip, ["link", "set", "lo", "up"]);
+  tmpfs("/run", "noexec,size=64k,mode=0755");
+  mkdirSync(OWN);
+  bind(plan.base, OWN);
+  for (const dir of plan.tmpDirs) bind(`${OWN}/tmp`, dir);
+  if (plan.shm) tmpfs(plan.shm, "noexec,size=16m,mode=1777");
+  // HOME keeps its path: under the hidden temporary directory now, so bound back there.
+  mkdirSync(plan.home, { recursive: true });
+  bind(`${OWN}/home`, plan.home);
 } catch (error) {
   fail(`could not set up the namespace: ${String(error.stderr ?? error.message).trim()}`);
 }
 
 function bridge() {
   if (!plan.egress) return Promise.resolve();
-  const server = createServer((inside) => {
-    const outside = connect(plan.egress.socket);
+  const server = createServer({ allowHalfOpen: true }, (inside) => {
+    const outside = connect({ path: plan.egress.socket, allowHalfOpen: true });
+    // Each direction ends on its own (a client may half-close after its request); an error ends both.
     inside.pipe(outside).pipe(inside);
     const end = () => {
       inside.destroy();
       outside.destroy();
     };
-    inside.on("error", end).on("close", end);
-    outside.on("error", end).on("close", end);
+    inside.on("error", end);
+    outside.on("error", end);
+    outside.on("close", () => inside.end());
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -72,7 +100,7 @@ bridge().then(
       : [];
     const privileges = ["--bounding-set=-all", "--inh-caps=-all", "--no-new-privs"];
     const child = spawn(plan.setpriv, [...user, ...privileges, "--", plan.command, ...plan.args], {
-      cwd: plan.cwd,
+      cwd: plan.home,
       env: plan.env,
       stdio: "inherit",
     });

@@ -1,7 +1,7 @@
 import { recordAudit } from "../../audit/record";
+import { BoundedMap } from "../../bounded-map";
 import type { Db } from "../../db";
-import type { ServerStatus } from "../../db/generated/client";
-import { getOutboundPolicy, policyForVersion } from "../../services/settings/outbound-policy";
+import { getOutboundPolicy, policyForStdioVersion } from "../../services/settings/outbound-policy";
 import { RefusalAuditThrottle } from "../../services/tokens/refusal-audit-throttle";
 import type { SandboxNetwork } from "./sandbox";
 
@@ -16,31 +16,56 @@ export type EgressAuditSubject = {
 
 /**
  * A process that retries a refused host in a loop would add a row per attempt: the first refusal
- * of each (process's subject, target) is written, then at most one a minute, with the count of
- * those not written.
+ * of each (subject, target) is written, then at most one a minute, with the count of those not
+ * written. The targets are the process's to choose, so a subject also gets at most
+ * ROWS_PER_SUBJECT_MINUTE rows a minute over all of them; the rest are counted into its next row.
  */
 const refusalAudits = new RefusalAuditThrottle();
+const ROWS_PER_SUBJECT_MINUTE = 20;
+const subjectMinutes = new BoundedMap<{ minute: number; written: number; skipped: number }>(10_000);
+
+/** Whether this subject may write another row this minute; null if not, else the rows it skipped. */
+function admitForSubject(subjectId: string, now: number): number | null {
+  const minute = Math.floor(now / 60_000);
+  const entry = subjectMinutes.get(subjectId);
+  if (entry === undefined || entry.minute !== minute) {
+    subjectMinutes.set(subjectId, { minute, written: 1, skipped: 0 });
+    return entry?.skipped ?? 0;
+  }
+  if (entry.written >= ROWS_PER_SUBJECT_MINUTE) {
+    entry.skipped += 1;
+    return null;
+  }
+  entry.written += 1;
+  const skipped = entry.skipped;
+  entry.skipped = 0;
+  return skipped;
+}
 
 /**
  * The network of a stdio process of one server version (sandbox.ts): its connections judged by
- * the same outbound policy as a remote upstream of that version would be (policyForVersion: the
- * admin's internal hosts only for versions an admin vouched for), read at each connection, and
- * every refused connection audited as `mcp.stdio.egress.denied`.
+ * the installation's outbound policy, the admin's internal hosts only for versions an admin
+ * reviewed (policyForStdioVersion), and every refused connection audited as
+ * `mcp.stdio.egress.denied` (throttled as above).
  */
 export function sandboxNetworkFor(options: {
   db: () => Db;
-  version: { reviewedAt: Date | null; status: ServerStatus };
+  version: { reviewedAt: Date | null };
   subject: EgressAuditSubject;
   onAuditFailure: (error: unknown) => void;
 }): SandboxNetwork {
   const { subject } = options;
   return {
-    policy: async () => policyForVersion(await getOutboundPolicy(options.db()), options.version),
+    policy: async () => policyForStdioVersion(await getOutboundPolicy(options.db()), options.version),
     onRefused: (refusal) => {
       const key = { tokenId: subject.targetId, reason: refusal.target };
+      const now = Date.now();
       void refusalAudits
-        .record(key, Date.now(), (skipped) =>
-          recordAudit(
+        .record(key, now, async (skippedOfTarget) => {
+          const skippedOfSubject = admitForSubject(subject.targetId, now);
+          if (skippedOfSubject === null) return;
+          const skipped = skippedOfTarget + skippedOfSubject;
+          await recordAudit(
             options.db(),
             { actorUserId: subject.actorUserId ?? null },
             {
@@ -53,8 +78,8 @@ export function sandboxNetworkFor(options: {
               reason: refusal.reason,
               metadata: { target: refusal.target, ...(skipped > 0 && { notRecordedSince: skipped }) },
             },
-          ),
-        )
+          );
+        })
         .catch(options.onAuditFailure);
     },
   };

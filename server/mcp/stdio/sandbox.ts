@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, lstatSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -31,9 +31,10 @@ import { type EgressProxy, type EgressRefusal, startEgressProxy } from "./egress
  *   and the server version's outbound policy on every connection), announced in HTTP(S)_PROXY;
  *   "none" the namespace without the proxy; "host" the host's network, as any local process has.
  *   In a namespace of its own, an init (sandbox-init.mjs) brings loopback up, hides /run (the
- *   local databases' Unix sockets) and starts the server without capabilities. Where such a
- *   namespace cannot be made here, the process gets the host's network (warned per spawn, and the
- *   spawn audit records what it got);
+ *   local databases' Unix sockets), gives the process its own /tmp, /var/tmp and /dev/shm (the
+ *   host's hold every other stdio process's HOME) and starts the server without capabilities.
+ *   Where such a namespace cannot be made here, the spawn is refused, saying so: falling back to
+ *   the host's network is the operator's choice ("host"), never a silent one;
  * - stopping is SIGTERM to the group, SIGKILL after a grace; the group is killed when it exits too;
  * - stdout is split into lines (newline-delimited JSON-RPC) with a cap per line; stderr goes to a
  *   bounded ring buffer and to the log line by line (truncated); the environment is never logged.
@@ -120,14 +121,29 @@ const INIT_TOOLS = (() => {
 })();
 /** Where the init listens inside the namespace, bridged to the egress proxy. */
 export const EGRESS_PORT = 3128;
-/** Hidden under an empty tmpfs in a namespace of its own: where local services keep their sockets. */
-const HIDDEN_DIRS = ["/run", "/var/run"].filter((dir) => {
+/** An existing directory (not a symbolic link to one). */
+function isDirectory(dir: string): boolean {
   try {
     return lstatSync(dir).isDirectory();
   } catch {
     return false;
   }
-});
+}
+
+/**
+ * Where each process's own directory is made: the host's temporary directory, unless that is under
+ * /run, which the init hides first.
+ */
+const PROCESS_DIRS_PARENT = (() => {
+  const tmp = tmpdir();
+  return tmp === "/run" || tmp.startsWith("/run/") ? "/tmp" : tmp;
+})();
+/**
+ * The shared writable places a process gets its own copy of in a namespace of its own: the host's
+ * temporary directories (every other stdio process's HOME is there) and /dev/shm.
+ */
+const SHARED_TMP_DIRS = [...new Set([PROCESS_DIRS_PARENT, "/tmp", "/var/tmp"])].filter(isDirectory);
+const SHARED_MEMORY_DIR = isDirectory("/dev/shm") ? "/dev/shm" : null;
 
 /** Who a stdio process runs as when the gateway runs as root; "gateway" keeps root. */
 export type StdioIdentity = { uid: number; gid: number } | "gateway";
@@ -181,13 +197,13 @@ export const EGRESS_ENV: Readonly<Record<string, string>> = (() => {
 // (it is not installed, or user namespaces or mounts are refused).
 const unshareFor = new Map<string, Promise<string | null>>();
 
-function usableUnshare(options: string[]): Promise<string | null> {
+function usableUnshare(options: string[], probe: { retryFailure?: boolean } = {}): Promise<string | null> {
   const unshare = UNSHARE;
   if (unshare === null) return Promise.resolve(null);
   const key = options.join(" ");
   let usable = unshareFor.get(key);
   if (usable === undefined) {
-    usable = new Promise<string | null>((resolve) =>
+    const probing = new Promise<string | null>((resolve) =>
       execFile(
         unshare,
         [...options, "--", "/bin/true"],
@@ -195,7 +211,14 @@ function usableUnshare(options: string[]): Promise<string | null> {
         (error) => resolve(error ? null : unshare),
       ),
     );
-    unshareFor.set(key, usable);
+    unshareFor.set(key, probing);
+    // Where a failure refuses the spawn instead of falling back, it is not remembered: one slow
+    // probe must not refuse stdio servers for the rest of the process's life.
+    if (probe.retryFailure)
+      void probing.then((answer) => {
+        if (answer === null && unshareFor.get(key) === probing) unshareFor.delete(key);
+      });
+    usable = probing;
   }
   return usable;
 }
@@ -271,35 +294,46 @@ type Launch = {
   spawnAs: { uid: number; gid: number } | null;
 };
 
-function isInside(file: string, dir: string): boolean {
-  return file === dir || file.startsWith(`${dir}/`);
-}
-
 /**
- * The network stdio processes get here: the configured one (GATEHOUSE_STDIO_NETWORK), or "host"
- * where no network namespace can be made (what the spawn falls back to, for the settings page).
+ * The network stdio processes get here: the configured one (GATEHOUSE_STDIO_NETWORK), or null
+ * where it needs a network namespace that cannot be made here (spawns are then refused), for the
+ * settings page.
  */
 export async function effectiveStdioNetwork(): Promise<{
   configured: StdioNetworkMode;
-  effective: StdioNetworkMode;
+  effective: StdioNetworkMode | null;
 }> {
   const configured = gatewayEnv().GATEHOUSE_STDIO_NETWORK;
-  if (configured === "host" || !INIT_TOOLS) return { configured, effective: "host" };
-  return { configured, effective: (await usableUnshare(initUnshareOptions())) ? configured : "host" };
+  if (configured === "host") return { configured, effective: "host" };
+  const usable = INIT_TOOLS ? await usableUnshare(initUnshareOptions(), { retryFailure: true }) : null;
+  return { configured, effective: usable ? configured : null };
 }
+
+/** A process's own directory on the host: its HOME, its private /tmp, its egress socket. */
+type ProcessDirs = { base: string; home: string; tmp: string; egressSocket: string };
 
 async function planLaunch(
   options: SandboxOptions,
   user: { uid: number; gid: number } | null,
-  home: string,
+  dirs: ProcessDirs,
   env: Record<string, string>,
-  egress: () => Promise<EgressProxy>,
+  startEgress: () => Promise<void>,
 ): Promise<Launch> {
   const { command, args, log } = options;
   const requested = options.network.mode ?? gatewayEnv().GATEHOUSE_STDIO_NETWORK;
-  const unshare = requested !== "host" && INIT_TOOLS ? await usableUnshare(initUnshareOptions()) : null;
-  if (unshare && INIT_TOOLS) {
-    const proxy = requested === "guarded" ? await egress() : null;
+  if (requested !== "host") {
+    const unshare = INIT_TOOLS ? await usableUnshare(initUnshareOptions(), { retryFailure: true }) : null;
+    if (!unshare || !INIT_TOOLS)
+      throw new UpstreamFailure(
+        "unreachable",
+        `This host cannot give stdio servers a network of their own (GATEHOUSE_STDIO_NETWORK=${requested} needs unshare permitted to make network namespaces, setpriv, mount and ip), so the server was not started. An operator can set GATEHOUSE_STDIO_NETWORK=host to run stdio servers on the host's network.`,
+      );
+    await mkdir(dirs.tmp, { mode: 0o700 });
+    if (user !== null) await chown(dirs.tmp, user.uid, user.gid);
+    if (requested === "guarded") {
+      await mkdir(path.dirname(dirs.egressSocket), { mode: 0o700 });
+      await startEgress();
+    }
     return {
       argv: [
         unshare,
@@ -314,25 +348,23 @@ async function planLaunch(
       initPlan: {
         command,
         args,
-        env: proxy ? { ...env, ...EGRESS_ENV } : env,
-        cwd: home,
+        env: requested === "guarded" ? { ...env, ...EGRESS_ENV } : env,
+        base: dirs.base,
+        home: dirs.home,
+        tmpDirs: SHARED_TMP_DIRS,
+        shm: SHARED_MEMORY_DIR,
         setpriv: INIT_TOOLS.setpriv,
         ip: INIT_TOOLS.ip,
         mount: INIT_TOOLS.mount,
-        hideDirs: HIDDEN_DIRS.filter(
-          (dir) => !isInside(home, dir) && !(proxy && isInside(proxy.socketPath, dir)),
-        ),
         ...(user !== null && { runAs: user }),
-        ...(proxy && { egress: { socket: proxy.socketPath, port: EGRESS_PORT } }),
+        ...(requested === "guarded" && {
+          egress: { socket: `/run/gatehouse/egress/${path.basename(dirs.egressSocket)}`, port: EGRESS_PORT },
+        }),
       },
       network: requested,
       spawnAs: null,
     };
   }
-  if (requested !== "host")
-    log.warn(
-      "no network namespace can be made here (it needs unshare with network namespaces, setpriv, mount and ip): the stdio process shares the host's network",
-    );
   const isolation = unshareOptions(user);
   const isolated = await usableUnshare(isolation);
   if (!isolated)
@@ -352,25 +384,41 @@ async function planLaunch(
 export async function spawnSandboxed(options: SandboxOptions): Promise<SandboxedProcess> {
   const { command, limits, log } = options;
   const user = switchTo(options.runAs ?? stdioIdentityOf(gatewayEnv().GATEHOUSE_STDIO_RUN_AS));
-  const home = await mkdtemp(path.join(tmpdir(), "gatehouse-stdio-"));
-  if (user !== null) await chown(home, user.uid, user.gid);
+  // The process's own directory: the user it runs as may pass through (0711), not list it.
+  const base = await mkdtemp(path.join(PROCESS_DIRS_PARENT, "gatehouse-stdio-"));
+  const dirs: ProcessDirs = {
+    base,
+    home: path.join(base, "home"),
+    tmp: path.join(base, "tmp"),
+    egressSocket: path.join(base, "egress", "proxy.sock"),
+  };
   let egress: EgressProxy | null = null;
   const cleanUp = async () => {
     await egress?.close();
-    await rm(home, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   };
   let launch: Launch;
   try {
-    launch = await planLaunch(options, user, home, buildStdioEnv(limits, home, options.fields), async () => {
-      egress = await startEgressProxy({
-        policy: options.network.policy,
-        log,
-        onRefused: options.network.onRefused,
-      });
-      return egress;
-    });
+    await chmod(base, 0o711);
+    await mkdir(dirs.home, { mode: 0o700 });
+    if (user !== null) await chown(dirs.home, user.uid, user.gid);
+    launch = await planLaunch(
+      options,
+      user,
+      dirs,
+      buildStdioEnv(limits, dirs.home, options.fields),
+      async () => {
+        egress = await startEgressProxy({
+          socketPath: dirs.egressSocket,
+          policy: options.network.policy,
+          log,
+          onRefused: options.network.onRefused,
+        });
+      },
+    );
   } catch (error) {
     await cleanUp();
+    if (error instanceof UpstreamFailure) throw error;
     throw new UpstreamFailure("unreachable", "The server process could not be started.", { cause: error });
   }
   // prlimit sets its limits and becomes unshare, which starts the command (or the init) in the new
@@ -394,7 +442,7 @@ export async function spawnSandboxed(options: SandboxOptions): Promise<Sandboxed
     child = spawn(file, argv, {
       env: launch.env as NodeJS.ProcessEnv,
       ...(launch.spawnAs !== null && { uid: launch.spawnAs.uid, gid: launch.spawnAs.gid }),
-      cwd: home,
+      cwd: dirs.home,
       shell: false,
       detached: true,
       stdio: launch.initPlan ? ["pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],

@@ -52,6 +52,23 @@ export function policyForVersion(
 }
 
 /**
+ * The policy for the connections a stdio version's own code makes (the sandbox's egress proxy):
+ * only a review vouches for it. Unlike a remote URL, which the reviewer sees before discovery
+ * dials it, the code of a package waiting for review is what the review is about.
+ */
+export function policyForStdioVersion(
+  policy: OutboundPolicy,
+  version: { reviewedAt: Date | null },
+): OutboundPolicy {
+  return version.reviewedAt !== null
+    ? policy
+    : everyoneHostsOnly(
+        policy,
+        "an admin allowed this host for the servers they approve, and no admin has approved this one yet",
+      );
+}
+
+/**
  * The policy for a fetch one person asks for on the spot (importing a server.json by URL): an
  * admin (server.manage_all) may use every allowed host; anyone else only those open to everyone, as
  * their own servers would, so the list cannot be used to read an internal host's pages either.

@@ -27,7 +27,7 @@ const MODES = {
   },
 } as const;
 
-/** What network stdio servers get on this instance, and why it may differ from the setting. */
+/** What network stdio servers get on this instance, or why they cannot start on it. */
 export function StdioNetworkNotice() {
   const trpc = useTRPC();
   const network = useQuery(trpc.settings.getStdioNetwork.queryOptions());
@@ -35,6 +35,26 @@ export function StdioNetworkNotice() {
   // The templates card stays usable without it; the setting is also in the README.
   if (network.isError) return null;
   const { configured, effective } = network.data;
+  if (effective === null)
+    return (
+      <div
+        className="flex gap-2 rounded-md border border-warning/30 bg-warning/10 px-3 py-2.5 text-sm"
+        data-testid="stdio-network"
+        role="status"
+      >
+        <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-warning" />
+        <div className="space-y-1">
+          <p className="font-medium">stdio servers cannot start on this host</p>
+          <p className="text-muted-foreground">
+            <code className="font-mono text-xs">GATEHOUSE_STDIO_NETWORK={configured}</code> gives each stdio
+            server a network of its own, and this host cannot make one (it needs unshare permitted to make
+            network namespaces, setpriv, mount and ip). Run Gatehouse as root or with user namespaces allowed,
+            or set <code className="font-mono text-xs">GATEHOUSE_STDIO_NETWORK=host</code> to run them on the
+            host's network.
+          </p>
+        </div>
+      </div>
+    );
   const mode = MODES[effective];
   const Icon = mode.icon;
   return (
@@ -48,14 +68,6 @@ export function StdioNetworkNotice() {
         <code className="font-mono text-xs text-muted-foreground">GATEHOUSE_STDIO_NETWORK={configured}</code>
       </div>
       <p className="text-muted-foreground">{mode.text}</p>
-      {configured !== effective && (
-        <p className="flex gap-2 text-warning-foreground dark:text-warning" role="status">
-          <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
-          This host cannot give stdio servers a network of their own (it needs unshare with network
-          namespaces, setpriv, mount and ip), so they get the host's network instead. Run Gatehouse as root or
-          with user namespaces allowed, or allow only packages you would trust with your network.
-        </p>
-      )}
     </div>
   );
 }
