@@ -1,13 +1,18 @@
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, createUser } from "@/prisma/seed/factories";
 import { db } from "@/server/db";
 import type { EgressRefusal } from "@/server/mcp/stdio/egress-proxy";
-import { EGRESS_PORT, type SandboxNetwork, type StdioNetworkMode } from "@/server/mcp/stdio/sandbox";
+import {
+  EGRESS_PORT,
+  gatewaySecretPaths,
+  type SandboxNetwork,
+  type StdioNetworkMode,
+} from "@/server/mcp/stdio/sandbox";
 import { sandboxNetworkFor } from "@/server/mcp/stdio/sandbox-network";
 import type { OutboundPolicy } from "@/server/security/outbound-url";
 import { waitUntil } from "./helpers/polling";
@@ -154,7 +159,9 @@ describe("a stdio server's network", () => {
     // Its own /tmp and /dev/shm: nothing of the host's (other stdio processes' HOMEs, the egress
     // sockets), only the directory its HOME keeps its path in; the proxy's socket is not its to open.
     expect(existsSync(MARKER)).toBe(true);
-    expect(seen.tmp).toEqual([seen.home.split("/")[2]]);
+    // (and, where this checkout is in /tmp, the top of its path: the project is shown read-only)
+    const project = process.cwd().startsWith(`${tmpdir()}/`) ? [process.cwd().split("/")[2]] : [];
+    expect(seen.tmp.sort()).toEqual([seen.home.split("/")[2], ...project].sort());
     expect(seen.shm).toEqual([]);
     expect(seen.tmpWritable).toBe(true);
     expect(seen.homeWritable).toBe(true);
@@ -247,5 +254,101 @@ describe("the sandbox's init", () => {
     });
     if (process.getuid?.() === 0) expect(seen.signalled).toBe("sent");
     expect(seen.inspector).toBe("ECONNREFUSED");
+  });
+});
+
+describe("the gateway's files", () => {
+  /**
+   * A project directory as `npm start` leaves it (.env files beside the example, and `.data`), and
+   * a home with credentials beside a directory that is not hidden. The project sits inside this
+   * checkout (node_modules/.cache), which the sandbox shows read-only wherever it is (a CI clone may
+   * be in /tmp, which the sandbox replaces whole); the homes in the runner's.
+   */
+  function layout(): { dir: string; dataDir: string; home: string; visible: string; remove: () => void } {
+    const cache = path.join(process.cwd(), "node_modules", ".cache");
+    mkdirSync(cache, { recursive: true });
+    const dir = mkdtempSync(path.join(cache, "gatehouse-project-"));
+    const dataDir = path.join(dir, ".data");
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(path.join(dataDir, "secrets.json"), '{"AUTH_SECRET":"data-secret"}');
+    writeFileSync(path.join(dir, ".env"), "AUTH_SECRET=env-secret\n");
+    writeFileSync(path.join(dir, ".env.production.local"), "GATEHOUSE_ENCRYPTION_KEY=env-key\n");
+    writeFileSync(path.join(dir, ".env.example"), "# PORT=3000\n");
+    writeFileSync(path.join(dir, "package.json"), "{}");
+    mkdirSync(path.join(dir, ".env.d"));
+    const home = mkdtempSync(path.join(homedir(), ".gatehouse-home-"));
+    mkdirSync(path.join(home, ".ssh"));
+    writeFileSync(path.join(home, ".ssh", "id_ed25519"), "private key");
+    const visible = mkdtempSync(path.join(homedir(), ".gatehouse-visible-"));
+    writeFileSync(path.join(visible, "file"), "seen");
+    const remove = () => {
+      for (const made of [dir, home, visible]) rmSync(made, { recursive: true, force: true });
+    };
+    return { dir, dataDir, home, visible, remove };
+  }
+
+  it("hidden are its user's home, its data directory and the project's .env files, not the example", () => {
+    const { dir, dataDir, home, remove } = layout();
+    try {
+      const paths = gatewaySecretPaths(dataDir, dir, home);
+      expect(paths.dirs).toEqual([home, dataDir]);
+      expect(paths.files.sort()).toEqual([path.join(dir, ".env"), path.join(dir, ".env.production.local")]);
+      const missing = path.join(dir, "missing");
+      expect(gatewaySecretPaths(missing, missing, missing)).toEqual({ dirs: [], files: [] });
+    } finally {
+      remove();
+    }
+  });
+
+  it("a server that runs as the gateway's own user finds them empty, the project read-only, the host untouched", async () => {
+    const { dir, dataDir, home, visible, remove } = layout();
+    const script = `
+      const fs = require("node:fs");
+      const read = (file) => { try { return fs.readFileSync(file, "utf8"); } catch (error) { return error.code; } };
+      const list = (dir) => { try { return fs.readdirSync(dir); } catch (error) { return error.code; } };
+      const write = (file) => { try { fs.writeFileSync(file, "x"); return "written"; } catch (error) { return error.code; } };
+      console.log(JSON.stringify({
+        data: list(${JSON.stringify(dataDir)}),
+        secrets: read(${JSON.stringify(path.join(dataDir, "secrets.json"))}),
+        env: read(${JSON.stringify(path.join(dir, ".env"))}),
+        envLocal: read(${JSON.stringify(path.join(dir, ".env.production.local"))}),
+        example: read(${JSON.stringify(path.join(dir, ".env.example"))}),
+        project: read(${JSON.stringify(path.join(dir, "package.json"))}),
+        home: list(${JSON.stringify(home)}),
+        key: read(${JSON.stringify(path.join(home, ".ssh", "id_ed25519"))}),
+        visible: read(${JSON.stringify(path.join(visible, "file"))}),
+        writeData: write(${JSON.stringify(path.join(dataDir, "planted"))}),
+        writeProject: write(${JSON.stringify(path.join(dir, "package.json"))}),
+        writeHome: write(${JSON.stringify(path.join(home, "planted"))}),
+      }));
+    `;
+    try {
+      const { seen } = await runSandboxProbe<Record<string, unknown>>(script, {
+        runAs: "gateway",
+        network: { mode: "guarded", policy: async () => ({ allowedHosts: [] }) },
+        hide: gatewaySecretPaths(dataDir, dir, home),
+      });
+      expect(seen).toEqual({
+        data: [],
+        secrets: "ENOENT",
+        env: "",
+        envLocal: "",
+        example: "# PORT=3000\n",
+        project: "{}",
+        home: [],
+        key: "ENOENT",
+        visible: "seen",
+        writeData: "EROFS",
+        writeProject: "EROFS",
+        writeHome: "EROFS",
+      });
+      expect(readFileSync(path.join(dir, ".env"), "utf8")).toBe("AUTH_SECRET=env-secret\n");
+      expect(readFileSync(path.join(dataDir, "secrets.json"), "utf8")).toContain("data-secret");
+      expect(readFileSync(path.join(dir, "package.json"), "utf8")).toBe("{}");
+      expect(existsSync(path.join(dataDir, "planted"))).toBe(false);
+      expect(existsSync(path.join(home, "planted"))).toBe(false);
+    } finally {
+      remove();
+    }
   });
 });

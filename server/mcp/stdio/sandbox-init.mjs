@@ -5,8 +5,8 @@
 //
 // Its instructions arrive on fd 3 as one JSON document, never in argv (which every user of the host
 // can read in /proc) nor in its own environment (the server's values are not node's options):
-//   { command, args, env, home, base, tmpDirs: [], shm, setpriv, ip, mount, runAs?: { uid, gid },
-//     egress?: { socket, port } }
+//   { command, args, env, home, base, project, tmpDirs: [], shm, hide: { dirs: [], files: [] },
+//     setpriv, ip, mount, runAs?: { uid, gid }, egress?: { socket, port } }
 // `base` is the process's own directory on the host (home/, tmp/, egress/ inside it).
 //
 // 1. brings the namespace's loopback up (a new network namespace has it down);
@@ -14,7 +14,11 @@
 //    PostgreSQL, MySQL and Redis keep their Unix sockets: a socket path reaches across network
 //    namespaces), its own directory bound at /run/gatehouse, the host's temporary directories
 //    (where every other stdio process's HOME and the egress sockets live) replaced by its own tmp/,
-//    an empty /dev/shm, and its HOME bound back at the same path;
+//    the gateway's secrets on disk covered (its user's home and its data directory under empty
+//    read-only tmpfs, its .env files under /dev/null: a server that runs as the gateway's own user
+//    could read them otherwise), the gateway's project directory read-only (shown again where it
+//    sits inside what was covered: a CI checkout in /tmp, a home), an empty /dev/shm, and its HOME
+//    bound back at the same path;
 // 3. when egress is guarded, listens on 127.0.0.1:<port> inside the namespace and bridges each
 //    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which the
 //    server cannot open itself: the directory is the gateway user's;
@@ -24,7 +28,7 @@
 //    reconfigure the namespace) and no_new_privs (no set-user-ID program gives any back); its stdio
 //    are the gateway's pipes; it exits with the server's status and passes on signals.
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { constants } from "node:os";
 
@@ -58,13 +62,42 @@ function bind(from, to) {
 }
 
 const OWN = "/run/gatehouse";
+/** Where the project directory waits, read-only, while what holds it is covered. */
+const KEPT = "/run/gatehouse-project";
+
+const isInside = (file, dir) => file === dir || dir === "/" || file.startsWith(`${dir}/`);
+const inProject = (file) => isInside(file, plan.project);
+
+function cover(dir, readOnly) {
+  tmpfs(dir, `${readOnly ? "ro," : ""}noexec,size=4k,mode=0555`);
+}
 
 try {
   run(plan.ip, ["link", "set", "lo", "up"]);
   tmpfs("/run", "noexec,size=64k,mode=0755");
   mkdirSync(OWN);
   bind(plan.base, OWN);
+  mkdirSync(KEPT);
+  bind(plan.project, KEPT);
+  run(plan.mount, ["-o", "remount,bind,ro", KEPT]);
+  // What holds the project (a temporary directory, the gateway user's home) is covered first, and
+  // stays writable for the project's mount point until the project is back.
   for (const dir of plan.tmpDirs) bind(`${OWN}/tmp`, dir);
+  const holders = [];
+  for (const dir of plan.hide.dirs) {
+    // (one may be inside another covered before it: nothing left to cover)
+    if (inProject(dir) || !existsSync(dir)) continue;
+    const holdsProject = isInside(plan.project, dir);
+    cover(dir, !holdsProject);
+    if (holdsProject) holders.push(dir);
+  }
+  mkdirSync(plan.project, { recursive: true });
+  run(plan.mount, ["--move", KEPT, plan.project]);
+  rmdirSync(KEPT);
+  for (const dir of holders) run(plan.mount, ["-o", "remount,bind,ro,nosuid,nodev,noexec", dir]);
+  // Then the secrets inside the project, over its read-only view.
+  for (const dir of plan.hide.dirs) if (inProject(dir) && existsSync(dir)) cover(dir, true);
+  for (const file of plan.hide.files) if (existsSync(file)) bind("/dev/null", file);
   if (plan.shm) tmpfs(plan.shm, "noexec,size=16m,mode=1777");
   // HOME keeps its path: under the hidden temporary directory now, so bound back there.
   mkdirSync(plan.home, { recursive: true });

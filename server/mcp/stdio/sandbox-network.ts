@@ -3,7 +3,7 @@ import { BoundedMap } from "../../bounded-map";
 import type { Db } from "../../db";
 import { getOutboundPolicy, policyForStdioVersion } from "../../services/settings/outbound-policy";
 import { RefusalAuditThrottle } from "../../services/tokens/refusal-audit-throttle";
-import type { SandboxNetwork } from "./sandbox";
+import { LineBudget, type SandboxNetwork } from "./sandbox";
 
 /** What one stdio process's refused connections are audited under. */
 export type EgressAuditSubject = {
@@ -22,24 +22,16 @@ export type EgressAuditSubject = {
  */
 const refusalAudits = new RefusalAuditThrottle();
 const ROWS_PER_SUBJECT_MINUTE = 20;
-const subjectMinutes = new BoundedMap<{ minute: number; written: number; skipped: number }>(10_000);
+const subjectBudgets = new BoundedMap<LineBudget>(10_000);
 
 /** Whether this subject may write another row this minute; null if not, else the rows it skipped. */
 function admitForSubject(subjectId: string, now: number): number | null {
-  const minute = Math.floor(now / 60_000);
-  const entry = subjectMinutes.get(subjectId);
-  if (entry === undefined || entry.minute !== minute) {
-    subjectMinutes.set(subjectId, { minute, written: 1, skipped: 0 });
-    return entry?.skipped ?? 0;
+  let budget = subjectBudgets.get(subjectId);
+  if (budget === undefined) {
+    budget = new LineBudget(ROWS_PER_SUBJECT_MINUTE);
+    subjectBudgets.set(subjectId, budget);
   }
-  if (entry.written >= ROWS_PER_SUBJECT_MINUTE) {
-    entry.skipped += 1;
-    return null;
-  }
-  entry.written += 1;
-  const skipped = entry.skipped;
-  entry.skipped = 0;
-  return skipped;
+  return budget.take(now);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
@@ -31,8 +31,9 @@ import { type EgressProxy, type EgressRefusal, startEgressProxy } from "./egress
  *   and the server version's outbound policy on every connection), announced in HTTP(S)_PROXY;
  *   "none" the namespace without the proxy; "host" the host's network, as any local process has.
  *   In a namespace of its own, an init (sandbox-init.mjs) brings loopback up, hides /run (the
- *   local databases' Unix sockets), gives the process its own /tmp, /var/tmp and /dev/shm (the
- *   host's hold every other stdio process's HOME) and starts the server without capabilities.
+ *   local databases' Unix sockets) and the gateway's secrets on disk (gatewaySecretPaths), gives
+ *   the process its own /tmp, /var/tmp and /dev/shm (the host's hold every other stdio process's
+ *   HOME) and starts the server without capabilities.
  *   Where such a namespace cannot be made here, the spawn is refused, saying so: falling back to
  *   the host's network is the operator's choice ("host"), never a silent one;
  * - stopping is SIGTERM to the group, SIGKILL after a grace; the group is killed when it exits too;
@@ -95,6 +96,8 @@ export type SandboxOptions = {
   /** who it runs as when the gateway is root; GATEHOUSE_STDIO_RUN_AS by default */
   runAs?: StdioIdentity;
   network: SandboxNetwork;
+  /** what its namespace covers of the gateway's files; gatewaySecretPaths() of this gateway by default */
+  hide?: HiddenPaths;
 };
 
 function installed(...candidates: string[]): string | null {
@@ -103,13 +106,15 @@ function installed(...candidates: string[]): string | null {
 
 const PRLIMIT = installed("/usr/bin/prlimit", "/bin/prlimit");
 const UNSHARE = installed("/usr/bin/unshare", "/bin/unshare");
+/** The gateway's project directory (its code, node_modules): read-only to a stdio process. */
+const PROJECT_DIR = process.cwd();
 /**
  * The init's file, beside this one. Looked up from the working directory (the project's, for
  * `npm start`, the worker and the tests), as Next's bundle of a route handler has no directory of
  * its own; null where it is missing (the spawn then falls back as if no namespace could be made).
  */
 const INIT_SCRIPT = (() => {
-  const file = path.resolve("server", "mcp", "stdio", "sandbox-init.mjs");
+  const file = path.join(PROJECT_DIR, "server", "mcp", "stdio", "sandbox-init.mjs");
   return existsSync(file) ? file : null;
 })();
 /** What the init of a network namespace needs (util-linux setpriv and mount, iproute2 ip). */
@@ -144,6 +149,43 @@ const PROCESS_DIRS_PARENT = (() => {
  */
 const SHARED_TMP_DIRS = [...new Set([PROCESS_DIRS_PARENT, "/tmp", "/var/tmp"])].filter(isDirectory);
 const SHARED_MEMORY_DIR = isDirectory("/dev/shm") ? "/dev/shm" : null;
+
+/** The gateway's files a process in a namespace of its own finds empty (sandbox-init.mjs). */
+export type HiddenPaths = { dirs: string[]; files: string[] };
+
+/** The environment files Next.js and `node --env-file` users keep beside the project; not the example. */
+const ENV_FILE = /^\.env(\..+)?$/;
+
+/**
+ * The gateway's secrets on disk: its user's home (SSH keys, cloud and registry credentials), its
+ * data directory (generated secrets, the embedded databases' files, logs) and the `.env` files of
+ * its project directory. When the gateway is not root, a stdio process runs as the gateway's own
+ * user and could read them; in a namespace of its own, the init covers each (an empty read-only
+ * tmpfs over a directory, /dev/null over a file) and shows the project directory read-only.
+ */
+export function gatewaySecretPaths(dataDir: string, projectDir: string, homeDir: string): HiddenPaths {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(projectDir);
+  } catch {
+    // no project directory to read: nothing of it to hide
+  }
+  const files = entries
+    .filter((name) => ENV_FILE.test(name) && name !== ".env.example")
+    .map((name) => path.join(projectDir, name))
+    .filter((file) => {
+      try {
+        return lstatSync(file).isFile();
+      } catch {
+        return false;
+      }
+    });
+  return { dirs: [homeDir, dataDir].filter(isDirectory), files };
+}
+
+function isInside(file: string, dir: string): boolean {
+  return file === dir || dir === "/" || file.startsWith(`${dir}/`);
+}
 
 /** Who a stdio process runs as when the gateway runs as root; "gateway" keeps root. */
 export type StdioIdentity = { uid: number; gid: number } | "gateway";
@@ -237,9 +279,9 @@ export function buildStdioEnv(
 const STDERR_LINES_PER_MINUTE = 600;
 
 /**
- * A fixed budget of log lines per minute, so a process that floods stderr cannot flood the
- * gateway's log. `take` answers null when the line is not to be logged, else how many were skipped
- * since the last one logged.
+ * A fixed budget of lines per minute, so a process that floods stderr cannot flood the gateway's
+ * log (nor its refused connections the audit log, sandbox-network.ts). `take` answers null when
+ * the line is not to be written, else how many were skipped since the last one written.
  */
 export class LineBudget {
   private window = -1;
@@ -309,6 +351,18 @@ export async function effectiveStdioNetwork(): Promise<{
   return { configured, effective: usable ? configured : null };
 }
 
+/**
+ * What can be covered without covering what the init still needs after it (its tools, the node
+ * binary, the process's own directory, the server's command): a directory holding any of those is
+ * left visible.
+ */
+function hiddenIn(paths: HiddenPaths, needed: string[]): HiddenPaths {
+  return {
+    dirs: paths.dirs.filter((dir) => !needed.some((file) => path.isAbsolute(file) && isInside(file, dir))),
+    files: paths.files.filter((file) => !needed.includes(file)),
+  };
+}
+
 /** A process's own directory on the host: its HOME, its private /tmp, its egress socket. */
 type ProcessDirs = { base: string; home: string; tmp: string; egressSocket: string };
 
@@ -353,6 +407,15 @@ async function planLaunch(
         home: dirs.home,
         tmpDirs: SHARED_TMP_DIRS,
         shm: SHARED_MEMORY_DIR,
+        project: PROJECT_DIR,
+        hide: hiddenIn(options.hide ?? gatewaySecretPaths(gatewayEnv().dataDir, PROJECT_DIR, homedir()), [
+          dirs.base,
+          process.execPath,
+          INIT_TOOLS.setpriv,
+          INIT_TOOLS.mount,
+          INIT_TOOLS.ip,
+          command,
+        ]),
         setpriv: INIT_TOOLS.setpriv,
         ip: INIT_TOOLS.ip,
         mount: INIT_TOOLS.mount,

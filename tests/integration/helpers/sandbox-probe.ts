@@ -9,7 +9,7 @@ import { DEFAULT_STDIO_SETTINGS } from "@/server/mcp/stdio/supervisor";
  */
 export function runSandboxProbe<T>(
   script: string,
-  options: Pick<SandboxOptions, "runAs" | "network"> & { fields?: Record<string, string> },
+  options: Pick<SandboxOptions, "runAs" | "network" | "hide"> & { fields?: Record<string, string> },
 ): Promise<{ seen: T; network: StdioNetworkMode }> {
   return new Promise((resolve, reject) => {
     let line: string | null = null;
@@ -23,6 +23,7 @@ export function runSandboxProbe<T>(
       log: logger().child({ component: "sandbox-probe" }),
       runAs: options.runAs,
       network: options.network,
+      hide: options.hide,
       onLine: (text) => {
         line = text;
       },
