@@ -62,7 +62,7 @@ beforeAll(async () => {
     startEverythingServer("sse", { record: true }),
     startMcpFixture(),
   ]);
-  stdioEverything = startEverythingStdio();
+  stdioEverything = await startEverythingStdio();
   // The stdio allow-list is injected (a test-only template); the in-process paths share this handler.
   useHandler({ stdio: { templates: async () => [stdioEverything.template] } });
   gateways["fast path"] = await startFastPath();
