@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -281,6 +290,10 @@ describe("the gateway's files", () => {
     writeFileSync(path.join(home, ".ssh", "id_ed25519"), "private key");
     const visible = mkdtempSync(path.join(homedir(), ".gatehouse-visible-"));
     writeFileSync(path.join(visible, "file"), "seen");
+    // An .env kept elsewhere and linked into the project, and the data directory named by a link.
+    writeFileSync(path.join(visible, "linked.env"), "GATEHOUSE_ENCRYPTION_KEY=linked-key\n");
+    symlinkSync(path.join(visible, "linked.env"), path.join(dir, ".env.local"));
+    symlinkSync(dataDir, path.join(dir, "data-link"));
     const remove = () => {
       for (const made of [dir, home, visible]) rmSync(made, { recursive: true, force: true });
     };
@@ -288,11 +301,23 @@ describe("the gateway's files", () => {
   }
 
   it("hidden are its user's home, its data directory and the project's .env files, not the example", () => {
-    const { dir, dataDir, home, remove } = layout();
+    const { dir, dataDir, home, visible, remove } = layout();
     try {
       const paths = gatewaySecretPaths(dataDir, dir, home);
-      expect(paths.dirs).toEqual([home, dataDir]);
-      expect(paths.files.sort()).toEqual([path.join(dir, ".env"), path.join(dir, ".env.production.local")]);
+      const real = (name: string) => realpathSync(name);
+      expect(paths.dirs).toEqual([real(home), real(dataDir)]);
+      expect(paths.files.sort()).toEqual(
+        [
+          real(path.join(dir, ".env")),
+          real(path.join(dir, ".env.production.local")),
+          real(path.join(visible, "linked.env")),
+        ].sort(),
+      );
+      // Links are followed: the data directory named by one is the same directory.
+      expect(gatewaySecretPaths(path.join(dir, "data-link"), dir, home).dirs).toEqual([
+        real(home),
+        real(dataDir),
+      ]);
       const missing = path.join(dir, "missing");
       expect(gatewaySecretPaths(missing, missing, missing)).toEqual({ dirs: [], files: [] });
     } finally {
@@ -311,6 +336,8 @@ describe("the gateway's files", () => {
         data: list(${JSON.stringify(dataDir)}),
         secrets: read(${JSON.stringify(path.join(dataDir, "secrets.json"))}),
         env: read(${JSON.stringify(path.join(dir, ".env"))}),
+        envLinked: read(${JSON.stringify(path.join(dir, ".env.local"))}),
+        linkedTarget: read(${JSON.stringify(path.join(visible, "linked.env"))}),
         envLocal: read(${JSON.stringify(path.join(dir, ".env.production.local"))}),
         example: read(${JSON.stringify(path.join(dir, ".env.example"))}),
         project: read(${JSON.stringify(path.join(dir, "package.json"))}),
@@ -332,6 +359,8 @@ describe("the gateway's files", () => {
         data: [],
         secrets: "ENOENT",
         env: "",
+        envLinked: "",
+        linkedTarget: "",
         envLocal: "",
         example: "# PORT=3000\n",
         project: "{}",

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, lstatSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
@@ -170,17 +170,27 @@ export function gatewaySecretPaths(dataDir: string, projectDir: string, homeDir:
   } catch {
     // no project directory to read: nothing of it to hide
   }
+  // What each names, symbolic links followed: a `.env` linked to /etc/gatehouse/env is hidden where
+  // it lies, and a data directory or home behind a link is a directory all the same.
   const files = entries
     .filter((name) => ENV_FILE.test(name) && name !== ".env.example")
-    .map((name) => path.join(projectDir, name))
-    .filter((file) => {
-      try {
-        return lstatSync(file).isFile();
-      } catch {
-        return false;
-      }
-    });
-  return { dirs: [homeDir, dataDir].filter(isDirectory), files };
+    .map((name) => realPathOf(path.join(projectDir, name), "file"))
+    .filter((file): file is string => file !== null);
+  const dirs = [homeDir, dataDir]
+    .map((dir) => realPathOf(dir, "directory"))
+    .filter((dir): dir is string => dir !== null);
+  return { dirs: [...new Set(dirs)], files: [...new Set(files)] };
+}
+
+/** The real path of an existing file or directory (as asked), else null. */
+function realPathOf(name: string, kind: "file" | "directory"): string | null {
+  try {
+    const real = realpathSync(name);
+    const stats = statSync(real);
+    return (kind === "file" ? stats.isFile() : stats.isDirectory()) ? real : null;
+  } catch {
+    return null;
+  }
 }
 
 function isInside(file: string, dir: string): boolean {
