@@ -3,6 +3,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   rmSync,
   symlinkSync,
@@ -86,6 +87,8 @@ const forward = (url) => new Promise((resolve) => {
     tmp: fs.readdirSync("/tmp"),
     shm: fs.readdirSync("/dev/shm"),
     tmpWritable: (() => { try { fs.writeFileSync("/tmp/x", "1"); return true; } catch { return false; } })(),
+    ipcNamespace: fs.readlinkSync("/proc/self/ns/ipc"),
+    terminals: fs.readdirSync("/dev/pts"),
     egressDir: (() => { try { fs.readdirSync("/run/gatehouse/egress"); return "listed"; } catch (error) { return error.code; } })(),
     home: process.env.HOME,
     homeWritable: (() => { try { fs.writeFileSync(process.env.HOME + "/x", "1"); return true; } catch { return false; } })(),
@@ -112,6 +115,8 @@ type Seen = {
   shm: string[];
   tmpWritable: boolean;
   egressDir: string;
+  ipcNamespace: string;
+  terminals: string[];
   home: string;
   homeWritable: boolean;
   tunnelAllowed: Reply;
@@ -174,6 +179,9 @@ describe("a stdio server's network", () => {
     expect(seen.shm).toEqual([]);
     expect(seen.tmpWritable).toBe(true);
     expect(seen.homeWritable).toBe(true);
+    // Its own System V IPC and POSIX message queues, and a /dev/pts without the host's terminals.
+    expect(seen.ipcNamespace).not.toBe(readlinkSync("/proc/self/ns/ipc"));
+    expect(seen.terminals).toEqual(["ptmx"]);
     if (process.getuid?.() === 0) expect(seen.egressDir).toBe("EACCES");
 
     // Through the proxy: the allowed host, tunnelled and forwarded.
@@ -378,6 +386,45 @@ describe("the gateway's files", () => {
       expect(existsSync(path.join(home, "planted"))).toBe(false);
     } finally {
       remove();
+    }
+  });
+
+  it("a command inside a hidden directory (node under nvm in the gateway's home) runs, shown read-only, and nothing else of it", async () => {
+    const home = mkdtempSync(path.join(homedir(), ".gatehouse-home-"));
+    try {
+      mkdirSync(path.join(home, ".ssh"));
+      writeFileSync(path.join(home, ".ssh", "id_ed25519"), "private key");
+      const bin = path.join(home, "tools", "bin");
+      mkdirSync(bin, { recursive: true });
+      const command = path.join(bin, "probe");
+      writeFileSync(command, `#!/bin/sh\nexec ${process.execPath} -e "$PROBE_SCRIPT"\n`, { mode: 0o755 });
+      const script = `
+        const fs = require("node:fs");
+        const attempt = (action) => { try { return action(); } catch (error) { return error.code; } };
+        console.log(JSON.stringify({
+          home: attempt(() => fs.readdirSync(${JSON.stringify(home)})),
+          bin: attempt(() => fs.readdirSync(${JSON.stringify(bin)})),
+          key: attempt(() => fs.readFileSync(${JSON.stringify(path.join(home, ".ssh", "id_ed25519"))}, "utf8")),
+          writeBin: attempt(() => { fs.writeFileSync(${JSON.stringify(path.join(bin, "planted"))}, "x"); return "written"; }),
+          writeHome: attempt(() => { fs.writeFileSync(${JSON.stringify(path.join(home, "planted"))}, "x"); return "written"; }),
+        }));
+      `;
+      const { seen } = await runSandboxProbe<Record<string, unknown>>(script, {
+        runAs: "gateway",
+        via: command,
+        network: { mode: "guarded", policy: async () => ({ allowedHosts: [] }) },
+        hide: { dirs: [realpathSync(home)], files: [] },
+      });
+      expect(seen).toEqual({
+        home: ["tools"],
+        bin: ["probe"],
+        key: "ENOENT",
+        writeBin: "EROFS",
+        writeHome: "EROFS",
+      });
+      expect(existsSync(path.join(bin, "planted"))).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -5,7 +5,7 @@
 //
 // Its instructions arrive on fd 3 as one JSON document, never in argv (which every user of the host
 // can read in /proc) nor in its own environment (the server's values are not node's options):
-//   { command, args, env, home, base, project, tmpDirs: [], shm, hide: { dirs: [], files: [] },
+//   { command, args, env, home, base, shown: [], tmpDirs: [], shm, hide: { dirs: [], files: [] },
 //     setpriv, ip, mount, runAs?: { uid, gid }, egress?: { socket, port } }
 // `base` is the process's own directory on the host (home/, tmp/, egress/ inside it).
 //
@@ -16,9 +16,10 @@
 //    (where every other stdio process's HOME and the egress sockets live) replaced by its own tmp/,
 //    the gateway's secrets on disk covered (its user's home and its data directory under empty
 //    read-only tmpfs, its .env files under /dev/null: a server that runs as the gateway's own user
-//    could read them otherwise), the gateway's project directory read-only (shown again where it
-//    sits inside what was covered: a CI checkout in /tmp, a home), an empty /dev/shm, and its HOME
-//    bound back at the same path;
+//    could read them otherwise), the directories in `shown` read-only (the gateway's project, a node
+//    installation in its home: shown again where they sit inside what was covered, such as a CI
+//    checkout in /tmp), an empty /dev/shm, a /dev/pts of its own, and its HOME bound back at the
+//    same path;
 // 3. when egress is guarded, listens on 127.0.0.1:<port> inside the namespace and bridges each
 //    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which the
 //    server cannot open itself: the directory is the gateway user's;
@@ -62,14 +63,19 @@ function bind(from, to) {
 }
 
 const OWN = "/run/gatehouse";
-/** Where the project directory waits, read-only, while what holds it is covered. */
-const KEPT = "/run/gatehouse-project";
+/** Where the directories shown read-only wait while what holds them is covered. */
+const STAGE = "/run/gatehouse-shown";
 
 const isInside = (file, dir) => file === dir || dir === "/" || file.startsWith(`${dir}/`);
-const inProject = (file) => isInside(file, plan.project);
+const inShown = (file) => plan.shown.some((dir) => isInside(file, dir));
+const holdsShown = (dir) => plan.shown.some((shown) => isInside(shown, dir));
 
 function cover(dir, readOnly) {
   tmpfs(dir, `${readOnly ? "ro," : ""}noexec,size=4k,mode=0555`);
+}
+
+function remountReadOnly(dir, flags) {
+  run(plan.mount, ["-o", `remount,bind,ro${flags}`, dir]);
 }
 
 try {
@@ -77,28 +83,45 @@ try {
   tmpfs("/run", "noexec,size=64k,mode=0755");
   mkdirSync(OWN);
   bind(plan.base, OWN);
-  mkdirSync(KEPT);
-  bind(plan.project, KEPT);
-  run(plan.mount, ["-o", "remount,bind,ro", KEPT]);
-  // What holds the project (a temporary directory, the gateway user's home) is covered first, and
-  // stays writable for the project's mount point until the project is back.
+  // The directories shown read-only (the project, a node installation in a home), set aside first.
+  const staged = plan.shown.map((dir, index) => {
+    const stage = `${STAGE}/${index}`;
+    mkdirSync(stage, { recursive: true });
+    bind(dir, stage);
+    remountReadOnly(stage, "");
+    return { dir, stage };
+  });
+  // Then what may hold them is covered (a temporary directory, the gateway user's home); a cover
+  // stays writable for their mount points until they are back.
   for (const dir of plan.tmpDirs) bind(`${OWN}/tmp`, dir);
   const holders = [];
   for (const dir of plan.hide.dirs) {
     // (one may be inside another covered before it: nothing left to cover)
-    if (inProject(dir) || !existsSync(dir)) continue;
-    const holdsProject = isInside(plan.project, dir);
-    cover(dir, !holdsProject);
-    if (holdsProject) holders.push(dir);
+    if (inShown(dir) || !existsSync(dir)) continue;
+    cover(dir, !holdsShown(dir));
+    if (holdsShown(dir)) holders.push(dir);
   }
-  mkdirSync(plan.project, { recursive: true });
-  run(plan.mount, ["--move", KEPT, plan.project]);
-  rmdirSync(KEPT);
-  for (const dir of holders) run(plan.mount, ["-o", "remount,bind,ro,nosuid,nodev,noexec", dir]);
-  // Then the secrets inside the project, over its read-only view.
-  for (const dir of plan.hide.dirs) if (inProject(dir) && existsSync(dir)) cover(dir, true);
+  for (const { dir, stage } of staged) {
+    mkdirSync(dir, { recursive: true });
+    run(plan.mount, ["--move", stage, dir]);
+  }
+  for (const { stage } of staged) rmdirSync(stage);
+  if (staged.length > 0) rmdirSync(STAGE);
+  for (const dir of holders) remountReadOnly(dir, ",nosuid,nodev,noexec");
+  // Then the secrets inside what is shown, over its read-only view.
+  for (const dir of plan.hide.dirs) if (inShown(dir) && existsSync(dir)) cover(dir, true);
   for (const file of plan.hide.files) if (existsSync(file)) bind("/dev/null", file);
   if (plan.shm) tmpfs(plan.shm, "noexec,size=16m,mode=1777");
+  // A terminal of its own: the host's /dev/pts holds the terminals of whoever runs Gatehouse.
+  run(plan.mount, [
+    "-t",
+    "devpts",
+    "-o",
+    "newinstance,nosuid,noexec,ptmxmode=0666,mode=0620",
+    "devpts",
+    "/dev/pts",
+  ]);
+  bind("/dev/pts/ptmx", "/dev/ptmx");
   // HOME keeps its path: under the hidden temporary directory now, so bound back there.
   mkdirSync(plan.home, { recursive: true });
   bind(`${OWN}/home`, plan.home);

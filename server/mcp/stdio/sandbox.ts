@@ -210,7 +210,7 @@ function switchTo(identity: StdioIdentity): { uid: number; gid: number } | null 
   return process.getuid?.() === 0 && identity !== "gateway" ? identity : null;
 }
 
-const OWN_NAMESPACES = ["--pid", "--kill-child", "--mount-proc"];
+const OWN_NAMESPACES = ["--pid", "--ipc", "--kill-child", "--mount-proc"];
 
 /** `unshare` options that put the process in namespaces of its own, as the user it runs as. */
 function unshareOptions(user: { uid: number; gid: number } | null): string[] {
@@ -362,15 +362,39 @@ export async function effectiveStdioNetwork(): Promise<{
 }
 
 /**
- * What can be covered without covering what the init still needs after it (its tools, the node
- * binary, the process's own directory, the server's command): a directory holding any of those is
- * left visible.
+ * What can be covered without covering what the init still needs while and after it covers (its
+ * tools, the process's own directory): a directory holding any of those is left visible.
  */
 function hiddenIn(paths: HiddenPaths, needed: string[]): HiddenPaths {
   return {
-    dirs: paths.dirs.filter((dir) => !needed.some((file) => path.isAbsolute(file) && isInside(file, dir))),
-    files: paths.files.filter((file) => !needed.includes(file)),
+    dirs: paths.dirs.filter((dir) => !needed.some((file) => isInside(file, dir))),
+    files: paths.files,
   };
+}
+
+/** The installation of the node binary the gateway runs (its bin/, lib/ with npm). */
+const NODE_PREFIX = (() => {
+  try {
+    return path.dirname(path.dirname(realpathSync(process.execPath)));
+  } catch {
+    return path.dirname(path.dirname(process.execPath));
+  }
+})();
+
+/**
+ * The directories a process sees read-only, even where they sit inside what is covered: the
+ * gateway's project (its code and node_modules, in /tmp for a CI checkout), and, where they are
+ * inside a hidden directory, the gateway's node installation (under nvm, volta or fnm it is in the
+ * gateway user's home) and the directory of an absolute command. One inside another is left to
+ * the outer one.
+ */
+function shownReadOnly(hidden: HiddenPaths, command: string): string[] {
+  const insideHidden = (dir: string) => hidden.dirs.some((hiddenDir) => isInside(dir, hiddenDir));
+  const wanted = new Set([
+    PROJECT_DIR,
+    ...[NODE_PREFIX, ...(path.isAbsolute(command) ? [path.dirname(command)] : [])].filter(insideHidden),
+  ]);
+  return [...wanted].filter((dir) => ![...wanted].some((other) => other !== dir && isInside(dir, other)));
 }
 
 /** A process's own directory on the host: its HOME, its private /tmp, its egress socket. */
@@ -392,6 +416,10 @@ async function planLaunch(
         "unreachable",
         `This host cannot give stdio servers a network of their own (GATEHOUSE_STDIO_NETWORK=${requested} needs unshare permitted to make network namespaces, setpriv, mount and ip), so the server was not started. An operator can set GATEHOUSE_STDIO_NETWORK=host to run stdio servers on the host's network.`,
       );
+    const hidden = hiddenIn(
+      options.hide ?? gatewaySecretPaths(gatewayEnv().dataDir, PROJECT_DIR, homedir()),
+      [dirs.base, INIT_TOOLS.setpriv, INIT_TOOLS.mount, INIT_TOOLS.ip],
+    );
     await mkdir(dirs.tmp, { mode: 0o700 });
     if (user !== null) await chown(dirs.tmp, user.uid, user.gid);
     if (requested === "guarded") {
@@ -417,15 +445,8 @@ async function planLaunch(
         home: dirs.home,
         tmpDirs: SHARED_TMP_DIRS,
         shm: SHARED_MEMORY_DIR,
-        project: PROJECT_DIR,
-        hide: hiddenIn(options.hide ?? gatewaySecretPaths(gatewayEnv().dataDir, PROJECT_DIR, homedir()), [
-          dirs.base,
-          process.execPath,
-          INIT_TOOLS.setpriv,
-          INIT_TOOLS.mount,
-          INIT_TOOLS.ip,
-          command,
-        ]),
+        shown: shownReadOnly(hidden, command),
+        hide: hidden,
         setpriv: INIT_TOOLS.setpriv,
         ip: INIT_TOOLS.ip,
         mount: INIT_TOOLS.mount,

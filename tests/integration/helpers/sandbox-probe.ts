@@ -5,19 +5,23 @@ import { DEFAULT_STDIO_SETTINGS } from "@/server/mcp/stdio/supervisor";
 /**
  * Runs a probe script (`node -e`, node being world-readable unlike a checkout that may sit in a
  * private directory) in the stdio sandbox and resolves with the JSON of the last line it printed,
- * and the network the process got.
+ * and the network the process got. With `via`, the command is that executable instead, which gets
+ * the script in PROBE_SCRIPT (a shell script that runs node on it).
  */
 export function runSandboxProbe<T>(
   script: string,
-  options: Pick<SandboxOptions, "runAs" | "network" | "hide"> & { fields?: Record<string, string> },
+  options: Pick<SandboxOptions, "runAs" | "network" | "hide"> & {
+    fields?: Record<string, string>;
+    via?: string;
+  },
 ): Promise<{ seen: T; network: StdioNetworkMode }> {
   return new Promise((resolve, reject) => {
     let line: string | null = null;
     let network: StdioNetworkMode | null = null;
     spawnSandboxed({
-      command: process.execPath,
-      args: ["-e", script],
-      fields: options.fields ?? {},
+      command: options.via ?? process.execPath,
+      args: options.via ? [] : ["-e", script],
+      fields: { ...options.fields, ...(options.via && { PROBE_SCRIPT: script }) },
       limits: DEFAULT_STDIO_SETTINGS,
       maxLineBytes: 1_000_000,
       log: logger().child({ component: "sandbox-probe" }),
