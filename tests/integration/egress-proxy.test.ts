@@ -1,3 +1,5 @@
+import { createSocket } from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from "node:net";
@@ -5,7 +7,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { logger } from "@/server/logger";
-import { type EgressProxy, type EgressProxyOptions, startEgressProxy } from "@/server/mcp/stdio/egress-proxy";
+import {
+  createEgressResolver,
+  type EgressProxy,
+  type EgressProxyOptions,
+  startEgressProxy,
+} from "@/server/mcp/stdio/egress-proxy";
 
 /**
  * The egress proxy of a stdio process (egress-proxy.ts) on its own, spoken to over its Unix socket
@@ -160,4 +167,63 @@ describe("the egress proxy", () => {
     expect((await get(socketPath, "https://example.com/")).status).toBe(400);
     expect(refusals).toEqual(["169.254.169.254:80"]);
   });
+
+  it("resolves names with c-ares: a name server that never answers holds none of the gateway's threads", async () => {
+    // A name server that takes every query and answers none, counting them by name.
+    const queries = new Map<string, number>();
+    const silent = createSocket("udp4");
+    silent.on("message", (message) => {
+      const name = questionName(message);
+      queries.set(name, (queries.get(name) ?? 0) + 1);
+    });
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    try {
+      const resolver = createEgressResolver({
+        servers: [`127.0.0.1:${silent.address().port}`],
+        timeoutMs: 1_500,
+        tries: 1,
+      });
+      const socketPath = await proxy({ resolver, maxPendingChecks: 8 });
+      const order: string[] = [];
+      // More hanging names than libuv's thread pool has threads (4): with getaddrinfo, the
+      // gateway's own lookup below would wait for them.
+      const hanging = Array.from({ length: 8 }, (_, index) =>
+        tunnel(socketPath, `hang-${index}.example.test:443`).then((answer) => {
+          order.push("tunnel");
+          return answer;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await lookup("localhost").then(() => order.push("gateway lookup"));
+      const answers = await Promise.all(hanging);
+      expect(order[0]).toBe("gateway lookup");
+      for (const answer of answers) {
+        expect(answer.status).toBe(403);
+        expect(answer.body).toContain("does not resolve");
+      }
+      expect(queries.get("hang-0.example.test")).toBeGreaterThan(0);
+      // A name that did not resolve is not asked again at once.
+      const asked = queries.get("hang-0.example.test");
+      expect((await tunnel(socketPath, "hang-0.example.test:443")).status).toBe(403);
+      expect(queries.get("hang-0.example.test")).toBe(asked);
+      // localhost is loopback by definition, refused as such without a query.
+      const local = await tunnel(socketPath, "localhost:6379");
+      expect(local.body).toContain("localhost resolves to a loopback address");
+      expect(queries.has("localhost")).toBe(false);
+    } finally {
+      silent.close();
+    }
+  });
 });
+
+/** The first question's name of a DNS query (RFC 1035 4.1.2: labels after the 12-byte header). */
+function questionName(message: Buffer): string {
+  const labels: string[] = [];
+  let offset = 12;
+  while (offset < message.length && message[offset] !== 0) {
+    const length = message[offset] as number;
+    labels.push(message.subarray(offset + 1, offset + 1 + length).toString("ascii"));
+    offset += length + 1;
+  }
+  return labels.join(".");
+}

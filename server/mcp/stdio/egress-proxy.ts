@@ -1,3 +1,4 @@
+import { Resolver as DnsResolver } from "node:dns/promises";
 import {
   type ClientRequest,
   createServer,
@@ -8,7 +9,8 @@ import {
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import type { OutboundPolicy } from "../../security/outbound-url";
+import { BoundedMap } from "../../bounded-map";
+import type { OutboundPolicy, Resolver } from "../../security/outbound-url";
 import { type DialTarget, resolveDialTarget, UpstreamFailure } from "../upstream/http-client";
 
 /**
@@ -49,6 +51,8 @@ export type EgressProxyOptions = {
   connectTimeoutMs?: number;
   /** a tunnel or forwarded request with no bytes either way for this long is closed */
   idleTimeoutMs?: number;
+  /** how names are resolved; createEgressResolver() with the system's name servers by default */
+  resolver?: Resolver;
 };
 
 export type EgressProxy = {
@@ -59,7 +63,7 @@ export type EgressProxy = {
 export const EGRESS_DEFAULTS = {
   maxConnections: 64,
   maxUpstreams: 64,
-  maxPendingChecks: 8,
+  maxPendingChecks: 4,
   connectTimeoutMs: 10_000,
   idleTimeoutMs: 5 * 60_000,
 } as const;
@@ -67,9 +71,53 @@ export const EGRESS_DEFAULTS = {
 /** An admin's change to the allowed hosts reaches running processes within this. */
 export const POLICY_TTL_MS = 5_000;
 
-/** Checks in flight over every proxy of this gateway process: each may hold a DNS lookup. */
-const MAX_PENDING_CHECKS_ALL = 32;
+/** Checks in flight over every proxy of this gateway process: each may hold a DNS query. */
+const MAX_PENDING_CHECKS_ALL = 64;
 let pendingChecksAll = 0;
+
+/** How long one DNS query of the proxy may take, and how often it is tried. */
+export const EGRESS_DNS_TIMEOUT_MS = 2_000;
+const EGRESS_DNS_TRIES = 2;
+/** Answers (failures too) kept this long, so a name that never resolves costs one wait. */
+const EGRESS_DNS_CACHE_MS = 5_000;
+
+/**
+ * How the proxy resolves the names a process asks for: with c-ares (dns.Resolver), never
+ * getaddrinfo. `dns.lookup` runs on libuv's thread pool (4 threads, shared with the gateway's own
+ * lookups and file I/O), so a process naming hosts whose name servers never answer would stall the
+ * whole gateway; a c-ares query holds no thread and gives up after `timeoutMs` per try.
+ * /etc/hosts is not read; `localhost` and its subdomains are loopback by definition (RFC 6761),
+ * so the guard refuses them as such. `servers` (host:port) replace the system's, for tests.
+ */
+export function createEgressResolver(
+  options: { servers?: string[]; timeoutMs?: number; tries?: number } = {},
+): Resolver {
+  const dns = new DnsResolver({
+    timeout: options.timeoutMs ?? EGRESS_DNS_TIMEOUT_MS,
+    tries: options.tries ?? EGRESS_DNS_TRIES,
+  });
+  if (options.servers) dns.setServers(options.servers);
+  const answers = new BoundedMap<{ answer: Promise<string[]>; expires: number }>(1_000);
+  return (hostname) => {
+    const name = hostname.toLowerCase().replace(/\.$/, "");
+    if (name === "localhost" || name.endsWith(".localhost")) return Promise.resolve(["127.0.0.1", "::1"]);
+    const now = Date.now();
+    const kept = answers.get(name);
+    if (kept && kept.expires > now) return kept.answer;
+    const answer = Promise.allSettled([dns.resolve4(name), dns.resolve6(name)]).then(([v4, v6]) => {
+      const addresses = [
+        ...(v4.status === "fulfilled" ? v4.value : []),
+        ...(v6.status === "fulfilled" ? v6.value : []),
+      ];
+      if (addresses.length > 0) return addresses;
+      throw v4.status === "rejected" ? v4.reason : new Error(`${name} has no address`);
+    });
+    answers.set(name, { answer, expires: now + EGRESS_DNS_CACHE_MS });
+    return answer;
+  };
+}
+
+const egressResolver = createEgressResolver();
 
 /** Headers that belong to one hop (RFC 9110 7.6.1) or to the proxy, never forwarded. */
 const HOP_HEADERS = new Set([
@@ -107,6 +155,7 @@ type Verdict = { ok: true; target: DialTarget } | { ok: false; status: number; r
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const settings = { ...EGRESS_DEFAULTS, ...options };
   const { log } = options;
+  const resolver = options.resolver ?? egressResolver;
   const connections = new Set<Duplex>();
   const upstreams = new Set<Duplex>();
   let pendingChecks = 0;
@@ -129,7 +178,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const judge = async (url: URL, shown: string): Promise<Verdict> => {
     if (pendingChecks >= settings.maxPendingChecks || pendingChecksAll >= MAX_PENDING_CHECKS_ALL)
       return { ok: false, status: 503, reason: "too many connections are being opened at once; try again" };
-    if (upstreams.size >= settings.maxUpstreams)
+    // Checks in flight count too: each may become an upstream socket.
+    if (upstreams.size + pendingChecks >= settings.maxUpstreams)
       return {
         ok: false,
         status: 503,
@@ -138,7 +188,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     pendingChecks += 1;
     pendingChecksAll += 1;
     try {
-      const target = await resolveDialTarget(url.toString(), await currentPolicy());
+      const target = await resolveDialTarget(url.toString(), await currentPolicy(), resolver);
       return { ok: true, target };
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) {
