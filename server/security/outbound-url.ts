@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { networkInterfaces } from "node:os";
 import ipaddr from "ipaddr.js";
 
 /**
@@ -60,7 +61,10 @@ const REFUSED_RANGES: Record<string, string> = {
 };
 
 /** Why an IP address may not be dialled, or null when it is public unicast. */
-export function refusedAddressReason(address: string): string | null {
+export function refusedAddressReason(
+  address: string,
+  ownAddresses: ReadonlySet<string> = hostAddresses(),
+): string | null {
   if (!ipaddr.isValid(address)) return "an address that cannot be parsed";
   let parsed = ipaddr.parse(address);
   // ::ffff:127.0.0.1 is 127.0.0.1 on the wire: judge the IPv4 inside.
@@ -68,13 +72,31 @@ export function refusedAddressReason(address: string): string | null {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
   const range = parsed.range();
-  if (range === "unicast")
-    // ::a.b.c.d (IPv4-compatible, ::/96, deprecated) is nobody's public address; some stacks may
-    // reach the IPv4 address inside.
-    return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)
-      ? "an IPv4-compatible IPv6 address"
-      : null;
-  return REFUSED_RANGES[range] ?? `a non-public address (${range})`;
+  if (range !== "unicast") return REFUSED_RANGES[range] ?? `a non-public address (${range})`;
+  // ::a.b.c.d (IPv4-compatible, ::/96, deprecated) is nobody's public address; some stacks may
+  // reach the IPv4 address inside.
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0))
+    return "an IPv4-compatible IPv6 address";
+  // A public address of Gatehouse's own machine reaches whatever listens on all interfaces there.
+  if (ownAddresses.has(parsed.toNormalizedString())) return "an address of Gatehouse's own host";
+  return null;
+}
+
+const HOST_ADDRESSES_TTL_MS = 60_000;
+let hostAddressesRead: { addresses: ReadonlySet<string>; at: number } | null = null;
+
+/** This machine's interface addresses (normalized), read again after a minute (DHCP, new links). */
+export function hostAddresses(now = Date.now()): ReadonlySet<string> {
+  if (hostAddressesRead === null || now - hostAddressesRead.at > HOST_ADDRESSES_TTL_MS) {
+    const addresses = new Set<string>();
+    for (const entries of Object.values(networkInterfaces()))
+      for (const entry of entries ?? []) {
+        const address = entry.address.replace(/%.*$/, "");
+        if (ipaddr.isValid(address)) addresses.add(ipaddr.parse(address).toNormalizedString());
+      }
+    hostAddressesRead = { addresses, at: now };
+  }
+  return hostAddressesRead.addresses;
 }
 
 function isListed(url: URL, hosts: readonly string[]): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkOutboundUrl, refusedAddressReason } from "@/server/security/outbound-url";
+import { checkOutboundUrl, hostAddresses, refusedAddressReason } from "@/server/security/outbound-url";
 
 const NO_EXCEPTIONS = { allowedHosts: [] };
 const resolveTo =
@@ -87,5 +87,15 @@ describe("SSRF guard (PROTOCOL X1)", () => {
     expect(refusedAddressReason("169.254.169.254")).toMatch(/cloud metadata/);
     expect(refusedAddressReason("93.184.216.34")).toBeNull();
     expect(refusedAddressReason("not-an-ip")).toMatch(/cannot be parsed/);
+  });
+
+  it("refuses a public address of Gatehouse's own host, in any of its spellings", () => {
+    const own = new Set(["93.184.216.34", "2001:4860:0:0:0:0:0:8888"]);
+    expect(refusedAddressReason("93.184.216.34", own)).toBe("an address of Gatehouse's own host");
+    expect(refusedAddressReason("::ffff:93.184.216.34", own)).toBe("an address of Gatehouse's own host");
+    expect(refusedAddressReason("2001:4860::8888", own)).toBe("an address of Gatehouse's own host");
+    expect(refusedAddressReason("93.184.216.35", own)).toBeNull();
+    // Read from the machine's interfaces: loopback is always among them.
+    expect(hostAddresses().has("127.0.0.1")).toBe(true);
   });
 });
