@@ -293,6 +293,8 @@ describe("the gateway's files", () => {
     writeFileSync(path.join(dir, ".env.example"), "# PORT=3000\n");
     writeFileSync(path.join(dir, "package.json"), "{}");
     mkdirSync(path.join(dir, ".env.d"));
+    mkdirSync(path.join(dir, ".git"));
+    writeFileSync(path.join(dir, ".git", "config"), "url = https://ci:token@git.example.com/gatehouse\n");
     const home = mkdtempSync(path.join(homedir(), ".gatehouse-home-"));
     mkdirSync(path.join(home, ".ssh"));
     writeFileSync(path.join(home, ".ssh", "id_ed25519"), "private key");
@@ -313,7 +315,7 @@ describe("the gateway's files", () => {
     try {
       const paths = gatewaySecretPaths(dataDir, dir, home);
       const real = (name: string) => realpathSync(name);
-      expect(paths.dirs).toEqual([real(home), real(dataDir)]);
+      expect(paths.dirs).toEqual([real(home), real(dataDir), real(path.join(dir, ".git"))]);
       expect(paths.files.sort()).toEqual(
         [
           real(path.join(dir, ".env")),
@@ -325,6 +327,7 @@ describe("the gateway's files", () => {
       expect(gatewaySecretPaths(path.join(dir, "data-link"), dir, home).dirs).toEqual([
         real(home),
         real(dataDir),
+        real(path.join(dir, ".git")),
       ]);
       const missing = path.join(dir, "missing");
       expect(gatewaySecretPaths(missing, missing, missing)).toEqual({ dirs: [], files: [] });
@@ -344,6 +347,7 @@ describe("the gateway's files", () => {
         data: list(${JSON.stringify(dataDir)}),
         secrets: read(${JSON.stringify(path.join(dataDir, "secrets.json"))}),
         env: read(${JSON.stringify(path.join(dir, ".env"))}),
+        git: read(${JSON.stringify(path.join(dir, ".git", "config"))}),
         envLinked: read(${JSON.stringify(path.join(dir, ".env.local"))}),
         linkedTarget: read(${JSON.stringify(path.join(visible, "linked.env"))}),
         envLocal: read(${JSON.stringify(path.join(dir, ".env.production.local"))}),
@@ -367,6 +371,7 @@ describe("the gateway's files", () => {
         data: [],
         secrets: "ENOENT",
         env: "",
+        git: "ENOENT",
         envLinked: "",
         linkedTarget: "",
         envLocal: "",

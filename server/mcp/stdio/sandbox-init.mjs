@@ -21,8 +21,9 @@
 //    checkout in /tmp), an empty /dev/shm, a /dev/pts of its own, and its HOME bound back at the
 //    same path;
 // 3. when egress is guarded, listens on 127.0.0.1:<port> inside the namespace and bridges each
-//    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), which the
-//    server cannot open itself: the directory is the gateway user's;
+//    connection to the gateway's egress proxy on its Unix socket (egress-proxy.ts), in a directory
+//    of the gateway's user (a server running as that user could open it itself, which gains it
+//    nothing: the proxy judges every connection);
 // 4. starts the server through util-linux `setpriv`: as the unprivileged user when the gateway is
 //    root (no supplementary groups), with no capabilities left (an empty bounding set: as root of a
 //    user namespace, when the gateway is not root, it could otherwise unmount what hides /run or

@@ -158,8 +158,8 @@ const ENV_FILE = /^\.env(\..+)?$/;
 
 /**
  * The gateway's secrets on disk: its user's home (SSH keys, cloud and registry credentials), its
- * data directory (generated secrets, the embedded databases' files, logs) and the `.env` files of
- * its project directory. When the gateway is not root, a stdio process runs as the gateway's own
+ * data directory (generated secrets, the embedded databases' files, logs), and the `.env` files
+ * and `.git` directory (a remote's credentials in its config) of its project directory. When the gateway is not root, a stdio process runs as the gateway's own
  * user and could read them; in a namespace of its own, the init covers each (an empty read-only
  * tmpfs over a directory, /dev/null over a file) and shows the project directory read-only.
  */
@@ -176,7 +176,7 @@ export function gatewaySecretPaths(dataDir: string, projectDir: string, homeDir:
     .filter((name) => ENV_FILE.test(name) && name !== ".env.example")
     .map((name) => realPathOf(path.join(projectDir, name), "file"))
     .filter((file): file is string => file !== null);
-  const dirs = [homeDir, dataDir]
+  const dirs = [homeDir, dataDir, path.join(projectDir, ".git")]
     .map((dir) => realPathOf(dir, "directory"))
     .filter((dir): dir is string => dir !== null);
   return { dirs: [...new Set(dirs)], files: [...new Set(files)] };
