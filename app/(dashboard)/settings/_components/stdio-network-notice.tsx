@@ -42,7 +42,10 @@ export function StdioNetworkNotice() {
         data-testid="stdio-network"
         role="status"
       >
-        <TriangleAlert aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-warning-foreground dark:text-warning" />
+        <TriangleAlert
+          aria-hidden="true"
+          className="mt-0.5 size-4 shrink-0 text-warning-foreground dark:text-warning"
+        />
         <div className="space-y-1">
           <p className="font-medium">stdio servers cannot start on this host</p>
           <p className="text-muted-foreground">
