@@ -69,7 +69,8 @@ const STAGE = "/run/gatehouse-shown";
 
 const isInside = (file, dir) => file === dir || dir === "/" || file.startsWith(`${dir}/`);
 const inShown = (file) => plan.shown.some((dir) => isInside(file, dir));
-const holdsShown = (dir) => plan.shown.some((shown) => isInside(shown, dir));
+/** A cover that holds a mount point made after it (a shown directory, HOME) stays writable until then. */
+const holdsMountPoint = (dir) => [...plan.shown, plan.home].some((point) => isInside(point, dir));
 
 function cover(dir, readOnly) {
   tmpfs(dir, `${readOnly ? "ro," : ""}noexec,size=4k,mode=0555`);
@@ -92,15 +93,14 @@ try {
     remountReadOnly(stage, "");
     return { dir, stage };
   });
-  // Then what may hold them is covered (a temporary directory, the gateway user's home); a cover
-  // stays writable for their mount points until they are back.
+  // Then what may hold them is covered (a temporary directory, the gateway user's home).
   for (const dir of plan.tmpDirs) bind(`${OWN}/tmp`, dir);
   const holders = [];
   for (const dir of plan.hide.dirs) {
     // (one may be inside another covered before it: nothing left to cover)
     if (inShown(dir) || !existsSync(dir)) continue;
-    cover(dir, !holdsShown(dir));
-    if (holdsShown(dir)) holders.push(dir);
+    cover(dir, !holdsMountPoint(dir));
+    if (holdsMountPoint(dir)) holders.push(dir);
   }
   for (const { dir, stage } of staged) {
     mkdirSync(dir, { recursive: true });
@@ -108,7 +108,6 @@ try {
   }
   for (const { stage } of staged) rmdirSync(stage);
   if (staged.length > 0) rmdirSync(STAGE);
-  for (const dir of holders) remountReadOnly(dir, ",nosuid,nodev,noexec");
   // Then the secrets inside what is shown, over its read-only view.
   for (const dir of plan.hide.dirs) if (inShown(dir) && existsSync(dir)) cover(dir, true);
   for (const file of plan.hide.files) if (existsSync(file)) bind("/dev/null", file);
@@ -126,6 +125,7 @@ try {
   // HOME keeps its path: under the hidden temporary directory now, so bound back there.
   mkdirSync(plan.home, { recursive: true });
   bind(`${OWN}/home`, plan.home);
+  for (const dir of holders) remountReadOnly(dir, ",nosuid,nodev,noexec");
 } catch (error) {
   fail(`could not set up the namespace: ${String(error.stderr ?? error.message).trim()}`);
 }

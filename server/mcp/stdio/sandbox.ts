@@ -362,8 +362,9 @@ export async function effectiveStdioNetwork(): Promise<{
 }
 
 /**
- * What can be covered without covering what the init still needs while and after it covers (its
- * tools, the process's own directory): a directory holding any of those is left visible.
+ * What can be covered without covering the tools the init still needs while it covers (mount,
+ * setpriv, ip): a directory holding any of those is left visible. (The process's own directory is
+ * reached through /run/gatehouse, its HOME bound back, what else it needs shown read-only.)
  */
 function hiddenIn(paths: HiddenPaths, needed: string[]): HiddenPaths {
   return {
@@ -418,7 +419,7 @@ async function planLaunch(
       );
     const hidden = hiddenIn(
       options.hide ?? gatewaySecretPaths(gatewayEnv().dataDir, PROJECT_DIR, homedir()),
-      [dirs.base, INIT_TOOLS.setpriv, INIT_TOOLS.mount, INIT_TOOLS.ip],
+      [INIT_TOOLS.setpriv, INIT_TOOLS.mount, INIT_TOOLS.ip],
     );
     await mkdir(dirs.tmp, { mode: 0o700 });
     if (user !== null) await chown(dirs.tmp, user.uid, user.gid);
