@@ -65,7 +65,7 @@ export type SandboxedProcess = {
   /** stops the group (SIGTERM, then SIGKILL after the grace) and waits for the exit; idempotent */
   kill: (reason: string) => Promise<void>;
   stderrTail: () => string;
-  /** the network it got: the one asked for, or "host" where no namespace could be made */
+  /** the network it got: the one asked for (a spawn that cannot have it is refused) */
   network: StdioNetworkMode;
 };
 
@@ -159,9 +159,10 @@ const ENV_FILE = /^\.env(\..+)?$/;
 /**
  * The gateway's secrets on disk: its user's home (SSH keys, cloud and registry credentials), its
  * data directory (generated secrets, the embedded databases' files, logs), and the `.env` files
- * and `.git` directory (a remote's credentials in its config) of its project directory. When the gateway is not root, a stdio process runs as the gateway's own
- * user and could read them; in a namespace of its own, the init covers each (an empty read-only
- * tmpfs over a directory, /dev/null over a file) and shows the project directory read-only.
+ * and `.git` directory (a remote's credentials in its config) of its project directory. When the
+ * gateway is not root, a stdio process runs as the gateway's own user and could read them; in a
+ * namespace of its own, the init covers each (an empty read-only tmpfs over a directory, /dev/null
+ * over a file) and shows the project directory read-only.
  */
 export function gatewaySecretPaths(dataDir: string, projectDir: string, homeDir: string): HiddenPaths {
   let entries: string[] = [];
