@@ -22,7 +22,7 @@ const MAX_REDIRECTS = 5;
 
 type UndiciInit = NonNullable<Parameters<typeof undiciFetch>[1]>;
 
-export function guardedLookup(policy: OutboundPolicy): LookupFunction {
+function guardedLookup(policy: OutboundPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);

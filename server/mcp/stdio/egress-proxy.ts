@@ -5,6 +5,7 @@ import {
   request as httpRequest,
   type IncomingMessage,
   type ServerResponse,
+  STATUS_CODES,
 } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -214,11 +215,8 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   };
 
   const refuseSocket = (socket: Duplex, status: number, reason: string) => {
-    const text = { 400: "Bad Request", 403: "Forbidden", 502: "Bad Gateway", 503: "Service Unavailable" }[
-      status
-    ];
     socket.end(
-      `HTTP/1.1 ${status} ${text ?? "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\nGatehouse: ${reason}\n`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n\r\nGatehouse: ${reason}\n`,
     );
   };
 

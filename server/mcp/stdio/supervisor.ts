@@ -1,5 +1,4 @@
 import { recordAudit } from "../../audit/record";
-import type { ServerStatus } from "../../db/generated/client";
 import { logger } from "../../logger";
 import {
   type CommandTemplate,
@@ -168,7 +167,7 @@ export async function openStdioChannel(exchange: Exchange, events: ChannelEvents
   const userId = exchange.principal.userId;
   const version = await exchange.deps.db().serverVersion.findUnique({
     where: { id: connection.serverVersion.id },
-    select: { command: true, args: true, reviewedAt: true, status: true },
+    select: { command: true, args: true, reviewedAt: true },
   });
   if (!version?.command) throw new UpstreamFailure("refused", "This server version has no command to run.");
   const match = matchCommandTemplate(await settings.templates(exchange), version.command, version.args);
@@ -203,7 +202,6 @@ async function spawnUnderSlot(
     command: string;
     args: string[];
     reviewedAt: Date | null;
-    status: ServerStatus;
     match: Extract<ReturnType<typeof matchCommandTemplate>, { ok: true }>;
   },
   slot: ProcessSlot,
